@@ -1,0 +1,181 @@
+import { AssetLinkError, CredentialsUnavailableError } from '../errors.js';
+import type { AssetLinkEvent } from '../events.js';
+import { backoffDelay, DEFAULT_RETRY, realSleep, type RetryPolicy } from './backoff.js';
+import type { CredentialStore } from './store.js';
+
+/** What a fetcher returns: a JSON-serialisable credential and when it stops working. */
+export interface Expiring<T> {
+  value: T;
+  /** Epoch ms. `Infinity` for credentials that never expire (static keys). */
+  expiresAt: number;
+}
+
+export interface CredentialCacheOptions {
+  refreshBeforeExpirySeconds?: number;
+  maxEntries?: number;
+  store?: CredentialStore;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  retry?: Partial<RetryPolicy>;
+  emit?: (event: AssetLinkEvent) => void;
+}
+
+export interface CacheKeyInfo {
+  integrationId: string;
+  /** Human-readable description of the exact scope the credential was minted for. */
+  scope: string;
+}
+
+interface Entry { value: unknown; expiresAt: number }
+
+/**
+ * Credentials keyed by integration and exact downscoped scope.
+ * - fresh entries are served from memory;
+ * - inside the refresh window the old value is served while one background refresh runs;
+ * - expired or missing entries are fetched once for all concurrent callers (shared promise);
+ * - failures are never cached; retryable ones are retried with capped, jittered backoff;
+ * - the map is LRU-bounded.
+ */
+export class CredentialCache {
+  readonly #entries = new Map<string, Entry>();
+  readonly #inflight = new Map<string, Promise<Entry>>();
+  readonly #refreshAheadMs: number;
+  readonly #maxEntries: number;
+  readonly #store: CredentialStore | undefined;
+  readonly #now: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+  readonly #retry: RetryPolicy;
+  readonly #emit: (event: AssetLinkEvent) => void;
+  #storeWarned = false;
+
+  constructor(options: CredentialCacheOptions = {}) {
+    this.#refreshAheadMs = (options.refreshBeforeExpirySeconds ?? 300) * 1000;
+    this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#store = options.store;
+    this.#now = options.now ?? Date.now;
+    this.#sleep = options.sleep ?? realSleep;
+    this.#random = options.random ?? Math.random;
+    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#emit = options.emit ?? (() => undefined);
+  }
+
+  get size(): number { return this.#entries.size; }
+
+  /** Returns a usable credential for `key`, calling `fetch` only when needed and only once at a time. */
+  async get<T>(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<T>>): Promise<T> {
+    const now = this.#now();
+    const entry = this.#entries.get(key);
+    if (entry && now < entry.expiresAt) {
+      this.#touch(key, entry);
+      if (now >= entry.expiresAt - this.#refreshAheadMs && !this.#inflight.has(key)) {
+        // Serve the still-valid credential; refresh behind it so no caller waits.
+        this.#load(key, info, fetch as () => Promise<Expiring<unknown>>, true).catch(() => undefined);
+      }
+      return entry.value as T;
+    }
+    const loaded = await this.#load(key, info, fetch as () => Promise<Expiring<unknown>>, false);
+    return loaded.value as T;
+  }
+
+  invalidate(key: string): void {
+    this.#entries.delete(key);
+    void this.#store?.delete(key).catch(() => undefined);
+  }
+
+  /** Drops every entry whose key starts with `prefix` (used when an integration is removed). */
+  invalidatePrefix(prefix: string): void {
+    for (const key of [...this.#entries.keys()]) if (key.startsWith(prefix)) this.invalidate(key);
+  }
+
+  clear(): void { this.#entries.clear(); }
+
+  #touch(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+  }
+
+  #remember(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    while (this.#entries.size > this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#entries.delete(oldest);
+    }
+  }
+
+  #load(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<unknown>>, refresh: boolean): Promise<Entry> {
+    const pending = this.#inflight.get(key);
+    if (pending) return pending;
+    const promise = this.#fetchWithRetry(key, info, fetch, refresh).finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, promise);
+    return promise;
+  }
+
+  async #fetchWithRetry(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<unknown>>, refresh: boolean): Promise<Entry> {
+    const shared = await this.#fromStore(key);
+    if (shared) { this.#remember(key, shared); return shared; }
+
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const fetched = await fetch();
+        const entry: Entry = { value: fetched.value, expiresAt: fetched.expiresAt };
+        this.#remember(key, entry);
+        await this.#toStore(key, entry);
+        this.#emit({
+          type: refresh ? 'credentials.refreshed' : 'credentials.minted',
+          time: new Date(this.#now()),
+          integrationId: info.integrationId,
+          scope: info.scope,
+          ...(Number.isFinite(entry.expiresAt) ? { expiresAt: new Date(entry.expiresAt) } : {}),
+        });
+        return entry;
+      } catch (error) {
+        const typed = toCredentialError(error, info.integrationId);
+        const willRetry = typed.retryable && attempt < this.#retry.attempts;
+        this.#emit({
+          type: 'credentials.failed', time: new Date(this.#now()), integrationId: info.integrationId,
+          scope: info.scope, code: typed.code, attempt, willRetry,
+        });
+        if (!willRetry) throw typed;
+        await this.#sleep(backoffDelay(attempt, this.#retry, this.#random));
+      }
+    }
+  }
+
+  async #fromStore(key: string): Promise<Entry | undefined> {
+    if (!this.#store) return undefined;
+    try {
+      const stored = await this.#store.get(key);
+      if (stored && this.#now() < stored.expiresAt - this.#refreshAheadMs) return { value: stored.value, expiresAt: stored.expiresAt };
+    } catch (error) {
+      this.#warnStore(error);
+    }
+    return undefined;
+  }
+
+  async #toStore(key: string, entry: Entry): Promise<void> {
+    if (!this.#store || !Number.isFinite(entry.expiresAt)) return;
+    try {
+      await this.#store.set(key, { value: entry.value, expiresAt: entry.expiresAt });
+    } catch (error) {
+      this.#warnStore(error);
+    }
+  }
+
+  #warnStore(error: unknown): void {
+    if (this.#storeWarned) return;
+    this.#storeWarned = true;
+    const message = error instanceof Error ? error.message : String(error);
+    this.#emit({ type: 'cache.store-unavailable', time: new Date(this.#now()), message: `credential store unavailable, using in-process cache: ${message}` });
+  }
+}
+
+function toCredentialError(error: unknown, integrationId: string): AssetLinkError {
+  if (error instanceof AssetLinkError) return error;
+  return new CredentialsUnavailableError(
+    `could not obtain credentials for integration "${integrationId}": ${error instanceof Error ? error.message : String(error)}`,
+    { integrationId, cause: error, retryable: true },
+  );
+}

@@ -1,0 +1,21 @@
+/** A credential as kept in a store: JSON-serialisable value plus its absolute expiry (epoch ms). */
+export interface StoredCredential {
+  value: unknown;
+  expiresAt: number;
+}
+
+/**
+ * Where credentials live between processes. The in-process cache always sits in front of it;
+ * a store only adds sharing. Implementations must treat a corrupt or undecryptable entry as a miss.
+ */
+export interface CredentialStore {
+  get(key: string): Promise<StoredCredential | undefined>;
+  set(key: string, entry: StoredCredential): Promise<void>;
+  delete(key: string): Promise<void>;
+  /**
+   * Optional cross-process single flight: resolve to a release function when this process holds
+   * the lock for `key`, or `undefined` when another process does (the caller then polls `get`).
+   */
+  lock?(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,34 @@
+import fs from 'node:fs/promises';
+import { InvalidArgumentError } from '../errors.js';
+import type { ResolverOptions } from '../types.js';
+
+/**
+ * Reads `{ integrations, platform }` from a JSON or YAML file (`--config`, else $ASSETLINK_CONFIG),
+ * or JSON in $ASSETLINK_CONFIG_JSON. YAML support needs the optional `yaml` package.
+ */
+export async function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv): Promise<ResolverOptions> {
+  const inline = env.ASSETLINK_CONFIG_JSON;
+  const file = path ?? env.ASSETLINK_CONFIG;
+  let raw: unknown;
+  if (file) {
+    const text = await fs.readFile(file, 'utf8').catch(() => { throw new InvalidArgumentError(`cannot read config file ${file}`); });
+    if (/\.ya?ml$/i.test(file)) {
+      const yaml = await import('yaml').catch(() => { throw new InvalidArgumentError('YAML configs need the "yaml" package: npm install yaml'); });
+      raw = yaml.parse(text);
+    } else {
+      raw = parseJson(text, file);
+    }
+  } else if (inline) {
+    raw = parseJson(inline, '$ASSETLINK_CONFIG_JSON');
+  } else {
+    throw new InvalidArgumentError('no configuration: pass --config FILE (JSON or YAML) or set ASSETLINK_CONFIG / ASSETLINK_CONFIG_JSON');
+  }
+  if (typeof raw !== 'object' || raw === null) throw new InvalidArgumentError('config must be an object with "integrations" and optional "platform"');
+  const { integrations, platform } = raw as { integrations?: unknown; platform?: unknown };
+  if (integrations !== undefined && !Array.isArray(integrations)) throw new InvalidArgumentError('config "integrations" must be an array');
+  return { integrations: (integrations ?? []) as ResolverOptions['integrations'], platform: (platform ?? {}) as ResolverOptions['platform'] };
+}
+
+function parseJson(text: string, where: string): unknown {
+  try { return JSON.parse(text); } catch { throw new InvalidArgumentError(`${where} is not valid JSON`); }
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { AssetLinkError } from '../errors.js';
+import { redactUrl } from '../redact.js';
+import { createAssetResolver } from '../resolver/create.js';
+import { loadConfig } from './config.js';
+
+const USAGE = `usage: assetlink <command> [options]
+
+commands:
+  match <uri>                      which integration covers <uri>, and why (no network)
+  resolve <uri>                    head the object through its integration
+  presign <uri> [--ttl S] [--put]  print a presigned URL (GET by default)
+
+options:
+  --config FILE     integrations + platform as JSON or YAML (or $ASSETLINK_CONFIG / $ASSETLINK_CONFIG_JSON)
+  --integration ID  use this integration instead of matching by scope
+  --json            machine-readable output
+`;
+
+/** Exit codes by error class, so scripts can branch without parsing text. */
+const EXIT: Record<string, number> = {
+  INVALID_ARGUMENT: 2, INVALID_URI: 3, UNSUPPORTED_URI: 3, NO_INTEGRATION: 4, OUT_OF_SCOPE: 4, BLOCKED_HOST: 4,
+  READ_ONLY: 5, INVALID_INTEGRATION: 6, INVALID_TTL: 2, ACCESS_DENIED: 7, CREDENTIALS_UNAVAILABLE: 8,
+  NOT_FOUND: 9, PROVIDER_ERROR: 10, TIMEOUT: 10, MISSING_DEPENDENCY: 11,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' }, integration: { type: 'string' }, json: { type: 'boolean', default: false },
+      ttl: { type: 'string', default: '3600' }, put: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, uri] = positionals;
+  if (values.help || !command) { process.stdout.write(USAGE); return command || values.help ? 0 : 2; }
+  const out = (human: string, data: unknown): void => {
+    process.stdout.write(values.json ? `${JSON.stringify(data, null, 2)}\n` : `${human}\n`);
+  };
+  if (!uri) throw new AssetLinkError('INVALID_ARGUMENT', `${command} needs a URI`);
+  const resolver = createAssetResolver(await loadConfig(values.config, process.env));
+  try {
+    switch (command) {
+      case 'match': {
+        const m = resolver.match(uri, values.integration);
+        out(`${m.location.uri}\n  integration: ${m.integration.id} (${m.integration.provider}, ${m.integration.mode})\n  why: ${m.reason}`, m);
+        return 0;
+      }
+      case 'resolve': {
+        const asset = await resolver.resolveAsset(uri, values.integration);
+        const head = await asset.head();
+        out(`${asset.location.uri}\n  integration: ${asset.integrationId} (${asset.mode})\n  size: ${head.size}${head.contentType ? `\n  content-type: ${head.contentType}` : ''}`, { ...asset, head });
+        return 0;
+      }
+      case 'presign': {
+        const ttl = Number(values.ttl);
+        const url = await resolver.presign(uri, ttl, { method: values.put ? 'PUT' : 'GET', ...(values.integration ? { integration: values.integration } : {}) });
+        out(url.url, url);
+        return 0;
+      }
+      default:
+        throw new AssetLinkError('INVALID_ARGUMENT', `unknown command "${command}"; run assetlink --help`);
+    }
+  } finally {
+    await resolver.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (error: unknown) => {
+    if (error instanceof AssetLinkError) {
+      process.stderr.write(`assetlink: ${error.code}: ${redactUrl(error.message)}\n`);
+      process.exitCode = EXIT[error.code] ?? 1;
+    } else {
+      process.stderr.write(`assetlink: ${redactUrl(error instanceof Error ? error.message : String(error))}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,16 @@
+import type { HttpMethod, Mode, Provider } from './types.js';
+import type { AssetLinkErrorCode } from './errors.js';
+
+interface EventBase { time: Date; integrationId?: string; provider?: Provider }
+
+/** Audit events. Never carry secrets: URIs are redacted, credentials are described, not included. */
+export type AssetLinkEvent =
+  | (EventBase & { type: 'credentials.minted' | 'credentials.refreshed'; integrationId: string; scope: string; mode?: Mode; expiresAt?: Date })
+  | (EventBase & { type: 'credentials.failed'; integrationId: string; scope: string; code: AssetLinkErrorCode; attempt: number; willRetry: boolean })
+  | (EventBase & { type: 'asset.read' | 'asset.written' | 'asset.deleted' | 'asset.head'; integrationId: string; uri: string; bytes?: number })
+  | (EventBase & { type: 'presign.issued'; integrationId: string; uri: string; method: HttpMethod; ttlSeconds: number; expiresAt: Date })
+  | (EventBase & { type: 'write.refused'; integrationId: string; uri: string; operation: string })
+  | (EventBase & { type: 'scope.refused'; integrationId?: string; uri: string; code: 'OUT_OF_SCOPE' | 'NO_INTEGRATION' | 'BLOCKED_HOST' })
+  | (EventBase & { type: 'cache.store-unavailable'; message: string });
+
+export type AssetLinkEventType = AssetLinkEvent['type'];

@@ -1,0 +1,113 @@
+import { NoIntegrationError, OutOfScopeError } from '../errors.js';
+import type { AssetLocation } from '../types.js';
+import type { RegisteredIntegration } from './registered.js';
+
+/** Segment-aware: prefix "images" covers "images/a.jpg" but not "images-old/a.jpg". '' covers all. */
+export function keyUnderPrefix(key: string, prefix: string): boolean {
+  if (prefix === '') return true;
+  return key.startsWith(`${prefix}/`) && key.length > prefix.length + 1;
+}
+
+/** `*.example.com` allows any sub-domain of example.com, never example.com itself. */
+export function hostAllowed(host: string, patterns: readonly string[]): boolean {
+  const h = host.toLowerCase();
+  return patterns.some((p) => (p.startsWith('*.') ? h.endsWith(p.slice(1)) && h.length > p.length - 1 : h === p));
+}
+
+export interface MatchOutcome {
+  integration: RegisteredIntegration;
+  location: AssetLocation;
+  reason: string;
+  matchedPrefix: string;
+}
+
+type Coverage = { ok: true; prefix: string; location: AssetLocation } | { ok: false; why: string };
+
+function azureCanonical(account: string, container: string, key: string): string {
+  const path = key === '' ? '' : `/${key.split('/').map(encodeURIComponent).join('/')}`;
+  return `https://${account}.blob.core.windows.net/${container}${path}`;
+}
+
+/** Does `reg` cover `loc`? Says why not, in words a person can act on. */
+export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Coverage {
+  const config = reg.config;
+  if (config.provider !== loc.provider) return { ok: false, why: `integration "${reg.id}" is for ${config.provider}, the URI is ${loc.provider}` };
+  const prefix = reg.prefix;
+  const underPrefix = (key: string, location: AssetLocation): Coverage =>
+    keyUnderPrefix(key, prefix) || (key === '' && prefix === '')
+      ? { ok: true, prefix, location }
+      : { ok: false, why: `key "${key}" is outside prefix "${prefix}/" of integration "${reg.id}"` };
+  switch (config.provider) {
+    case 'aws':
+    case 'gcp':
+    case 'memory':
+      if (config.scope.bucket !== loc.bucket) return { ok: false, why: `integration "${reg.id}" covers bucket "${config.scope.bucket}", not "${loc.bucket}"` };
+      return underPrefix(loc.key, loc);
+    case 'azure': {
+      if (config.scope.container !== loc.bucket) return { ok: false, why: `integration "${reg.id}" covers container "${config.scope.container}", not "${loc.bucket}"` };
+      if (loc.account !== undefined && loc.account !== config.scope.account) return { ok: false, why: `integration "${reg.id}" covers account "${config.scope.account}", not "${loc.account}"` };
+      const located: AssetLocation = loc.account === undefined
+        ? { ...loc, account: config.scope.account, uri: azureCanonical(config.scope.account, loc.bucket, loc.key) }
+        : loc;
+      return underPrefix(loc.key, located);
+    }
+    case 'https':
+      return hostAllowed(loc.bucket, config.scope.hosts)
+        ? { ok: true, prefix: '', location: loc }
+        : { ok: false, why: `host "${loc.bucket}" is not in the allowed hosts of integration "${reg.id}"` };
+    case 'file': {
+      const rootKey = config.scope.root.replace(/^\/+/, '').replace(/\/+$/, '');
+      return keyUnderPrefix(loc.key, rootKey)
+        ? { ok: true, prefix: rootKey, location: loc }
+        : { ok: false, why: `path "/${loc.key}" is outside root "${config.scope.root}" of integration "${reg.id}"` };
+    }
+  }
+}
+
+/** Picks the integration with the longest covering prefix; ambiguity or no cover is NO_INTEGRATION. */
+export function matchByScope(integrations: Iterable<RegisteredIntegration>, loc: AssetLocation): MatchOutcome {
+  const covering: Array<{ reg: RegisteredIntegration; prefix: string; location: AssetLocation }> = [];
+  const misses: string[] = [];
+  for (const reg of integrations) {
+    const c = coverage(reg, loc);
+    if (c.ok) covering.push({ reg, prefix: c.prefix, location: c.location });
+    else if (reg.provider === loc.provider) misses.push(c.why);
+  }
+  if (covering.length === 0) {
+    const detail = misses.length > 0 ? `; closest: ${misses.slice(0, 3).join('; ')}` : `; no ${loc.provider} integration is registered`;
+    throw new NoIntegrationError(`no integration covers ${loc.uri}${detail}. Register an integration whose scope includes it, or pass one explicitly.`, { uri: loc.uri });
+  }
+  const longest = Math.max(...covering.map((c) => c.prefix.length));
+  const best = covering.filter((c) => c.prefix.length === longest);
+  if (loc.provider === 'azure' && loc.account === undefined) {
+    const accounts = new Set(best.map((c) => c.location.account));
+    if (accounts.size > 1) {
+      throw new NoIntegrationError(
+        `${loc.uri} names no storage account and container "${loc.bucket}" is covered in accounts ${[...accounts].map((a) => `"${a}"`).join(', ')}; use the full form https://ACCOUNT.blob.core.windows.net/${loc.bucket}/${loc.key}`,
+        { uri: loc.uri },
+      );
+    }
+  }
+  const chosen = best[0]!;
+  const ties = best.length > 1 ? ` (${best.length} integrations tie; the first registered wins)` : '';
+  const reason = chosen.prefix === ''
+    ? `integration "${chosen.reg.id}" covers all of ${describeContainer(chosen.location)}${ties}`
+    : `integration "${chosen.reg.id}" covers prefix "${chosen.prefix}/" of ${describeContainer(chosen.location)}, the longest matching prefix${ties}`;
+  return { integration: chosen.reg, location: chosen.location, reason, matchedPrefix: chosen.prefix };
+}
+
+/** The caller named an integration: it must cover the URI. Never falls back to another identity. */
+export function matchExplicit(reg: RegisteredIntegration, loc: AssetLocation): MatchOutcome {
+  const c = coverage(reg, loc);
+  if (!c.ok) throw new OutOfScopeError(`${loc.uri} is out of scope: ${c.why}`, { uri: loc.uri, integrationId: reg.id });
+  return { integration: reg, location: c.location, reason: `integration "${reg.id}" was named explicitly and covers ${loc.uri}`, matchedPrefix: c.prefix };
+}
+
+function describeContainer(loc: AssetLocation): string {
+  switch (loc.provider) {
+    case 'azure': return `container "${loc.bucket}" in account "${loc.account}"`;
+    case 'https': return `host "${loc.bucket}"`;
+    case 'file': return 'the file system root';
+    default: return `bucket "${loc.bucket}"`;
+  }
+}

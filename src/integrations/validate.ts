@@ -1,0 +1,174 @@
+import path from 'node:path';
+import { InvalidIntegrationError } from '../errors.js';
+import type { Integration, Mode } from '../types.js';
+import type { NormalizedIntegration } from './registered.js';
+
+const PROVIDERS = new Set(['aws', 'gcp', 'azure', 'https', 'memory', 'file']);
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const GCS_BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
+const AZ_ACCOUNT = /^[a-z0-9]{3,24}$/;
+const AZ_CONTAINER = /^(?:[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]|\$root|\$web)$/;
+const MEMORY_STORE = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+const AWS_REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+const AWS_ACCOUNT = /^\d{12}$/;
+const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+const ACCESS_KEY_ID = /^[A-Z0-9]{16,128}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TENANT_DOMAIN = /^[a-z0-9][a-z0-9.-]{1,253}[a-z0-9]$/i;
+const HOST = /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+type Dict = Record<string, unknown>;
+const fail = (field: string, message: string): never => { throw new InvalidIntegrationError(field, message); };
+const isDict = (v: unknown): v is Dict => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function str(obj: Dict, field: string, where: string, pattern?: RegExp, hint?: string, secret = false): string {
+  const value = obj[field];
+  if (typeof value !== 'string' || value.length === 0) return fail(`${where}${field}`, 'is required and must be a non-empty string');
+  if (pattern && !pattern.test(value)) {
+    return fail(`${where}${field}`, secret ? `is not valid${hint ? ` (${hint})` : ''}` : `${JSON.stringify(value.slice(0, 200))} is not valid${hint ? `: ${hint}` : ''}`);
+  }
+  return value;
+}
+
+function optStr(obj: Dict, field: string, where: string, pattern: RegExp, hint: string): string | undefined {
+  return obj[field] === undefined ? undefined : str(obj, field, where, pattern, hint);
+}
+
+/** Segment-aware prefix: no leading '/', no empty, '.' or '..' segments, no control characters. */
+export function normalizePrefix(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') return fail(field, 'must be a string');
+  const trimmed = value.replace(/\/+$/, '');
+  if (trimmed === '') return undefined;
+  if (trimmed.startsWith('/')) fail(field, 'must not start with "/" (write "images/2024", not "/images/2024")');
+  if (/[\u0000-\u001f\u007f\\]/.test(trimmed)) fail(field, 'must not contain control characters or backslashes');
+  for (const segment of trimmed.split('/')) {
+    if (segment === '') fail(field, 'must not contain empty segments ("a//b")');
+    if (segment === '.' || segment === '..') fail(field, 'must not contain "." or ".." segments');
+  }
+  return trimmed;
+}
+
+function mode(obj: Dict, allowed: Mode[]): Mode {
+  const value = obj.mode ?? 'read-only';
+  if (!allowed.includes(value as Mode)) fail('mode', `must be ${allowed.map((m) => `"${m}"`).join(' or ')}`);
+  return value as Mode;
+}
+
+/** Validates an integration and returns a normalised deep copy (mode filled in, prefix trimmed). */
+export function validateIntegration(input: Integration): NormalizedIntegration {
+  if (!isDict(input)) return fail('integration', 'must be an object');
+  const raw = input as unknown as Dict;
+  const id = str(raw, 'id', '', ID, 'use 1–128 of letters, digits and . _ : @ / -, starting with a letter or digit');
+  const provider = raw.provider;
+  if (typeof provider !== 'string' || !PROVIDERS.has(provider)) fail('provider', 'must be one of aws, gcp, azure, https, memory, file');
+  if (!isDict(raw.scope)) fail('scope', 'is required and must be an object');
+  const scope = raw.scope as Dict;
+  const auth = isDict(raw.auth) ? raw.auth : undefined;
+  const needAuth = (): Dict => auth ?? fail('auth', 'is required and must be an object');
+
+  switch (provider) {
+    case 'aws': {
+      const a = needAuth();
+      const bucket = str(scope, 'bucket', 'scope.', S3_BUCKET, 'S3 bucket names are 3–63 of a-z 0-9 . -');
+      const region = optStr(scope, 'region', 'scope.', AWS_REGION, 'expected a region such as "eu-west-1"');
+      const accountId = optStr(scope, 'accountId', 'scope.', AWS_ACCOUNT, 'expected a 12-digit AWS account ID');
+      const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
+      const base = { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}), ...(region ? { region } : {}), ...(accountId ? { accountId } : {}) } } as const;
+      if (a.kind === 'assume-role') {
+        const roleArn = str(a, 'roleArn', 'auth.', ROLE_ARN, 'expected "arn:aws:iam::<12-digit account>:role/<name>"');
+        const externalId = str(a, 'externalId', 'auth.', EXTERNAL_ID, 'external IDs are 2–1224 characters of letters, digits and + = , . @ : / -', true);
+        const sessionName = optStr(a, 'sessionName', 'auth.', SESSION_NAME, '2–64 characters of letters, digits and + = , . @ -');
+        let durationSeconds: number | undefined;
+        if (a.durationSeconds !== undefined) {
+          durationSeconds = a.durationSeconds as number;
+          if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43_200) fail('auth.durationSeconds', 'must be an integer from 900 to 43200');
+        }
+        return { ...base, auth: { kind: 'assume-role', roleArn, externalId, ...(sessionName ? { sessionName } : {}), ...(durationSeconds ? { durationSeconds } : {}) } };
+      }
+      if (a.kind === 'cross-account') return { ...base, auth: { kind: 'cross-account' } };
+      if (a.kind === 'access-key') {
+        const accessKeyId = str(a, 'accessKeyId', 'auth.', ACCESS_KEY_ID, 'expected 16–128 upper-case letters and digits', true);
+        const secretAccessKey = str(a, 'secretAccessKey', 'auth.', undefined, undefined, true);
+        const sessionToken = a.sessionToken === undefined ? undefined : str(a, 'sessionToken', 'auth.', undefined, undefined, true);
+        return { ...base, auth: { kind: 'access-key', accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } };
+      }
+      return fail('auth.kind', 'for aws must be "assume-role", "cross-account" or "access-key"');
+    }
+    case 'gcp': {
+      const a = needAuth();
+      const bucket = str(scope, 'bucket', 'scope.', GCS_BUCKET, 'GCS bucket names are 3–222 of a-z 0-9 . _ -');
+      if (bucket.startsWith('goog')) fail('scope.bucket', 'GCS bucket names cannot start with "goog"');
+      const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
+      const base = { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}) } } as const;
+      if (a.kind === 'impersonation') {
+        const serviceAccount = str(a, 'serviceAccount', 'auth.', EMAIL, 'expected a service account e-mail such as "reader@project.iam.gserviceaccount.com"');
+        let delegates: string[] | undefined;
+        if (a.delegates !== undefined) {
+          if (!Array.isArray(a.delegates)) fail('auth.delegates', 'must be an array of service account e-mails');
+          delegates = (a.delegates as unknown[]).map((d, i) => (typeof d === 'string' && EMAIL.test(d) ? d : fail(`auth.delegates[${i}]`, 'is not a service account e-mail')));
+        }
+        return { ...base, auth: { kind: 'impersonation', serviceAccount, ...(delegates ? { delegates } : {}) } };
+      }
+      if (a.kind === 'service-account-key') {
+        if (!isDict(a.credentials)) fail('auth.credentials', 'must be the parsed JSON key ({ client_email, private_key })');
+        const c = a.credentials as Dict;
+        const clientEmail = str(c, 'client_email', 'auth.credentials.', EMAIL, 'expected a service account e-mail');
+        const privateKey = str(c, 'private_key', 'auth.credentials.', /-----BEGIN (?:RSA )?PRIVATE KEY-----/, 'expected a PEM private key', true);
+        return { ...base, auth: { kind: 'service-account-key', credentials: { client_email: clientEmail, private_key: privateKey } } };
+      }
+      return fail('auth.kind', 'for gcp must be "impersonation" or "service-account-key"');
+    }
+    case 'azure': {
+      const a = needAuth();
+      const account = str(scope, 'account', 'scope.', AZ_ACCOUNT, 'storage account names are 3–24 of a-z 0-9');
+      const container = str(scope, 'container', 'scope.', AZ_CONTAINER, 'container names are 3–63 of a-z 0-9 -, no "--"');
+      const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
+      const base = { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { account, container, ...(prefix ? { prefix } : {}) } } as const;
+      const tenantId = str(a, 'tenantId', 'auth.', new RegExp(`${GUID.source}|${TENANT_DOMAIN.source}`, 'i'), 'expected a tenant GUID or domain');
+      const clientId = str(a, 'clientId', 'auth.', GUID, 'expected the application (client) ID, a GUID');
+      if (a.kind === 'federated') {
+        if (typeof a.assertion !== 'function') fail('auth.assertion', 'must be a function returning a Promise of the OIDC assertion (JWT)');
+        return { ...base, auth: { kind: 'federated', tenantId, clientId, assertion: a.assertion as () => Promise<string> } };
+      }
+      if (a.kind === 'client-secret') {
+        const clientSecret = str(a, 'clientSecret', 'auth.', undefined, undefined, true);
+        return { ...base, auth: { kind: 'client-secret', tenantId, clientId, clientSecret } };
+      }
+      return fail('auth.kind', 'for azure must be "federated" or "client-secret"');
+    }
+    case 'https': {
+      const hosts = scope.hosts;
+      if (!Array.isArray(hosts) || hosts.length === 0) fail('scope.hosts', 'must be a non-empty array of host names (exact, or "*.example.com")');
+      const normalized = (hosts as unknown[]).map((h, i) => {
+        if (typeof h !== 'string' || !HOST.test(h.toLowerCase())) return fail(`scope.hosts[${i}]`, 'must be a host name such as "cdn.example.com" or "*.example.com" (no scheme, port or path)');
+        return h.toLowerCase();
+      });
+      let presignTtlSeconds: number | undefined;
+      if (raw.presignTtlSeconds !== undefined) {
+        presignTtlSeconds = raw.presignTtlSeconds as number;
+        if (!Number.isInteger(presignTtlSeconds) || presignTtlSeconds <= 0) fail('presignTtlSeconds', 'must be a positive integer');
+      }
+      return { id, provider, mode: mode(raw, ['read-only']) as 'read-only', scope: { hosts: normalized }, ...(presignTtlSeconds ? { presignTtlSeconds } : {}) };
+    }
+    case 'memory': {
+      const bucket = str(scope, 'bucket', 'scope.', MEMORY_STORE, 'memory store names are 1–63 of a-z 0-9 . _ -');
+      const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
+      return { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}) } };
+    }
+    case 'file': {
+      const root = scope.root;
+      if (typeof root !== 'string' || !path.isAbsolute(root)) return fail('scope.root', 'must be an absolute directory path');
+      if (/[\u0000-\u001f\u007f]/.test(root)) fail('scope.root', 'must not contain control characters');
+      if (root.split(/[\\/]/).some((s) => s === '..' || s === '.')) fail('scope.root', 'must not contain "." or ".." segments');
+      const normalized = path.resolve(root);
+      return { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { root: normalized } };
+    }
+    default:
+      return fail('provider', 'must be one of aws, gcp, azure, https, memory, file');
+  }
+}

@@ -1,0 +1,202 @@
+import { CredentialCache } from '../cache/credential-cache.js';
+import { AssetLinkError, InvalidIntegrationError, InvalidUriError, NoIntegrationError, OutOfScopeError } from '../errors.js';
+import type { AssetLinkEvent } from '../events.js';
+import { matchByScope, matchExplicit, type MatchOutcome } from '../integrations/match.js';
+import { RegisteredIntegration } from '../integrations/registered.js';
+import { validateIntegration } from '../integrations/validate.js';
+import { inspectSymbol } from '../redact.js';
+import type { DriverContext, ProviderDriver } from '../resolvers/driver.js';
+import { loadDriverFactory } from '../resolvers/registry.js';
+import type {
+  HttpMethod, Integration, IntegrationSummary, MatchResult, PlatformOptions, PresignedUrl, Provider, ResolvedAsset, ResolverOptions,
+} from '../types.js';
+import { parseAssetUri, type EndpointOverride } from '../uri/index.js';
+import { BoundAsset } from './asset.js';
+
+/** An integration given by id, by object, or left for the resolver to match by scope. */
+export type IntegrationRef = string | Integration;
+
+export interface ResolverPresignOptions {
+  method?: HttpMethod;
+  integration?: IntegrationRef;
+  contentType?: string;
+  clamp?: boolean;
+}
+
+/**
+ * Holds a platform's integrations and turns asset URIs into {@link ResolvedAsset}s.
+ * Provider drivers are created on first use of that provider and shared by all its assets.
+ */
+export class AssetResolver {
+  readonly #integrations = new Map<string, RegisteredIntegration>();
+  readonly #adHoc = new WeakMap<object, RegisteredIntegration>();
+  readonly #drivers = new Map<Provider, Promise<ProviderDriver>>();
+  readonly #platform: PlatformOptions;
+  readonly #cache: CredentialCache;
+  readonly #onEvent: ((event: AssetLinkEvent) => void) | undefined;
+  readonly #now: () => number;
+  readonly #requestTimeoutMs: number;
+  readonly #endpoints: EndpointOverride[];
+  #closed = false;
+
+  constructor(options: ResolverOptions = {}) {
+    this.#platform = options.platform ?? {};
+    this.#onEvent = options.onEvent;
+    this.#now = options.now ?? Date.now;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#cache = new CredentialCache({
+      ...(options.cache?.refreshBeforeExpirySeconds !== undefined ? { refreshBeforeExpirySeconds: options.cache.refreshBeforeExpirySeconds } : {}),
+      ...(options.cache?.maxEntries !== undefined ? { maxEntries: options.cache.maxEntries } : {}),
+      ...(options.cache?.store !== undefined ? { store: options.cache.store } : {}),
+      now: this.#now,
+      emit: (event) => this.#emit(event),
+    });
+    this.#endpoints = endpointOverrides(this.#platform);
+    for (const integration of options.integrations ?? []) this.addIntegration(integration);
+  }
+
+  /** Validates and registers an integration (replacing one with the same id). */
+  addIntegration(integration: Integration): IntegrationSummary {
+    const registered = new RegisteredIntegration(validateIntegration(integration));
+    if (this.#integrations.has(registered.id)) this.#cache.invalidatePrefix(`${registered.id}|`);
+    this.#integrations.set(registered.id, registered);
+    return registered.summary();
+  }
+
+  removeIntegration(id: string): boolean {
+    this.#cache.invalidatePrefix(`${id}|`);
+    return this.#integrations.delete(id);
+  }
+
+  /** Registered integrations, secrets redacted. */
+  listIntegrations(): IntegrationSummary[] {
+    return [...this.#integrations.values()].map((r) => r.summary());
+  }
+
+  /** Which integration covers `uri` and why. No network. */
+  match(uri: string, integration?: IntegrationRef): MatchResult {
+    const outcome = this.#match(uri, integration);
+    return { integration: outcome.integration.summary(), location: outcome.location, reason: outcome.reason, matchedPrefix: outcome.matchedPrefix };
+  }
+
+  async resolveAsset(uri: string, integration?: IntegrationRef): Promise<ResolvedAsset> {
+    this.#assertOpen();
+    const outcome = this.#match(uri, integration);
+    if (outcome.location.key === '') {
+      throw new InvalidUriError(`${outcome.location.uri} names a bucket, not an object: add the object key`, { uri: outcome.location.uri });
+    }
+    const driver = await this.#driver(outcome.integration.provider);
+    return new BoundAsset({
+      driver,
+      target: { integration: outcome.integration, location: outcome.location },
+      emit: (event) => this.#emit(event),
+      now: this.#now,
+    });
+  }
+
+  async presign(uri: string, ttlSeconds: number, options: ResolverPresignOptions = {}): Promise<PresignedUrl> {
+    const asset = await this.resolveAsset(uri, options.integration);
+    return asset.presign({
+      ttlSeconds,
+      ...(options.method !== undefined ? { method: options.method } : {}),
+      ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+      ...(options.clamp !== undefined ? { clamp: options.clamp } : {}),
+    });
+  }
+
+  /** The registered integration (internal form) for drivers, verification and the CLI. */
+  integration(ref: IntegrationRef): RegisteredIntegration {
+    return this.#lookup(ref);
+  }
+
+  /** The driver for a provider, loading it on first use. */
+  driver(provider: Provider): Promise<ProviderDriver> {
+    return this.#driver(provider);
+  }
+
+  get platform(): PlatformOptions { return this.#platform; }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const drivers = await Promise.allSettled(this.#drivers.values());
+    await Promise.allSettled(drivers.flatMap((d) => (d.status === 'fulfilled' ? [d.value.close()] : [])));
+    this.#drivers.clear();
+    this.#cache.clear();
+  }
+
+  toJSON(): Record<string, unknown> { return { integrations: this.listIntegrations() }; }
+  [inspectSymbol](): string { return `AssetResolver ${JSON.stringify(this.toJSON())}`; }
+
+  #match(uri: string, ref: IntegrationRef | undefined): MatchOutcome {
+    const location = parseAssetUri(uri, { endpoints: this.#endpoints });
+    try {
+      return ref === undefined ? matchByScope(this.#integrations.values(), location) : matchExplicit(this.#lookup(ref), location);
+    } catch (error) {
+      if (error instanceof NoIntegrationError || error instanceof OutOfScopeError) {
+        this.#emit({
+          type: 'scope.refused', time: new Date(this.#now()), uri: location.uri, code: error.code, provider: location.provider,
+          ...(error.integrationId !== undefined ? { integrationId: error.integrationId } : {}),
+        });
+      }
+      throw error;
+    }
+  }
+
+  #lookup(ref: IntegrationRef): RegisteredIntegration {
+    if (typeof ref === 'string') {
+      const found = this.#integrations.get(ref);
+      if (!found) throw new NoIntegrationError(`no integration with id "${ref}" is registered`, { integrationId: ref });
+      return found;
+    }
+    const cached = this.#adHoc.get(ref);
+    if (cached) return cached;
+    const registered = new RegisteredIntegration(validateIntegration(ref));
+    const existing = this.#integrations.get(registered.id);
+    if (existing && existing.config !== registered.config && JSON.stringify(existing) !== JSON.stringify(registered)) {
+      throw new InvalidIntegrationError('id', `"${registered.id}" is registered with a different configuration; give the ad-hoc integration its own id`);
+    }
+    this.#adHoc.set(ref, registered);
+    return registered;
+  }
+
+  #driver(provider: Provider): Promise<ProviderDriver> {
+    this.#assertOpen();
+    let pending = this.#drivers.get(provider);
+    if (!pending) {
+      const ctx: DriverContext = {
+        platform: this.#platform,
+        cache: this.#cache,
+        emit: (event) => this.#emit(event),
+        now: this.#now,
+        requestTimeoutMs: this.#requestTimeoutMs,
+      };
+      pending = loadDriverFactory(provider).then((factory) => factory(ctx));
+      pending.catch(() => this.#drivers.delete(provider));
+      this.#drivers.set(provider, pending);
+    }
+    return pending;
+  }
+
+  #emit(event: AssetLinkEvent): void {
+    if (!this.#onEvent) return;
+    try { this.#onEvent(event); } catch { /* a failing audit listener must not fail the operation */ }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new AssetLinkError('INVALID_ARGUMENT', 'this resolver has been closed; create a new one');
+  }
+}
+
+function endpointOverrides(platform: PlatformOptions): EndpointOverride[] {
+  const out: EndpointOverride[] = [];
+  if (platform.aws?.endpoint) out.push({ provider: 'aws', url: platform.aws.endpoint });
+  if (platform.gcp?.signingEndpoint) out.push({ provider: 'gcp', url: platform.gcp.signingEndpoint });
+  if (platform.gcp?.apiEndpoint && platform.gcp.apiEndpoint !== platform.gcp.signingEndpoint) out.push({ provider: 'gcp', url: platform.gcp.apiEndpoint });
+  if (platform.azure?.blobEndpoint) out.push({ provider: 'azure', url: platform.azure.blobEndpoint });
+  return out;
+}
+
+export function createAssetResolver(options: ResolverOptions = {}): AssetResolver {
+  return new AssetResolver(options);
+}

@@ -1,0 +1,54 @@
+import type { AssetLinkEvent } from '../events.js';
+import type {
+  AssetLocation, ByteRange, HeadResult, HttpMethod, PlatformOptions, PresignedUrl, Provider,
+} from '../types.js';
+import type { CredentialCache } from '../cache/credential-cache.js';
+import type { RegisteredIntegration } from '../integrations/registered.js';
+
+/** Everything a provider driver gets from the resolver that owns it. */
+export interface DriverContext {
+  platform: PlatformOptions;
+  /** Shared credential cache: `cache.get(key, fetch)`; keys should name integration and scope. */
+  cache: CredentialCache;
+  emit(event: AssetLinkEvent): void;
+  now(): number;
+  requestTimeoutMs: number;
+}
+
+/** One object an operation targets. The location has already passed the integration's scope check. */
+export interface ObjectTarget {
+  integration: RegisteredIntegration;
+  location: AssetLocation;
+}
+
+export interface DriverPresignRequest {
+  method: HttpMethod;
+  /** Already validated: positive integer, ≤ driver.maxPresignTtlSeconds (or clamped to it). */
+  ttlSeconds: number;
+  contentType?: string;
+  /** When true, shorten the TTL to what the signing credentials allow instead of failing. */
+  clamp: boolean;
+}
+
+export interface ListResult { keys: string[]; truncated: boolean }
+
+/**
+ * What each provider implements, one file per provider under src/resolvers/.
+ * Drivers never see read-only writes (the resolver refuses them first) nor out-of-scope keys.
+ */
+export interface ProviderDriver {
+  readonly provider: Provider;
+  /** Provider maximum for a presigned URL's lifetime. */
+  readonly maxPresignTtlSeconds: number;
+  head(target: ObjectTarget): Promise<HeadResult>;
+  /** Must stream; must not buffer the whole object. Errors mid-stream error the stream. */
+  read(target: ObjectTarget, range?: ByteRange): Promise<ReadableStream<Uint8Array>>;
+  write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void>;
+  delete(target: ObjectTarget): Promise<void>;
+  presign(target: ObjectTarget, request: DriverPresignRequest): Promise<PresignedUrl>;
+  /** Keys under a prefix (location.key is the prefix), for verification. */
+  list?(target: ObjectTarget, limit: number): Promise<ListResult>;
+  close(): Promise<void>;
+}
+
+export type DriverFactory = (ctx: DriverContext) => ProviderDriver | Promise<ProviderDriver>;

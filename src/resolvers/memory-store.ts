@@ -1,0 +1,23 @@
+import { createHash } from 'node:crypto';
+
+export interface MemoryObject { data: Uint8Array; contentType?: string; etag: string; lastModified: Date }
+
+/** memory:// stores are process-wide and named, so a test harness and the code under test share them. */
+const stores = new Map<string, Map<string, MemoryObject>>();
+
+export function memoryStore(name: string): Map<string, MemoryObject> {
+  let store = stores.get(name);
+  if (!store) { store = new Map(); stores.set(name, store); }
+  return store;
+}
+
+export function putMemoryObject(name: string, key: string, data: Uint8Array, contentType?: string): MemoryObject {
+  const object: MemoryObject = {
+    data, etag: `"${createHash('md5').update(data).digest('hex')}"`, lastModified: new Date(),
+    ...(contentType !== undefined ? { contentType } : {}),
+  };
+  memoryStore(name).set(key, object);
+  return object;
+}
+
+export function clearMemoryStores(): void { stores.clear(); }

@@ -1,0 +1,65 @@
+import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { bytesStream, collect } from '../resolver/streams.js';
+import type { ByteRange, HeadResult, PresignedUrl } from '../types.js';
+import type { DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ProviderDriver } from './driver.js';
+import { signLocalUrl } from './local-presign.js';
+import { memoryStore, putMemoryObject, type MemoryObject } from './memory-store.js';
+
+const WEEK = 7 * 24 * 3600;
+
+export function sliceRange(size: number, range: ByteRange | undefined, uri: string): { start: number; end: number } {
+  if (!range) return { start: 0, end: size };
+  if (range.start >= size && size > 0) throw new InvalidArgumentError(`range start ${range.start} is beyond the end of ${uri} (${size} bytes)`, { uri });
+  return { start: range.start, end: Math.min(size, range.end === undefined ? size : range.end + 1) };
+}
+
+class MemoryDriver implements ProviderDriver {
+  readonly provider = 'memory' as const;
+  readonly maxPresignTtlSeconds = WEEK;
+  constructor(private readonly now: () => number) {}
+
+  #get(t: ObjectTarget): MemoryObject {
+    const object = memoryStore(t.location.bucket).get(t.location.key);
+    if (!object) throw new NotFoundError(`${t.location.uri} does not exist`, { uri: t.location.uri, integrationId: t.integration.id });
+    return object;
+  }
+
+  async head(t: ObjectTarget): Promise<HeadResult> {
+    const o = this.#get(t);
+    return { size: o.data.byteLength, etag: o.etag, lastModified: o.lastModified, ...(o.contentType !== undefined ? { contentType: o.contentType } : {}) };
+  }
+
+  async read(t: ObjectTarget, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
+    const o = this.#get(t);
+    const { start, end } = sliceRange(o.data.byteLength, range, t.location.uri);
+    return bytesStream(o.data.subarray(start, end));
+  }
+
+  async write(t: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void> {
+    const data = body instanceof Uint8Array ? body.slice() : await collect(body);
+    putMemoryObject(t.location.bucket, t.location.key, data, opts.contentType);
+  }
+
+  async delete(t: ObjectTarget): Promise<void> {
+    memoryStore(t.location.bucket).delete(t.location.key);
+  }
+
+  async presign(t: ObjectTarget, req: DriverPresignRequest): Promise<PresignedUrl> {
+    const expiresAt = Math.floor(this.now() / 1000 + req.ttlSeconds) * 1000;
+    const url = signLocalUrl({
+      scheme: 'memory', bucket: t.location.bucket, key: t.location.key, method: req.method, expiresAt,
+      ...(req.contentType !== undefined ? { contentType: req.contentType } : {}),
+    });
+    return { url, method: req.method, expiresAt: new Date(expiresAt), headers: req.contentType !== undefined && req.method === 'PUT' ? { 'content-type': req.contentType } : {} };
+  }
+
+  async list(t: ObjectTarget, limit: number): Promise<ListResult> {
+    const prefix = t.location.key;
+    const keys = [...memoryStore(t.location.bucket).keys()].filter((k) => prefix === '' || k.startsWith(prefix)).sort();
+    return { keys: keys.slice(0, limit), truncated: keys.length > limit };
+  }
+
+  async close(): Promise<void> { /* nothing held */ }
+}
+
+export const createDriver: DriverFactory = (ctx) => new MemoryDriver(ctx.now);
