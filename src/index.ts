@@ -17,3 +17,4 @@ export {
 export type { AssetLinkErrorCode } from './errors.js';
 export type { AssetLinkEvent, AssetLinkEventType } from './events.js';
 export type * from './types.js';
+export type { VerificationReport, VerificationCheck, VerifyOptions, CheckName, CheckStatus } from './verify/report.js';

@@ -1,12 +1,7 @@
 import { NoIntegrationError, OutOfScopeError } from '../errors.js';
 import type { AssetLocation } from '../types.js';
+import { azureBlobUri, isUnder } from '../uri/index.js';
 import type { RegisteredIntegration } from './registered.js';
-
-/** Segment-aware: prefix "images" covers "images/a.jpg" but not "images-old/a.jpg". '' covers all. */
-export function keyUnderPrefix(key: string, prefix: string): boolean {
-  if (prefix === '') return true;
-  return key.startsWith(`${prefix}/`) && key.length > prefix.length + 1;
-}
 
 /** `*.example.com` allows any sub-domain of example.com, never example.com itself. */
 export function hostAllowed(host: string, patterns: readonly string[]): boolean {
@@ -23,18 +18,13 @@ export interface MatchOutcome {
 
 type Coverage = { ok: true; prefix: string; location: AssetLocation } | { ok: false; why: string };
 
-function azureCanonical(account: string, container: string, key: string): string {
-  const path = key === '' ? '' : `/${key.split('/').map(encodeURIComponent).join('/')}`;
-  return `https://${account}.blob.core.windows.net/${container}${path}`;
-}
-
 /** Does `reg` cover `loc`? Says why not, in words a person can act on. */
 export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Coverage {
   const config = reg.config;
   if (config.provider !== loc.provider) return { ok: false, why: `integration "${reg.id}" is for ${config.provider}, the URI is ${loc.provider}` };
   const prefix = reg.prefix;
   const underPrefix = (key: string, location: AssetLocation): Coverage =>
-    keyUnderPrefix(key, prefix) || (key === '' && prefix === '')
+    isUnder(key, prefix) || (key === '' && prefix === '')
       ? { ok: true, prefix, location }
       : { ok: false, why: `key "${key}" is outside prefix "${prefix}/" of integration "${reg.id}"` };
   switch (config.provider) {
@@ -47,7 +37,7 @@ export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Covera
       if (config.scope.container !== loc.bucket) return { ok: false, why: `integration "${reg.id}" covers container "${config.scope.container}", not "${loc.bucket}"` };
       if (loc.account !== undefined && loc.account !== config.scope.account) return { ok: false, why: `integration "${reg.id}" covers account "${config.scope.account}", not "${loc.account}"` };
       const located: AssetLocation = loc.account === undefined
-        ? { ...loc, account: config.scope.account, uri: azureCanonical(config.scope.account, loc.bucket, loc.key) }
+        ? { ...loc, account: config.scope.account, uri: azureBlobUri(config.scope.account, loc.bucket, loc.key) }
         : loc;
       return underPrefix(loc.key, located);
     }
@@ -57,7 +47,7 @@ export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Covera
         : { ok: false, why: `host "${loc.bucket}" is not in the allowed hosts of integration "${reg.id}"` };
     case 'file': {
       const rootKey = config.scope.root.replace(/^\/+/, '').replace(/\/+$/, '');
-      return keyUnderPrefix(loc.key, rootKey)
+      return isUnder(loc.key, rootKey)
         ? { ok: true, prefix: rootKey, location: loc }
         : { ok: false, why: `path "/${loc.key}" is outside root "${config.scope.root}" of integration "${reg.id}"` };
     }

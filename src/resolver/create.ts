@@ -10,7 +10,9 @@ import { loadDriverFactory } from '../resolvers/registry.js';
 import type {
   HttpMethod, Integration, IntegrationSummary, MatchResult, PlatformOptions, PresignedUrl, Provider, ResolvedAsset, ResolverOptions,
 } from '../types.js';
-import { parseAssetUri, type EndpointOverride } from '../uri/index.js';
+import { parseAssetUri, type EndpointOverride, type ParseOptions } from '../uri/index.js';
+import type { VerificationReport, VerifyOptions } from '../verify/report.js';
+import { verifyIntegration } from '../verify/verify.js';
 import { BoundAsset } from './asset.js';
 
 /** An integration given by id, by object, or left for the resolver to match by scope. */
@@ -36,7 +38,7 @@ export class AssetResolver {
   readonly #onEvent: ((event: AssetLinkEvent) => void) | undefined;
   readonly #now: () => number;
   readonly #requestTimeoutMs: number;
-  readonly #endpoints: EndpointOverride[];
+  readonly #parseOptions: ParseOptions;
   #closed = false;
 
   constructor(options: ResolverOptions = {}) {
@@ -51,7 +53,10 @@ export class AssetResolver {
       now: this.#now,
       emit: (event) => this.#emit(event),
     });
-    this.#endpoints = endpointOverrides(this.#platform);
+    this.#parseOptions = {
+      endpoints: endpointOverrides(this.#platform),
+      ...(this.#platform.https?.allowPorts ? { allowPorts: this.#platform.https.allowPorts } : {}),
+    };
     for (const integration of options.integrations ?? []) this.addIntegration(integration);
   }
 
@@ -104,6 +109,17 @@ export class AssetResolver {
     });
   }
 
+  /**
+   * Tests an integration end to end: credentials, listing, an optional sample read, a write probe
+   * (read-write) or a proof that the minted credentials cannot write (read-only), and CORS.
+   */
+  async verify(integration: IntegrationRef, options: VerifyOptions = {}): Promise<VerificationReport> {
+    this.#assertOpen();
+    const registered = this.#lookup(integration);
+    const driver = await this.#driver(registered.provider);
+    return verifyIntegration({ integration: registered, driver, parseOptions: this.#parseOptions, now: this.#now }, options);
+  }
+
   /** The registered integration (internal form) for drivers, verification and the CLI. */
   integration(ref: IntegrationRef): RegisteredIntegration {
     return this.#lookup(ref);
@@ -129,7 +145,7 @@ export class AssetResolver {
   [inspectSymbol](): string { return `AssetResolver ${JSON.stringify(this.toJSON())}`; }
 
   #match(uri: string, ref: IntegrationRef | undefined): MatchOutcome {
-    const location = parseAssetUri(uri, { endpoints: this.#endpoints });
+    const location = parseAssetUri(uri, this.#parseOptions);
     try {
       return ref === undefined ? matchByScope(this.#integrations.values(), location) : matchExplicit(this.#lookup(ref), location);
     } catch (error) {

@@ -32,6 +32,10 @@ export interface DriverPresignRequest {
 
 export interface ListResult { keys: string[]; truncated: boolean }
 
+export interface CredentialCheck { expiresAt?: Date; detail: string }
+
+export interface CorsRule { allowedOrigins: string[]; allowedMethods: string[]; allowedHeaders?: string[]; exposeHeaders?: string[]; maxAgeSeconds?: number }
+
 /**
  * What each provider implements, one file per provider under src/resolvers/.
  * Drivers never see read-only writes (the resolver refuses them first) nor out-of-scope keys.
@@ -48,6 +52,16 @@ export interface ProviderDriver {
   presign(target: ObjectTarget, request: DriverPresignRequest): Promise<PresignedUrl>;
   /** Keys under a prefix (location.key is the prefix), for verification. */
   list?(target: ObjectTarget, limit: number): Promise<ListResult>;
+  /** Obtains (or reuses) the integration's delegated credentials without touching an object. */
+  checkCredentials?(integration: RegisteredIntegration): Promise<CredentialCheck>;
+  /**
+   * Tries a write with the integration's own minted credentials, bypassing assetlink's READ_ONLY
+   * guard. Only `verify` calls it, on read-only integrations, to prove the credentials themselves
+   * cannot write. Anything it manages to create it deletes before returning 'allowed'.
+   */
+  probeRawWrite?(target: ObjectTarget, body: Uint8Array): Promise<'refused' | 'allowed'>;
+  /** The bucket/container CORS rules, when the provider exposes them to these credentials. */
+  getCors?(target: ObjectTarget): Promise<CorsRule[]>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,96 @@
+import { InvalidIntegrationError } from '../errors.js';
+import { UriProblem } from './fail.js';
+
+export interface EndpointOverride {
+  provider: 'aws' | 'gcp' | 'azure';
+  /**
+   * Origin and optional base path of an emulator or S3-compatible service, e.g.
+   * `http://127.0.0.1:4569`. For Azure, `{account}` marks where the account name sits: in the
+   * path (`https://127.0.0.1:10000/{account}`, Azurite style) or in the host.
+   */
+  url: string;
+}
+
+interface CompiledEndpoint {
+  provider: EndpointOverride['provider'];
+  url: string;
+  scheme: 'http' | 'https';
+  host: string | RegExp;
+  port: number;
+  /** Literal segments, or `{account}`. */
+  path: string[];
+}
+
+export interface EndpointMatch {
+  provider: EndpointOverride['provider'];
+  account?: string;
+  /** Path segments after the endpoint's base path: bucket (container) first. */
+  rest: string[];
+}
+
+const ACCOUNT = '{account}';
+const defaultPort = (scheme: string): number => (scheme === 'http' ? 80 : 443);
+
+function compile(endpoint: EndpointOverride, index: number): CompiledEndpoint {
+  const field = `endpoints[${index}].url`;
+  const m = /^(https?):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d{1,5}))?(\/[^?#]*)?$/i.exec(endpoint.url);
+  if (m === null) throw new InvalidIntegrationError(field, `"${endpoint.url}" is not an http(s) origin with an optional base path`);
+  const scheme = (m[1] ?? '').toLowerCase() as 'http' | 'https';
+  const rawHost = (m[2] ?? '').toLowerCase();
+  const path = (m[4] ?? '').split('/').filter((s) => s !== '');
+  const accountInHost = rawHost.includes(ACCOUNT);
+  const accountSlots = path.filter((s) => s === ACCOUNT).length + (accountInHost ? 1 : 0);
+  if (accountSlots > 1 || (accountSlots === 1 && endpoint.provider !== 'azure')) {
+    throw new InvalidIntegrationError(field, `"{account}" may appear once, and only in an azure endpoint`);
+  }
+  const host = accountInHost
+    ? new RegExp(`^${rawHost.split(ACCOUNT).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('([a-z0-9]+)')}$`)
+    : rawHost;
+  return { provider: endpoint.provider, url: endpoint.url, scheme, host, port: m[3] === undefined ? defaultPort(scheme) : Number(m[3]), path };
+}
+
+/** Endpoints whose scheme, host and port equal the URL's; path templates are checked later. */
+export function endpointsAtOrigin(
+  endpoints: readonly EndpointOverride[] | undefined,
+  scheme: string,
+  host: string,
+  port: number | undefined,
+): Array<CompiledEndpoint & { hostAccount?: string }> {
+  const found: Array<CompiledEndpoint & { hostAccount?: string }> = [];
+  (endpoints ?? []).forEach((endpoint, index) => {
+    const c = compile(endpoint, index);
+    if (c.scheme !== scheme || c.port !== (port ?? defaultPort(scheme))) return;
+    if (typeof c.host === 'string') {
+      if (c.host === host) found.push(c);
+      return;
+    }
+    const account = c.host.exec(host)?.[1];
+    if (account !== undefined) found.push({ ...c, hostAccount: account });
+  });
+  return found;
+}
+
+/** Applies the first endpoint whose base path the URL's decoded segments start with. */
+export function matchEndpointPath(
+  candidates: ReadonlyArray<CompiledEndpoint & { hostAccount?: string }>,
+  segments: readonly string[],
+): EndpointMatch {
+  for (const c of candidates) {
+    let account = c.hostAccount;
+    const fits = c.path.every((template, i) => {
+      const actual = segments[i];
+      if (actual === undefined) return false;
+      if (template === ACCOUNT) {
+        account = actual;
+        return true;
+      }
+      return actual === template;
+    });
+    if (!fits) continue;
+    const match: EndpointMatch = { provider: c.provider, rest: segments.slice(c.path.length) };
+    if (account !== undefined) match.account = account;
+    return match;
+  }
+  const bases = candidates.map((c) => `/${c.path.join('/')}`).join(' or ');
+  throw new UriProblem(`the URL is on a configured emulator endpoint but its path does not start with ${bases}`);
+}

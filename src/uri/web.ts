@@ -1,0 +1,155 @@
+/** The URL forms: https:// (and http:// for configured emulators), wasbs:// and abfss://. */
+import type { AssetLocation } from '../types.js';
+import { matchAwsHost } from './aws.js';
+import { matchAzureHost } from './azure.js';
+import { azureBlobUri, httpsUri } from './canonical.js';
+import { type EndpointOverride, endpointsAtOrigin, matchEndpointPath } from './endpoints.js';
+import { UriProblem } from './fail.js';
+import { isGcsJsonApiPath, matchGcpHost } from './gcp.js';
+import { type Authority, splitAuthority } from './host.js';
+import { AZURE_KEY, checkKey, GCS_KEY, S3_KEY } from './key.js';
+import { type Extras, location } from './location.js';
+import { checkAzureAccount, checkAzureContainer, checkGcsBucket, checkS3Bucket } from './names.js';
+import { decodeSegment } from './percent.js';
+import { detectPresigned } from './presigned.js';
+
+export interface ParseOptions {
+  /** Emulator / S3-compatible origins that parse as their provider, path-style; `http` and ports allowed. */
+  endpoints?: EndpointOverride[];
+  /**
+   * Ports other than 443 accepted on plain https hosts (not on provider hosts); mirror
+   * `platform.https.allowPorts`. The port is kept in `uri`, never in `bucket`.
+   */
+  allowPorts?: number[];
+}
+
+interface RawWeb {
+  authority: string;
+  /** '' or starting with '/'. */
+  path: string;
+  query: string;
+}
+
+function splitWeb(scheme: string, rest: string): RawWeb {
+  if (!rest.startsWith('//')) throw new UriProblem(`write ${scheme}://host/path, with two slashes after "${scheme}:"`);
+  if (/\s$/.test(rest)) throw new UriProblem('remove the whitespace after the URI (encode a trailing space in a key as %20)');
+  const body = rest.slice(2);
+  const end = body.search(/[/?#]/);
+  const authority = end === -1 ? body : body.slice(0, end);
+  const after = body.slice(authority.length);
+  const pathEnd = after.search(/[?#]/);
+  const path = pathEnd === -1 ? after : after.slice(0, pathEnd);
+  let query = '';
+  if (after[pathEnd] === '?') {
+    const hash = after.indexOf('#', pathEnd);
+    query = after.slice(pathEnd + 1, hash === -1 ? undefined : hash);
+  }
+  return { authority, path, query };
+}
+
+/** Split on raw '/' first, then decode each piece once: an encoded '/' never separates segments. */
+export function decodePath(path: string): string[] {
+  return path === '' ? [] : path.slice(1).split('/').map(decodeSegment);
+}
+
+function takeBucket(segments: readonly string[], what: string, example: string): [string, string] {
+  const [first, ...others] = segments;
+  if (first === undefined || first === '') throw new UriProblem(`the ${what} is missing from the path; write ${example}`);
+  if (first.includes('/')) throw new UriProblem(`${what} names may not contain '/' (%2F)`);
+  return [first, others.join('/')];
+}
+
+export function web(scheme: string, rest: string, options: ParseOptions): AssetLocation {
+  const raw = splitWeb(scheme, rest);
+  const auth = splitAuthority(raw.authority);
+  if (auth.userinfo !== undefined) {
+    throw new UriProblem("URLs may not carry userinfo ('user:password@'); remove it and let an integration supply credentials");
+  }
+  const presigned = detectPresigned(raw.query);
+  const extras: Extras = presigned === undefined ? {} : { presigned };
+  const candidates = endpointsAtOrigin(options.endpoints, scheme, auth.host, auth.port);
+  if (candidates.length > 0) return viaEndpoint(matchEndpointPath(candidates, decodePath(raw.path)), extras);
+  if (scheme === 'http') throw new UriProblem('plain http:// is not allowed; use https:// (http is accepted only for configured emulator endpoints)');
+  const segments = decodePath(raw.path);
+  const aws = matchAwsHost(auth.host);
+  const gcp = aws === undefined ? matchGcpHost(auth.host) : undefined;
+  const azure = matchAzureHost(auth.host);
+  if (auth.port !== undefined) rejectPort(auth, aws !== undefined || gcp !== undefined || azure !== undefined, options);
+  if (aws !== undefined) {
+    const [bucket, key] = aws.bucket !== undefined
+      ? [aws.bucket, segments.join('/')]
+      : takeBucket(segments, 'bucket', `https://${auth.host}/BUCKET/key`);
+    checkS3Bucket(bucket);
+    checkKey(key, S3_KEY);
+    return location('aws', bucket, key, { ...extras, region: aws.region, partition: aws.partition });
+  }
+  if (gcp !== undefined) {
+    if (gcp.bucket === undefined && isGcsJsonApiPath(segments)) {
+      throw new UriProblem('Cloud Storage JSON API URLs are not supported; write gs://BUCKET/OBJECT or https://storage.googleapis.com/BUCKET/OBJECT', true);
+    }
+    const [bucket, key] = gcp.bucket !== undefined
+      ? [gcp.bucket, segments.join('/')]
+      : takeBucket(segments, 'bucket', `https://${auth.host}/BUCKET/object`);
+    checkGcsBucket(bucket);
+    checkKey(key, GCS_KEY);
+    return location('gcp', bucket, key, extras);
+  }
+  if (azure !== undefined) {
+    checkAzureAccount(azure.account);
+    const [container, key] = takeBucket(segments, 'container', `https://${auth.host}/CONTAINER/blob`);
+    return azureLocation(azure.account, container, key, extras);
+  }
+  const key = segments.join('/');
+  checkKey(key);
+  return location('https', auth.host, key, { ...extras, uri: httpsUri(auth.host, key, auth.port) });
+}
+
+function rejectPort(auth: Authority, providerHost: boolean, options: ParseOptions): void {
+  if (!providerHost && auth.port !== undefined && (options.allowPorts ?? []).includes(auth.port)) return;
+  throw new UriProblem(
+    providerHost
+      ? 'explicit ports are not allowed on cloud storage hosts; remove the port (emulators need a configured endpoint)'
+      : 'explicit ports are not allowed; remove the port (or allow it for tests with the allowPorts option)',
+  );
+}
+
+function azureLocation(account: string | undefined, container: string, key: string, extras: Extras): AssetLocation {
+  checkAzureContainer(container);
+  checkKey(key, AZURE_KEY);
+  if (account === undefined) return location('azure', container, key, extras);
+  return location('azure', container, key, { ...extras, account, uri: azureBlobUri(account, container, key) });
+}
+
+function viaEndpoint(match: ReturnType<typeof matchEndpointPath>, extras: Extras): AssetLocation {
+  if (match.provider === 'azure') {
+    if (match.account !== undefined) checkAzureAccount(match.account);
+    const [container, key] = takeBucket(match.rest, 'container', 'ENDPOINT/CONTAINER/blob');
+    return azureLocation(match.account, container, key, extras);
+  }
+  const [bucket, key] = takeBucket(match.rest, 'bucket', 'ENDPOINT/BUCKET/key');
+  if (match.provider === 'aws') {
+    checkS3Bucket(bucket);
+    checkKey(key, S3_KEY);
+    return location('aws', bucket, key, { ...extras, partition: 'aws' });
+  }
+  checkGcsBucket(bucket);
+  checkKey(key, GCS_KEY);
+  return location('gcp', bucket, key, extras);
+}
+
+/** wasbs://container@ACCOUNT.blob.core.windows.net/path and abfss://…@ACCOUNT.dfs.core.windows.net/path. */
+export function hadoopAzure(scheme: 'wasbs' | 'abfss', rest: string): AssetLocation {
+  const service = scheme === 'wasbs' ? 'blob' : 'dfs';
+  const example = `${scheme}://CONTAINER@ACCOUNT.${service}.core.windows.net/path`;
+  const raw = splitWeb(scheme, rest);
+  const auth = splitAuthority(raw.authority);
+  if (auth.userinfo === undefined || auth.userinfo === '') throw new UriProblem(`name the container before '@': ${example}`);
+  if (auth.port !== undefined) throw new UriProblem(`${scheme}:// URIs may not name a port`);
+  const host = matchAzureHost(auth.host);
+  if (host === undefined || host.service !== service) throw new UriProblem(`the host must be ACCOUNT.${service}.core.windows.net: ${example}`);
+  checkAzureAccount(host.account);
+  const container = decodeSegment(auth.userinfo);
+  if (container.includes(':')) throw new UriProblem(`${scheme}:// URIs may not carry a password; write ${example}`);
+  return azureLocation(host.account, container, decodePath(raw.path).join('/'), {});
+}
+

@@ -1,0 +1,46 @@
+import type { AssetLinkErrorCode } from '../errors.js';
+import type { NormalizedIntegration } from '../integrations/registered.js';
+import type { CheckName } from './report.js';
+
+/** One line naming what the customer (or the platform) must change, per provider, check and error. */
+export function fixHint(config: NormalizedIntegration, check: CheckName, code: AssetLinkErrorCode | undefined): string {
+  const setup = `run \`assetlink setup ${config.id}\` for the exact documents`;
+  if (code === 'MISSING_DEPENDENCY') return 'install the provider SDK package named in the error';
+  if (code === 'CREDENTIALS_UNAVAILABLE' || code === 'TIMEOUT') return 'the token service could not be reached or timed out: check the platform identity and network path, then retry';
+  switch (config.provider) {
+    case 'aws':
+      if (check === 'credentials') {
+        return config.auth.kind === 'assume-role'
+          ? `the role's trust policy must allow the platform principal to sts:AssumeRole with condition StringEquals sts:ExternalId = the integration's external ID; ${setup}`
+          : `the platform identity's own credentials are missing or invalid; ${setup}`;
+      }
+      if (check === 'list') return `grant s3:ListBucket on arn:aws:s3:::${config.scope.bucket} with condition s3:prefix like "${config.scope.prefix ? `${config.scope.prefix}/*` : '*'}" in the role policy${config.auth.kind === 'cross-account' ? ' and the bucket policy' : ''}; ${setup}`;
+      if (check === 'sample-read') return `grant s3:GetObject on arn:aws:s3:::${config.scope.bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''}*; ${setup}`;
+      if (check === 'write-probe') return `grant s3:PutObject and s3:DeleteObject on arn:aws:s3:::${config.scope.bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''}* (read-write integrations only); ${setup}`;
+      if (check === 'read-only-enforced') return 'the credentials can write although the integration is read-only: remove s3:PutObject/s3:DeleteObject from the access key\'s policy, or switch to assume-role so a session policy downscopes it';
+      return `add a CORS rule on bucket ${config.scope.bucket} allowing the origin with GET/HEAD${config.mode === 'read-write' ? '/PUT' : ''}; ${setup}`;
+    case 'gcp':
+      if (check === 'credentials') {
+        return config.auth.kind === 'impersonation'
+          ? `grant roles/iam.serviceAccountTokenCreator on ${config.auth.serviceAccount} to the platform identity${config.auth.delegates?.length ? ' (and along the delegates chain)' : ''}; ${setup}`
+          : 'the service-account key is invalid or disabled: create a new key for the service account';
+      }
+      if (check === 'write-probe') return `grant roles/storage.objectUser on gs://${config.scope.bucket} to the customer service account; ${setup}`;
+      if (check === 'read-only-enforced') return 'the credentials can write although the integration is read-only: grant roles/storage.objectViewer instead of objectUser/objectAdmin';
+      if (check === 'cors') return `set a CORS configuration on gs://${config.scope.bucket} allowing the origin; ${setup}`;
+      return `grant roles/storage.objectViewer (or a custom role with storage.objects.get and storage.objects.list) on gs://${config.scope.bucket} to the customer service account; ${setup}`;
+    case 'azure':
+      if (check === 'credentials') {
+        return config.auth.kind === 'federated'
+          ? `add a federated credential to app ${config.auth.clientId} in tenant ${config.auth.tenantId} whose issuer, subject and audience match the platform's assertion; ${setup}`
+          : `the client secret of app ${config.auth.clientId} is wrong or expired: create a new secret and update the integration`;
+      }
+      if (check === 'write-probe') return `assign Storage Blob Data Contributor on container ${config.scope.container} of account ${config.scope.account} to app ${config.auth.clientId}; ${setup}`;
+      if (check === 'read-only-enforced') return 'the credentials can write although the integration is read-only: assign Storage Blob Data Reader instead of Contributor';
+      if (check === 'cors') return `add a Blob service CORS rule on account ${config.scope.account} allowing the origin; ${setup}`;
+      return `assign Storage Blob Data Reader on container ${config.scope.container} of account ${config.scope.account} to app ${config.auth.clientId}; ${setup}`;
+    default:
+      if (code === 'NOT_FOUND') return 'the sample object or root does not exist: check the path';
+      return 'check the integration scope';
+  }
+}

@@ -1,0 +1,42 @@
+import type { AssetLinkErrorCode } from '../errors.js';
+import type { Mode, Provider } from '../types.js';
+
+export type CheckName = 'credentials' | 'list' | 'sample-read' | 'write-probe' | 'read-only-enforced' | 'cors';
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skipped';
+
+export interface VerificationCheck {
+  name: CheckName;
+  status: CheckStatus;
+  /** Whether a failure of this check keeps the integration `pending`. */
+  required: boolean;
+  /** One line: what was checked and what happened. */
+  detail: string;
+  /** The error code when the check failed. */
+  code?: AssetLinkErrorCode;
+  /** One line naming the exact policy, role or setting to change. */
+  hint?: string;
+  durationMs: number;
+}
+
+export interface VerificationReport {
+  integrationId: string;
+  provider: Provider;
+  mode: Mode;
+  /** `active` only when every required check passed (warnings allowed); else `pending`. */
+  status: 'active' | 'pending';
+  checks: VerificationCheck[];
+  /** Required checks that failed, for a quick "what's wrong". */
+  failing: CheckName[];
+  checkedAt: Date;
+}
+
+export interface VerifyOptions {
+  /** Key (inside the integration's prefix) for the write probe; default `.assetlink/verify-<random>`. */
+  probeKey?: string;
+  /** An asset the customer says should be readable (Sama's "test asset URL"). */
+  sampleUri?: string;
+  /** Browser origin whose presigned-URL requests must pass CORS. */
+  origin?: string;
+  /** Called as each check finishes, for progress output. */
+  onCheck?: (check: VerificationCheck) => void;
+}
