@@ -29,6 +29,9 @@ export interface CacheKeyInfo {
 
 interface Entry { value: unknown; expiresAt: number }
 
+const LOCK_TTL_MS = 10_000;
+const LOCK_POLL_MS = 50;
+
 /**
  * Credentials keyed by integration and exact downscoped scope.
  * - fresh entries are served from memory;
@@ -114,9 +117,42 @@ export class CredentialCache {
   }
 
   async #fetchWithRetry(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<unknown>>, refresh: boolean): Promise<Entry> {
-    const shared = await this.#fromStore(key);
+    // A cold load takes any unexpired shared entry; a refresh wants one outside the refresh window.
+    const shared = await this.#fromStore(key, refresh);
     if (shared) { this.#remember(key, shared); return shared; }
+    const lock = await this.#lockOrWait(key, refresh);
+    if (lock.entry) { this.#remember(key, lock.entry); return lock.entry; }
+    try {
+      return await this.#fetchLoop(key, info, fetch, refresh);
+    } finally {
+      await lock.release?.().catch(() => undefined);
+    }
+  }
 
+  /**
+   * Cross-process single flight: take the store's lock, or wait for the process holding it to
+   * publish the credential. A broken store or a holder that never publishes → fetch ourselves.
+   */
+  async #lockOrWait(key: string, refresh: boolean): Promise<{ release?: () => Promise<void>; entry?: Entry }> {
+    if (!this.#store?.lock) return {};
+    let release: (() => Promise<void>) | undefined;
+    try {
+      release = await this.#store.lock(key, LOCK_TTL_MS);
+    } catch (error) {
+      this.#warnStore(error);
+      return {};
+    }
+    if (release) return { release };
+    const deadline = this.#now() + LOCK_TTL_MS;
+    for (let i = 0; i < LOCK_TTL_MS / LOCK_POLL_MS && this.#now() < deadline; i++) {
+      await realSleep(LOCK_POLL_MS);
+      const entry = await this.#fromStore(key, refresh);
+      if (entry) return { entry };
+    }
+    return {};
+  }
+
+  async #fetchLoop(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<unknown>>, refresh: boolean): Promise<Entry> {
     for (let attempt = 1; ; attempt++) {
       try {
         const fetched = await fetch();
@@ -144,11 +180,11 @@ export class CredentialCache {
     }
   }
 
-  async #fromStore(key: string): Promise<Entry | undefined> {
+  async #fromStore(key: string, fresh: boolean): Promise<Entry | undefined> {
     if (!this.#store) return undefined;
     try {
       const stored = await this.#store.get(key);
-      if (stored && this.#now() < stored.expiresAt - this.#refreshAheadMs) return { value: stored.value, expiresAt: stored.expiresAt };
+      if (stored && this.#now() < stored.expiresAt - (fresh ? this.#refreshAheadMs : 0)) return { value: stored.value, expiresAt: stored.expiresAt };
     } catch (error) {
       this.#warnStore(error);
     }

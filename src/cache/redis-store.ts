@@ -1,0 +1,116 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { importOptional } from '../resolvers/registry.js';
+import { SealedBox } from './encryption.js';
+import type { CredentialStore, StoredCredential } from './store.js';
+
+/** The subset of an ioredis client the store uses, so callers may pass their own client. */
+export interface RedisLike {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, px: 'PX', ms: number): Promise<unknown>;
+  set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<unknown>;
+  del(key: string): Promise<unknown>;
+  eval(script: string, keys: number, ...args: string[]): Promise<unknown>;
+  quit(): Promise<unknown>;
+}
+
+export interface RedisCredentialStoreOptions {
+  /** An ioredis client, or a redis:// URL from which one is made (ioredis is an optional peer dependency). */
+  client?: RedisLike;
+  url?: string;
+  /** 32 bytes (or base64 of 32 bytes) for AES-256-GCM. Nothing is stored in plaintext. */
+  encryptionKey: Uint8Array | string;
+  /** Namespace for keys; default `assetlink:`. */
+  keyPrefix?: string;
+  /** Per-command timeout; a slow or dead Redis falls back to the in-process cache. Default 500 ms. */
+  commandTimeoutMs?: number;
+}
+
+const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+
+/**
+ * A shared, encrypted credential store. Keys are hashed (customer bucket names and integration ids
+ * stay out of Redis), values are sealed with AES-256-GCM bound to their key, and entries expire
+ * with the credential. `lock` gives cross-process single flight with SET NX PX.
+ */
+export class RedisCredentialStore implements CredentialStore {
+  readonly #client: RedisLike;
+  readonly #box: SealedBox;
+  readonly #prefix: string;
+  readonly #owned: boolean;
+
+  constructor(client: RedisLike, options: RedisCredentialStoreOptions, owned: boolean) {
+    this.#client = client;
+    this.#box = new SealedBox(options.encryptionKey);
+    this.#prefix = options.keyPrefix ?? 'assetlink:';
+    this.#owned = owned;
+  }
+
+  #redisKey(kind: 'cred' | 'lock', key: string): string {
+    return `${this.#prefix}${kind}:${createHash('sha256').update(key).digest('base64url')}`;
+  }
+
+  async get(key: string): Promise<StoredCredential | undefined> {
+    const sealed = await this.#client.get(this.#redisKey('cred', key));
+    if (sealed === null) return undefined;
+    const plain = this.#box.open(sealed, key);
+    if (plain === undefined) return undefined;
+    try {
+      const parsed = JSON.parse(plain) as StoredCredential;
+      return typeof parsed.expiresAt === 'number' ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async set(key: string, entry: StoredCredential): Promise<void> {
+    const ttl = Math.floor(entry.expiresAt - Date.now());
+    if (ttl <= 0) return;
+    await this.#client.set(this.#redisKey('cred', key), this.#box.seal(JSON.stringify(entry), key), 'PX', ttl);
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#client.del(this.#redisKey('cred', key));
+  }
+
+  async lock(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    const token = randomBytes(16).toString('hex');
+    const lockKey = this.#redisKey('lock', key);
+    const ok = await this.#client.set(lockKey, token, 'PX', ttlMs, 'NX');
+    if (ok !== 'OK') return undefined;
+    return async () => { await this.#client.eval(RELEASE, 1, lockKey, token).catch(() => undefined); };
+  }
+
+  async close(): Promise<void> {
+    if (this.#owned) await this.#client.quit().catch(() => undefined);
+  }
+
+  toJSON(): string { return 'RedisCredentialStore'; }
+  [Symbol.for('nodejs.util.inspect.custom')](): string { return 'RedisCredentialStore'; }
+}
+
+/** Creates a store from a client or URL. A URL client fails fast while Redis is down instead of queueing. */
+export async function createRedisCredentialStore(options: RedisCredentialStoreOptions): Promise<RedisCredentialStore> {
+  if (options.client) return new RedisCredentialStore(options.client, options, false);
+  if (!options.url) throw new TypeError('createRedisCredentialStore needs a client or a url');
+  const mod = await importOptional('ioredis', () => import('ioredis'));
+  const Redis = (mod as unknown as { default: new (url: string, opts: Record<string, unknown>) => RedisLike }).default;
+  const client = new Redis(options.url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs ?? 500,
+    connectTimeout: 1_000,
+    lazyConnect: false,
+    retryStrategy: (times: number) => Math.min(times * 200, 2_000),
+  });
+  const events = client as unknown as { on(e: string, f: () => void): void; once(e: string, f: () => void): void; status: string };
+  events.on('error', () => undefined);
+  // Without an offline queue, commands sent before the connection is up would fail: wait for it
+  // briefly. A Redis that is down stays down for this wait too; the cache then runs in-process.
+  if (events.status !== 'ready') {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 1_000);
+      events.once('ready', () => { clearTimeout(timer); resolve(); });
+    });
+  }
+  return new RedisCredentialStore(client, options, true);
+}
