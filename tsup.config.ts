@@ -10,5 +10,5 @@ export default defineConfig({
   clean: true,
   splitting: true,
   // Provider SDKs and emulators stay external: they are optional and loaded with import() on first use.
-  external: [/^@aws-sdk\//, /^@smithy\//, /^@google-cloud\//, 'google-auth-library', /^@azure\//, 'azurite', '@20minutes/s3rver', 'ioredis', 'selfsigned'],
+  external: ['@opentelemetry/api', /^@aws-sdk\//, /^@smithy\//, /^@google-cloud\//, 'google-auth-library', /^@azure\//, 'azurite', '@20minutes/s3rver', 'ioredis', 'selfsigned'],
 });

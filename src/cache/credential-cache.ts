@@ -2,6 +2,7 @@ import { AssetLinkError, CredentialsUnavailableError } from '../errors.js';
 import type { AssetLinkEvent } from '../events.js';
 import { backoffDelay, DEFAULT_RETRY, realSleep, type RetryPolicy } from './backoff.js';
 import type { CredentialStore } from './store.js';
+import { traced } from '../telemetry/otel.js';
 
 /** What a fetcher returns: a JSON-serialisable credential and when it stops working. */
 export interface Expiring<T> {
@@ -155,7 +156,7 @@ export class CredentialCache {
   async #fetchLoop(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<unknown>>, refresh: boolean): Promise<Entry> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const fetched = await fetch();
+        const fetched = await traced('assetlink.credentials', { 'assetlink.integration_id': info.integrationId, 'assetlink.attempt': attempt }, fetch);
         const entry: Entry = { value: fetched.value, expiresAt: fetched.expiresAt };
         this.#remember(key, entry);
         await this.#toStore(key, entry);

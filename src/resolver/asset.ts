@@ -5,6 +5,7 @@ import type { ProviderDriver, ObjectTarget } from '../resolvers/driver.js';
 import type {
   AssetLocation, ByteRange, HeadResult, Mode, PresignedUrl, PresignOptions, ReadOptions, ResolvedAsset, WriteBody, WriteOptions,
 } from '../types.js';
+import { traced } from '../telemetry/otel.js';
 import { collect, normalizeBody } from './streams.js';
 import { checkTtl } from './ttl.js';
 
@@ -29,39 +30,53 @@ export class BoundAsset implements ResolvedAsset {
     this.mode = deps.target.integration.mode;
   }
 
-  async head(): Promise<HeadResult> {
-    const result = await this.#deps.driver.head(this.#deps.target);
-    this.#event('asset.head');
-    return result;
+  head(): Promise<HeadResult> {
+    return this.#traced('assetlink.head', async () => {
+      const result = await this.#deps.driver.head(this.#deps.target);
+      this.#event('asset.head');
+      return result;
+    });
   }
 
-  async read(opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
-    const range = opts.range === undefined ? undefined : checkRange(opts.range, this.location);
-    const stream = await this.#deps.driver.read(this.#deps.target, range);
-    this.#event('asset.read');
-    return stream;
+  read(opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
+    return this.#traced('assetlink.read', async () => {
+      const range = opts.range === undefined ? undefined : checkRange(opts.range, this.location);
+      const stream = await this.#deps.driver.read(this.#deps.target, range);
+      this.#event('asset.read');
+      return stream;
+    });
   }
 
-  async bytes(): Promise<Uint8Array> {
-    const data = await collect(await this.#deps.driver.read(this.#deps.target));
-    this.#event('asset.read', data.byteLength);
-    return data;
+  bytes(): Promise<Uint8Array> {
+    return this.#traced('assetlink.bytes', async () => {
+      const data = await collect(await this.#deps.driver.read(this.#deps.target));
+      this.#event('asset.read', data.byteLength);
+      return data;
+    });
   }
 
-  async write(body: WriteBody, opts: WriteOptions = {}): Promise<void> {
-    this.#refuseIfReadOnly('write');
-    const normalized = normalizeBody(body);
-    await this.#deps.driver.write(this.#deps.target, normalized, opts.contentType === undefined ? {} : { contentType: opts.contentType });
-    this.#event('asset.written', normalized instanceof Uint8Array ? normalized.byteLength : undefined);
+  write(body: WriteBody, opts: WriteOptions = {}): Promise<void> {
+    return this.#traced('assetlink.write', async () => {
+      this.#refuseIfReadOnly('write');
+      const normalized = normalizeBody(body);
+      await this.#deps.driver.write(this.#deps.target, normalized, opts.contentType === undefined ? {} : { contentType: opts.contentType });
+      this.#event('asset.written', normalized instanceof Uint8Array ? normalized.byteLength : undefined);
+    });
   }
 
-  async delete(): Promise<void> {
-    this.#refuseIfReadOnly('delete');
-    await this.#deps.driver.delete(this.#deps.target);
-    this.#event('asset.deleted');
+  delete(): Promise<void> {
+    return this.#traced('assetlink.delete', async () => {
+      this.#refuseIfReadOnly('delete');
+      await this.#deps.driver.delete(this.#deps.target);
+      this.#event('asset.deleted');
+    });
   }
 
-  async presign(opts: PresignOptions): Promise<PresignedUrl> {
+  presign(opts: PresignOptions): Promise<PresignedUrl> {
+    return this.#traced('assetlink.presign', () => this.#presign(opts));
+  }
+
+  async #presign(opts: PresignOptions): Promise<PresignedUrl> {
     const method = opts.method ?? 'GET';
     if (method !== 'GET' && method !== 'PUT') throw new InvalidArgumentError(`presign method must be GET or PUT, got ${String(method)}`);
     if (method === 'PUT') this.#refuseIfReadOnly('presign PUT');
@@ -90,6 +105,13 @@ export class BoundAsset implements ResolvedAsset {
       `cannot ${operation} ${this.location.uri}: integration "${this.integrationId}" is read-only. Use a read-write integration (mode: 'read-write') for this location.`,
       { integrationId: this.integrationId, uri: this.location.uri },
     );
+  }
+
+  #traced<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return traced(name, {
+      'assetlink.integration_id': this.integrationId, 'assetlink.provider': this.location.provider,
+      'assetlink.bucket': this.location.bucket, 'assetlink.mode': this.mode,
+    }, fn);
   }
 
   #event(type: 'asset.read' | 'asset.written' | 'asset.deleted' | 'asset.head', bytes?: number): void {
