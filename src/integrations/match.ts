@@ -1,4 +1,4 @@
-import { NoIntegrationError, OutOfScopeError } from '../errors.js';
+import { BlockedHostError, NoIntegrationError, OutOfScopeError } from '../errors.js';
 import type { AssetLocation } from '../types.js';
 import { azureBlobUri, isUnder } from '../uri/index.js';
 import type { RegisteredIntegration } from './registered.js';
@@ -16,11 +16,20 @@ export interface MatchOutcome {
   matchedPrefix: string;
 }
 
-type Coverage = { ok: true; prefix: string; location: AssetLocation } | { ok: false; why: string };
+/** `blockedHost`: an https allow-list refused the host (BLOCKED_HOST when the integration was named). */
+type Coverage = { ok: true; prefix: string; location: AssetLocation } | { ok: false; why: string; blockedHost?: boolean };
 
 /** Does `reg` cover `loc`? Says why not, in words a person can act on. */
 export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Coverage {
   const config = reg.config;
+  // A pre-signed S3/GCS/Azure URL carries its own credential: an https integration that allows
+  // its host may fetch it as a plain URL (passed through, never re-signed).
+  if (config.provider === 'https' && loc.presigned !== undefined && loc.originalUrl !== undefined) {
+    const host = new URL(loc.originalUrl).hostname;
+    return hostAllowed(host, config.scope.hosts)
+      ? { ok: true, prefix: '', location: loc }
+      : { ok: false, why: `host "${host}" is not in the allowed hosts of integration "${reg.id}"`, blockedHost: true };
+  }
   if (config.provider !== loc.provider) return { ok: false, why: `integration "${reg.id}" is for ${config.provider}, the URI is ${loc.provider}` };
   const prefix = reg.prefix;
   const underPrefix = (key: string, location: AssetLocation): Coverage =>
@@ -44,7 +53,7 @@ export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Covera
     case 'https':
       return hostAllowed(loc.bucket, config.scope.hosts)
         ? { ok: true, prefix: '', location: loc }
-        : { ok: false, why: `host "${loc.bucket}" is not in the allowed hosts of integration "${reg.id}"` };
+        : { ok: false, why: `host "${loc.bucket}" is not in the allowed hosts of integration "${reg.id}"`, blockedHost: true };
     case 'file': {
       const rootKey = config.scope.root.replace(/^\/+/, '').replace(/\/+$/, '');
       return isUnder(loc.key, rootKey)
@@ -55,16 +64,20 @@ export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Covera
 }
 
 /** Picks the integration with the longest covering prefix; ambiguity or no cover is NO_INTEGRATION. */
-export function matchByScope(integrations: Iterable<RegisteredIntegration>, loc: AssetLocation): MatchOutcome {
+export function matchByScope(integrations: Iterable<RegisteredIntegration>, loc: AssetLocation, providerRegistered = true): MatchOutcome {
   const covering: Array<{ reg: RegisteredIntegration; prefix: string; location: AssetLocation }> = [];
-  const misses: string[] = [];
+  const misses: RegisteredIntegration[] = [];
   for (const reg of integrations) {
+    // Cheap prefix pre-check first: with many tenants per bucket most candidates fail here.
+    if (reg.prefix !== '' && !isUnder(loc.key, reg.prefix)) { misses.push(reg); continue; }
     const c = coverage(reg, loc);
     if (c.ok) covering.push({ reg, prefix: c.prefix, location: c.location });
-    else if (reg.provider === loc.provider) misses.push(c.why);
+    else if (reg.provider === loc.provider) misses.push(reg);
   }
   if (covering.length === 0) {
-    const detail = misses.length > 0 ? `; closest: ${misses.slice(0, 3).join('; ')}` : `; no ${loc.provider} integration is registered`;
+    const why = misses.slice(0, 3).map((reg) => { const c = coverage(reg, loc); return c.ok ? '' : c.why; });
+    const detail = misses.length > 0 ? `; closest: ${why.join('; ')}`
+      : providerRegistered ? `; no ${loc.provider} integration covers ${describeContainer(loc)}` : `; no ${loc.provider} integration is registered`;
     throw new NoIntegrationError(`no integration covers ${loc.uri}${detail}. Register an integration whose scope includes it, or pass one explicitly.`, { uri: loc.uri });
   }
   const longest = Math.max(...covering.map((c) => c.prefix.length));
@@ -89,6 +102,7 @@ export function matchByScope(integrations: Iterable<RegisteredIntegration>, loc:
 /** The caller named an integration: it must cover the URI. Never falls back to another identity. */
 export function matchExplicit(reg: RegisteredIntegration, loc: AssetLocation): MatchOutcome {
   const c = coverage(reg, loc);
+  if (!c.ok && c.blockedHost) throw new BlockedHostError(`${loc.uri} is blocked: ${c.why}`, { uri: loc.uri, integrationId: reg.id });
   if (!c.ok) throw new OutOfScopeError(`${loc.uri} is out of scope: ${c.why}`, { uri: loc.uri, integrationId: reg.id });
   return { integration: reg, location: c.location, reason: `integration "${reg.id}" was named explicitly and covers ${loc.uri}`, matchedPrefix: c.prefix };
 }

@@ -12,10 +12,12 @@ export type NormalizedIntegration = WithMode<Integration>;
 export class RegisteredIntegration<I extends NormalizedIntegration = NormalizedIntegration> {
   readonly #config: I;
   readonly #summary: IntegrationSummary;
+  readonly #prefix: string;
 
   constructor(config: I) {
     this.#config = config;
-    this.#summary = summarize(config);
+    this.#summary = deepFreeze(summarize(config));
+    this.#prefix = ((config.scope as { prefix?: string }).prefix ?? '').replace(/\/+$/, '');
   }
 
   get id(): string { return this.#config.id; }
@@ -24,14 +26,20 @@ export class RegisteredIntegration<I extends NormalizedIntegration = NormalizedI
   /** The full configuration, secrets included. For drivers and auth strategies only. */
   get config(): I { return this.#config; }
   /** Prefix of the scope without trailing slash ('' = whole bucket/container). */
-  get prefix(): string {
-    const scope = this.#config.scope as { prefix?: string };
-    return (scope.prefix ?? '').replace(/\/+$/, '');
-  }
+  get prefix(): string { return this.#prefix; }
 
-  summary(): IntegrationSummary { return structuredClone(this.#summary); }
+  /** Frozen, so it can be handed out without copying. */
+  summary(): IntegrationSummary { return this.#summary; }
   toJSON(): IntegrationSummary { return this.summary(); }
   [inspectSymbol](): string { return `RegisteredIntegration ${JSON.stringify(this.#summary)}`; }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function summarize(config: NormalizedIntegration): IntegrationSummary {
@@ -39,7 +47,7 @@ function summarize(config: NormalizedIntegration): IntegrationSummary {
     id: config.id,
     provider: config.provider,
     mode: config.mode,
-    scope: { ...(config.scope as Record<string, unknown>) },
+    scope: structuredClone(config.scope) as Record<string, unknown>,
   };
   if ('auth' in config) {
     summary.authKind = config.auth.kind;

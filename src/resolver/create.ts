@@ -1,8 +1,9 @@
 import { CredentialCache } from '../cache/credential-cache.js';
-import { AssetLinkError, InvalidIntegrationError, InvalidUriError, NoIntegrationError, OutOfScopeError } from '../errors.js';
+import { AssetLinkError, BlockedHostError, InvalidIntegrationError, InvalidUriError, NoIntegrationError, OutOfScopeError } from '../errors.js';
 import type { AssetLinkEvent } from '../events.js';
 import { matchByScope, matchExplicit, type MatchOutcome } from '../integrations/match.js';
 import { RegisteredIntegration } from '../integrations/registered.js';
+import { IntegrationRegistry } from '../integrations/registry.js';
 import { validateIntegration } from '../integrations/validate.js';
 import { inspectSymbol } from '../redact.js';
 import type { DriverContext, ProviderDriver } from '../resolvers/driver.js';
@@ -30,7 +31,7 @@ export interface ResolverPresignOptions {
  * Provider drivers are created on first use of that provider and shared by all its assets.
  */
 export class AssetResolver {
-  readonly #integrations = new Map<string, RegisteredIntegration>();
+  readonly #integrations = new IntegrationRegistry();
   readonly #adHoc = new WeakMap<object, RegisteredIntegration>();
   readonly #drivers = new Map<Provider, Promise<ProviderDriver>>();
   readonly #platform: PlatformOptions;
@@ -63,8 +64,7 @@ export class AssetResolver {
   /** Validates and registers an integration (replacing one with the same id). */
   addIntegration(integration: Integration): IntegrationSummary {
     const registered = new RegisteredIntegration(validateIntegration(integration));
-    if (this.#integrations.has(registered.id)) this.#cache.invalidatePrefix(`${registered.id}|`);
-    this.#integrations.set(registered.id, registered);
+    if (this.#integrations.set(registered)) this.#cache.invalidatePrefix(`${registered.id}|`);
     return registered.summary();
   }
 
@@ -147,9 +147,9 @@ export class AssetResolver {
   #match(uri: string, ref: IntegrationRef | undefined): MatchOutcome {
     const location = parseAssetUri(uri, this.#parseOptions);
     try {
-      return ref === undefined ? matchByScope(this.#integrations.values(), location) : matchExplicit(this.#lookup(ref), location);
+      return ref === undefined ? matchByScope(this.#integrations.candidates(location), location, this.#integrations.hasProvider(location.provider)) : matchExplicit(this.#lookup(ref), location);
     } catch (error) {
-      if (error instanceof NoIntegrationError || error instanceof OutOfScopeError) {
+      if (error instanceof NoIntegrationError || error instanceof OutOfScopeError || error instanceof BlockedHostError) {
         this.#emit({
           type: 'scope.refused', time: new Date(this.#now()), uri: location.uri, code: error.code, provider: location.provider,
           ...(error.integrationId !== undefined ? { integrationId: error.integrationId } : {}),
