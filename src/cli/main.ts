@@ -4,6 +4,7 @@ import { AssetLinkError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { createAssetResolver } from '../resolver/create.js';
 import { loadConfig } from './config.js';
+import { formatReport } from './format.js';
 
 const USAGE = `usage: assetlink <command> [options]
 
@@ -11,6 +12,8 @@ commands:
   match <uri>                      which integration covers <uri>, and why (no network)
   resolve <uri>                    head the object through its integration
   presign <uri> [--ttl S] [--put]  print a presigned URL (GET by default)
+  verify <integration-id> [--sample URI] [--origin O] [--probe-key K]
+                                   test the integration end to end; exit 0 only when active
 
 options:
   --config FILE     integrations + platform as JSON or YAML (or $ASSETLINK_CONFIG / $ASSETLINK_CONFIG_JSON)
@@ -32,6 +35,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       config: { type: 'string' }, integration: { type: 'string' }, json: { type: 'boolean', default: false },
       ttl: { type: 'string', default: '3600' }, put: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+      sample: { type: 'string' }, origin: { type: 'string' }, 'probe-key': { type: 'string' },
     },
   });
   const [command, uri] = positionals;
@@ -39,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   const out = (human: string, data: unknown): void => {
     process.stdout.write(values.json ? `${JSON.stringify(data, null, 2)}\n` : `${human}\n`);
   };
-  if (!uri) throw new AssetLinkError('INVALID_ARGUMENT', `${command} needs a URI`);
+  if (!uri) throw new AssetLinkError('INVALID_ARGUMENT', `${command} needs ${command === 'verify' ? 'an integration id' : 'a URI'}`);
   const resolver = createAssetResolver(await loadConfig(values.config, process.env));
   try {
     switch (command) {
@@ -59,6 +63,17 @@ async function main(argv: string[]): Promise<number> {
         const url = await resolver.presign(uri, ttl, { method: values.put ? 'PUT' : 'GET', ...(values.integration ? { integration: values.integration } : {}) });
         out(url.url, url);
         return 0;
+      }
+      case 'verify': {
+        const report = await resolver.verify(uri, {
+          ...(values.sample ? { sampleUri: values.sample } : {}),
+          ...(values.origin ? { origin: values.origin } : {}),
+          ...(values['probe-key'] ? { probeKey: values['probe-key'] } : {}),
+          // Progress for people on stderr, so --json stdout stays parseable.
+          onCheck: (c) => { if (!values.json) process.stderr.write(`  ${c.status.padEnd(7)} ${c.name}\n`); },
+        });
+        out(formatReport(report), report);
+        return report.status === 'active' ? 0 : 12;
       }
       default:
         throw new AssetLinkError('INVALID_ARGUMENT', `unknown command "${command}"; run assetlink --help`);
