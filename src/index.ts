@@ -20,3 +20,5 @@ export type * from './types.js';
 export type { VerificationReport, VerificationCheck, VerifyOptions, CheckName, CheckStatus } from './verify/report.js';
 export { createRedisCredentialStore, RedisCredentialStore } from './cache/redis-store.js';
 export type { RedisCredentialStoreOptions, RedisLike } from './cache/redis-store.js';
+export { generateSetup, formatSetup, supportsSetup, SETUP_PROVIDERS } from './setup/index.js';
+export type { PlatformIdentity, SetupOptions, SetupPlan, SetupProvider, SetupStep, SetupStepKind } from './setup/index.js';

@@ -1,12 +1,15 @@
 import fs from 'node:fs/promises';
 import { InvalidArgumentError } from '../errors.js';
+import type { SetupOptions } from '../setup/index.js';
 import type { ResolverOptions } from '../types.js';
+
+export type CliConfig = ResolverOptions & { setup?: SetupOptions };
 
 /**
  * Reads `{ integrations, platform }` from a JSON or YAML file (`--config`, else $ASSETLINK_CONFIG),
  * or JSON in $ASSETLINK_CONFIG_JSON. YAML support needs the optional `yaml` package.
  */
-export async function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv): Promise<ResolverOptions> {
+export async function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv): Promise<CliConfig> {
   const inline = env.ASSETLINK_CONFIG_JSON;
   const file = path ?? env.ASSETLINK_CONFIG;
   let raw: unknown;
@@ -24,9 +27,13 @@ export async function loadConfig(path: string | undefined, env: NodeJS.ProcessEn
     throw new InvalidArgumentError('no configuration: pass --config FILE (JSON or YAML) or set ASSETLINK_CONFIG / ASSETLINK_CONFIG_JSON');
   }
   if (typeof raw !== 'object' || raw === null) throw new InvalidArgumentError('config must be an object with "integrations" and optional "platform"');
-  const { integrations, platform } = raw as { integrations?: unknown; platform?: unknown };
+  const { integrations, platform, setup } = raw as { integrations?: unknown; platform?: unknown; setup?: unknown };
   if (integrations !== undefined && !Array.isArray(integrations)) throw new InvalidArgumentError('config "integrations" must be an array');
-  return { integrations: (integrations ?? []) as ResolverOptions['integrations'], platform: (platform ?? {}) as ResolverOptions['platform'] };
+  return {
+    integrations: (integrations ?? []) as ResolverOptions['integrations'],
+    platform: (platform ?? {}) as ResolverOptions['platform'],
+    ...(setup !== undefined ? { setup: setup as SetupOptions } : {}),
+  };
 }
 
 function parseJson(text: string, where: string): unknown {

@@ -3,8 +3,10 @@ import { parseArgs } from 'node:util';
 import { AssetLinkError } from '../errors.js';
 import { redactUrl } from '../redact.js';
 import { createAssetResolver } from '../resolver/create.js';
+import type { Integration } from '../types.js';
 import { loadConfig } from './config.js';
 import { formatReport } from './format.js';
+import { formatSetup, generateSetup } from '../setup/index.js';
 
 const USAGE = `usage: assetlink <command> [options]
 
@@ -14,6 +16,9 @@ commands:
   presign <uri> [--ttl S] [--put]  print a presigned URL (GET by default)
   verify <integration-id> [--sample URI] [--origin O] [--probe-key K]
                                    test the integration end to end; exit 0 only when active
+  setup <integration-id> [--origin O]...
+                                   print what the customer must apply (policies, commands, CORS);
+                                   the platform identity comes from the config's "setup" section
 
 options:
   --config FILE     integrations + platform as JSON or YAML (or $ASSETLINK_CONFIG / $ASSETLINK_CONFIG_JSON)
@@ -35,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       config: { type: 'string' }, integration: { type: 'string' }, json: { type: 'boolean', default: false },
       ttl: { type: 'string', default: '3600' }, put: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
-      sample: { type: 'string' }, origin: { type: 'string' }, 'probe-key': { type: 'string' },
+      sample: { type: 'string' }, origin: { type: 'string', multiple: true }, 'probe-key': { type: 'string' },
     },
   });
   const [command, uri] = positionals;
@@ -44,7 +49,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(values.json ? `${JSON.stringify(data, null, 2)}\n` : `${human}\n`);
   };
   if (!uri) throw new AssetLinkError('INVALID_ARGUMENT', `${command} needs ${command === 'verify' ? 'an integration id' : 'a URI'}`);
-  const resolver = createAssetResolver(await loadConfig(values.config, process.env));
+  const config = await loadConfig(values.config, process.env);
+  const resolver = createAssetResolver(config);
   try {
     switch (command) {
       case 'match': {
@@ -67,13 +73,21 @@ async function main(argv: string[]): Promise<number> {
       case 'verify': {
         const report = await resolver.verify(uri, {
           ...(values.sample ? { sampleUri: values.sample } : {}),
-          ...(values.origin ? { origin: values.origin } : {}),
+          ...(values.origin?.[0] ? { origin: values.origin[0] } : {}),
           ...(values['probe-key'] ? { probeKey: values['probe-key'] } : {}),
           // Progress for people on stderr, so --json stdout stays parseable.
           onCheck: (c) => { if (!values.json) process.stderr.write(`  ${c.status.padEnd(7)} ${c.name}\n`); },
         });
         out(formatReport(report), report);
         return report.status === 'active' ? 0 : 12;
+      }
+      case 'setup': {
+        const plan = generateSetup(resolver.integration(uri).config as Integration, {
+          ...config.setup,
+          ...(values.origin?.length ? { origins: values.origin } : {}),
+        });
+        out(formatSetup(plan), plan);
+        return 0;
       }
       default:
         throw new AssetLinkError('INVALID_ARGUMENT', `unknown command "${command}"; run assetlink --help`);

@@ -25,8 +25,8 @@ describe.skipIf(!hasRedisServer)('Redis credential store (real redis-server)', (
   beforeAll(async () => {
     redis = await startRedis();
     store = await createRedisCredentialStore({ url: redis.url, encryptionKey: KEY });
-    const { default: Redis } = await import('ioredis');
-    raw = new Redis(redis.url) as unknown as typeof raw;
+    const mod = (await import('ioredis')) as unknown as { default: new (url: string) => typeof raw };
+    raw = new mod.default(redis.url);
   });
   afterAll(async () => { await raw?.quit(); await store?.close(); await redis?.stop(); });
 
@@ -58,7 +58,7 @@ describe.skipIf(!hasRedisServer)('Redis credential store (real redis-server)', (
     for (const k of await raw.keys('assetlink:cred:*')) {
       const v = (await raw.get(k))!;
       const bytes = Buffer.from(v, 'base64');
-      bytes[bytes.length - 1] ^= 0xff;
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
       await raw.set(k, bytes.toString('base64'));
     }
     const c = new CredentialCache({ store });

@@ -24,7 +24,7 @@ const tracer = {
     recorded.push(rec);
     return recordingSpan(rec);
   },
-  startActiveSpan: (name: string, options: { attributes?: Record<string, unknown> }, fn: (span: Span) => unknown) => fn(tracer.startSpan(name, options)),
+  startActiveSpan: (name: string, options: { attributes?: Record<string, unknown> }, fn: (span: Span) => unknown) => fn((tracer.startSpan as (n: string, o: unknown) => Span)(name, options)),
 } as unknown as Tracer;
 
 trace.setGlobalTracerProvider({ getTracer: () => tracer });

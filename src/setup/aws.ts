@@ -1,0 +1,251 @@
+import { escapeIamPattern, partitionForRegion, READ_ACTIONS, WRITE_ACTIONS, type AwsPartition } from '../auth/session-policy.js';
+import { InvalidArgumentError, InvalidIntegrationError } from '../errors.js';
+import type { NormalizedIntegration } from '../integrations/registered.js';
+import type { Mode } from '../types.js';
+import { shellCommand, shellComment } from './shell.js';
+import { documentStep, nameFragment, Placeholders, type DraftPlan } from './steps.js';
+import type { SetupOptions, SetupStep } from './types.js';
+
+/**
+ * AWS setup: the role's trust policy (assume-role), the permission policy (role or IAM user), the
+ * bucket policy (cross-account) and the bucket's CORS rules.
+ *
+ * The permission statements use the same actions as the session policy assetlink passes with
+ * every AssumeRole (`src/auth/session-policy.ts`), so the role grants exactly what the
+ * credentials will ask for: granting less breaks a feature, granting more is never used.
+ */
+
+type AwsIntegration = Extract<NormalizedIntegration, { provider: 'aws' }>;
+
+export interface IamStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Principal?: { AWS: string };
+  Action: string[];
+  /** Absent only in trust policies, whose resource is the role itself. */
+  Resource?: string;
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** Always 2012-10-17: the `${*}` / `${?}` / `${$}` escapes are policy variables, which older versions treat as literal text. */
+export interface IamPolicyDocument { Version: '2012-10-17'; Statement: IamStatement[] }
+
+export interface S3CorsConfiguration {
+  CORSRules: Array<{
+    ID: string;
+    AllowedOrigins: string[];
+    AllowedMethods: string[];
+    AllowedHeaders: string[];
+    ExposeHeaders: string[];
+    MaxAgeSeconds: number;
+  }>;
+}
+
+/** The platform principal a trust or bucket policy may name: an IAM role or user (not a whole account). */
+const PRINCIPAL_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(?:role|user)\/[\w+=,.@/-]{1,512}$/;
+
+const partitionOfArn = (arn: string): AwsPartition => arn.split(':')[1] as AwsPartition;
+
+/** Statements for the bucket and prefix. `principal` turns them into bucket-policy statements. */
+export function awsPermissionStatements(
+  scope: { bucket: string; prefix?: string },
+  mode: Mode,
+  partition: AwsPartition,
+  principal?: string,
+): IamStatement[] {
+  const bucketArn = `arn:${partition}:s3:::${scope.bucket}`;
+  // Segment-aware like assetlink's own scope check: prefix "images" covers "images/…", never
+  // "images-old/…". `*`, `?` and `$` in the prefix are escaped so they stay literal.
+  const prefix = scope.prefix ? escapeIamPattern(scope.prefix) : '';
+  const objects = prefix ? `${bucketArn}/${prefix}/*` : `${bucketArn}/*`;
+  const who = principal ? { Principal: { AWS: principal } } : {};
+  const statements: IamStatement[] = [
+    // Region discovery. Kept apart from ListBucket: GetBucketLocation carries no s3:prefix, so
+    // the prefix condition below would refuse it.
+    { Sid: 'AssetlinkBucketLocation', Effect: 'Allow', ...who, Action: ['s3:GetBucketLocation'], Resource: bucketArn },
+    {
+      Sid: 'AssetlinkList', Effect: 'Allow', ...who, Action: ['s3:ListBucket'], Resource: bucketArn,
+      // Listing `prefix/` itself and anything below it; listing the bucket root or `prefix` without
+      // the slash (which would show `prefix-old/…` names) is refused.
+      ...(prefix ? { Condition: { StringLike: { 's3:prefix': [`${prefix}/`, `${prefix}/*`] } } } : {}),
+    },
+    { Sid: 'AssetlinkReadObjects', Effect: 'Allow', ...who, Action: [...READ_ACTIONS], Resource: objects },
+  ];
+  if (mode === 'read-write') {
+    // PutObject covers single and multipart uploads (Create/UploadPart/Complete); Abort and
+    // ListParts let a failed multipart upload be cleaned up and resumed.
+    statements.push({ Sid: 'AssetlinkWriteObjects', Effect: 'Allow', ...who, Action: [...WRITE_ACTIONS], Resource: objects });
+  }
+  return statements;
+}
+
+export function awsTrustPolicy(platformArn: string, externalId: string): IamPolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [{
+      Sid: 'AssetlinkAssumeRole',
+      Effect: 'Allow',
+      Principal: { AWS: platformArn },
+      Action: ['sts:AssumeRole'],
+      // The ExternalId the platform generated for this integration: without it the platform
+      // cannot be tricked into assuming this role for another of its customers (confused deputy).
+      Condition: { StringEquals: { 'sts:ExternalId': externalId } },
+    }],
+  };
+}
+
+export function awsCors(integrationId: string, origins: string[], mode: Mode, maxAgeSeconds: number): S3CorsConfiguration {
+  return {
+    CORSRules: [{
+      ID: `assetlink-${nameFragment(integrationId)}`.slice(0, 255),
+      AllowedOrigins: origins,
+      AllowedMethods: mode === 'read-write' ? ['GET', 'HEAD', 'PUT'] : ['GET', 'HEAD'],
+      // Range for partial reads; Content-Type is what a presigned PUT binds into its signature.
+      AllowedHeaders: mode === 'read-write' ? ['content-type', 'range'] : ['range'],
+      ExposeHeaders: ['ETag'],
+      MaxAgeSeconds: maxAgeSeconds,
+    }],
+  };
+}
+
+/** `role/path/name` → name and path (`/path/`), for `aws iam` commands. */
+function roleNameAndPath(roleArn: string): { name: string; path: string } {
+  const resource = roleArn.slice(roleArn.indexOf(':role/') + ':role/'.length);
+  const parts = resource.split('/');
+  const name = parts.pop() ?? resource;
+  return { name, path: parts.length ? `/${parts.join('/')}/` : '/' };
+}
+
+function resolvePartition(i: AwsIntegration, platformArn: string | undefined): AwsPartition {
+  const fromRegion = i.scope.region ? partitionForRegion(i.scope.region) : undefined;
+  const fromRole = i.auth.kind === 'assume-role' ? partitionOfArn(i.auth.roleArn) : undefined;
+  if (fromRegion && fromRole && fromRegion !== fromRole) {
+    throw new InvalidIntegrationError('scope.region', `"${i.scope.region}" is in the ${fromRegion} partition but auth.roleArn is in ${fromRole}`, { integrationId: i.id });
+  }
+  const own = fromRole ?? fromRegion;
+  const platform = platformArn ? partitionOfArn(platformArn) : undefined;
+  if (own && platform && own !== platform) {
+    throw new InvalidArgumentError(
+      `options.platform.aws.principalArn is in the ${platform} partition but integration "${i.id}" is in ${own}; IAM cannot trust or grant a principal of another partition`,
+      { integrationId: i.id },
+    );
+  }
+  return own ?? platform ?? 'aws';
+}
+
+function platformPrincipal(i: AwsIntegration, options: SetupOptions): string | undefined {
+  if (i.auth.kind === 'access-key') return undefined;
+  const arn = options.platform?.aws?.principalArn;
+  if (typeof arn !== 'string' || arn === '') {
+    throw new InvalidArgumentError(`options.platform.aws.principalArn is required for ${i.auth.kind} integration "${i.id}": it is the identity the customer's ${i.auth.kind === 'assume-role' ? 'role trusts' : 'bucket policy grants'}`, { integrationId: i.id });
+  }
+  if (!PRINCIPAL_ARN.test(arn)) {
+    throw new InvalidArgumentError('options.platform.aws.principalArn must be an IAM role or user ARN such as "arn:aws:iam::111122223333:role/assetlink-platform" (a whole account is not trusted)', { integrationId: i.id });
+  }
+  return arn;
+}
+
+export function awsSetup(i: AwsIntegration, options: SetupOptions, origins: string[], maxAgeSeconds: number): DraftPlan {
+  const platformArn = platformPrincipal(i, options);
+  const partition = resolvePartition(i, platformArn);
+  const policyName = `assetlink-${nameFragment(i.id)}`.slice(0, 128);
+  const region = i.scope.region;
+  // The aws CLI picks the partition's IAM and S3 endpoints from the region; outside the
+  // commercial partition it must be told.
+  const iamRegion: Array<readonly [string, string]> = partition !== 'aws' && region ? [['--region', region]] : [];
+  const s3Region: Array<readonly [string, string]> = region ? [['--region', region]] : [];
+  const permissions = { Version: '2012-10-17', Statement: awsPermissionStatements(i.scope, i.mode, partition) } satisfies IamPolicyDocument;
+  const where = `s3://${i.scope.bucket}/${i.scope.prefix ? `${i.scope.prefix}/` : ''}`;
+  const access = i.mode === 'read-write' ? 'read, list, write and delete' : 'read and list';
+  const steps: SetupStep[] = [];
+  const notes: string[] = [];
+
+  if (i.auth.kind === 'assume-role') {
+    const { name, path } = roleNameAndPath(i.auth.roleArn);
+    const duration = i.auth.durationSeconds;
+    const longSessions = duration !== undefined && duration > 3600;
+    const create = shellCommand(['aws', 'iam', 'create-role'], [], [
+      ['--role-name', name],
+      ...(path !== '/' ? [['--path', path] as const] : []),
+      ['--assume-role-policy-document', 'file://trust-policy.json'],
+      ...(longSessions ? [['--max-session-duration', String(duration)] as const] : []),
+      ...iamRegion,
+    ]);
+    const existing = [
+      shellComment('If the role already exists, replace its trust policy instead:'),
+      shellComment(shellCommand(['aws', 'iam', 'update-assume-role-policy'], [], [['--role-name', name], ['--policy-document', 'file://trust-policy.json'], ...iamRegion], { oneLine: true })),
+      ...(longSessions ? [shellComment(shellCommand(['aws', 'iam', 'update-role'], [], [['--role-name', name], ['--max-session-duration', String(duration)], ...iamRegion], { oneLine: true }))] : []),
+    ];
+    steps.push(documentStep({
+      id: 'aws.trust-policy',
+      title: `Trust policy of role ${name}`,
+      description: `Lets the platform (${platformArn}) assume the role, but only when it presents this integration's ExternalId.`
+        + (longSessions ? ` The role's maximum session duration must be at least ${duration} seconds (auth.durationSeconds).` : ''),
+      kind: 'trust-policy',
+      document: awsTrustPolicy(platformArn as string, i.auth.externalId),
+      fileName: 'trust-policy.json',
+      apply: `${create}\n${existing.join('\n')}`,
+    }));
+    steps.push(documentStep({
+      id: 'aws.role-policy',
+      title: `Permission policy of role ${name}`,
+      description: `Allows ${access} under ${where} and nothing else. An inline policy named ${policyName}.`,
+      kind: 'iam-policy',
+      document: permissions,
+      fileName: 'permissions-policy.json',
+      apply: shellCommand(['aws', 'iam', 'put-role-policy'], [], [['--role-name', name], ['--policy-name', policyName], ['--policy-document', 'file://permissions-policy.json'], ...iamRegion]),
+    }));
+  } else if (i.auth.kind === 'cross-account') {
+    steps.push(documentStep({
+      id: 'aws.bucket-policy',
+      title: `Bucket policy of ${i.scope.bucket}`,
+      description: `Grants the platform (${platformArn}) ${access} under ${where}. put-bucket-policy REPLACES the bucket's whole policy: `
+        + `if the bucket already has one (aws s3api get-bucket-policy --bucket ${i.scope.bucket}), add these statements to its Statement array instead.`,
+      kind: 'bucket-policy',
+      document: { Version: '2012-10-17', Statement: awsPermissionStatements(i.scope, i.mode, partition, platformArn) } satisfies IamPolicyDocument,
+      fileName: 'bucket-policy.json',
+      apply: shellCommand(['aws', 's3api', 'put-bucket-policy'], [], [['--bucket', i.scope.bucket], ['--policy', 'file://bucket-policy.json'], ...s3Region]),
+    }));
+    notes.push('Cross-account access needs both sides: the platform\'s own IAM policy must also allow these actions on the bucket (that is the platform\'s side, not the customer\'s).');
+    if (i.mode === 'read-write') notes.push('Objects the platform writes are owned by the bucket owner when the bucket\'s Object Ownership is "Bucket owner enforced" (the default for new buckets); with ACLs enabled they would belong to the platform\'s account.');
+  } else {
+    const ph = new Placeholders();
+    const userName = ph.valueOr(options.aws?.userName, '<iam-user-name>');
+    steps.push(documentStep({
+      id: 'aws.user-policy',
+      title: 'Permission policy of the IAM user that owns the access key',
+      description: `Allows ${access} under ${where} and nothing else. An inline policy named ${policyName} on the user whose access key the integration holds.`,
+      kind: 'iam-policy',
+      document: permissions,
+      fileName: 'permissions-policy.json',
+      apply: shellCommand(['aws', 'iam', 'put-user-policy'], [], [['--user-name', userName], ['--policy-name', policyName], ['--policy-document', 'file://permissions-policy.json'], ...iamRegion]),
+      ...(ph.list().length ? { placeholders: ph.list() } : {}),
+    }));
+    notes.push('Access keys are long-lived secrets; prefer an assume-role integration. The key is never part of this setup and is never printed.');
+  }
+
+  if (origins.length > 0) {
+    steps.push(documentStep({
+      id: 'aws.cors',
+      title: `CORS rules of ${i.scope.bucket}`,
+      description: `Lets ${origins.join(', ')} use presigned ${i.mode === 'read-write' ? 'GET and PUT' : 'GET'} URLs from the browser. `
+        + `put-bucket-cors REPLACES the bucket's CORS configuration: if it has rules already (aws s3api get-bucket-cors --bucket ${i.scope.bucket}), add this rule to them.`,
+      kind: 'cors',
+      document: awsCors(i.id, origins, i.mode, maxAgeSeconds),
+      fileName: 'cors.json',
+      apply: shellCommand(['aws', 's3api', 'put-bucket-cors'], [], [['--bucket', i.scope.bucket], ['--cors-configuration', 'file://cors.json'], ...s3Region]),
+    }));
+  }
+
+  if (i.auth.kind === 'assume-role' && i.scope.accountId && i.scope.accountId !== i.auth.roleArn.split(':')[4]) {
+    notes.push(`The bucket belongs to account ${i.scope.accountId} but the role to account ${i.auth.roleArn.split(':')[4]}: the bucket's own policy must also grant the role these actions (the same statements with "Principal": {"AWS": "${i.auth.roleArn}"}).`);
+  }
+  if (partition !== 'aws') notes.push(`ARNs use the ${partition} partition (arn:${partition}:…), as the bucket lives there.`);
+  if (i.scope.prefix && /[*?$]/.test(i.scope.prefix)) {
+    notes.push('The prefix contains * ? or $; in the policies they are written ${*} ${?} ${$} (IAM policy variables for the literal characters, valid with "Version": "2012-10-17").');
+  }
+  notes.push('If the bucket is encrypted with a customer-managed KMS key (SSE-KMS), also allow kms:Decrypt'
+    + (i.mode === 'read-write' ? ' and kms:GenerateDataKey' : '') + ' on that key; it is not generated here because the key is not part of the integration.');
+
+  return { integrationId: i.id, provider: 'aws', mode: i.mode, authKind: i.auth.kind, steps, alternatives: [], notes };
+}
