@@ -28,6 +28,13 @@ export interface AssetLocation {
   presigned?: PresignedInfo;
   /** AWS partition derived from the host: 'aws' or 'aws-cn'. */
   partition?: 'aws' | 'aws-cn';
+  /**
+   * The https URL exactly as given, fragment removed, query (and so any signature) kept. Set for
+   * plain `https` assets and for pre-signed cloud URLs: the https provider fetches this URL, and a
+   * pre-signed one is passed through as is. Non-enumerable, so JSON.stringify, util.inspect and
+   * object spreads never copy a signature into logs.
+   */
+  originalUrl?: string;
 }
 
 // ---------------------------------------------------------------- integrations
@@ -53,8 +60,13 @@ export interface AzureIntegration { id: string; provider: 'azure'; mode?: Mode; 
 
 export interface HttpsIntegration {
   id: string; provider: 'https'; mode?: 'read-only';
+  /** Allowed hosts: exact names or `*.example.com` (sub-domains only). Checked again on every redirect. */
   scope: { hosts: string[] };
-  /** Lifetime to report for `presign` of a plain https asset (the URL itself); none when omitted. */
+  /**
+   * Longest `expiresAt` that `presign` may claim for a plain https asset (it returns the URL itself,
+   * which has no expiry of its own). Omitted → the requested TTL, up to 7 days. Pre-signed cloud
+   * URLs always report their own expiry instead.
+   */
   presignTtlSeconds?: number;
 }
 export interface MemoryIntegration { id: string; provider: 'memory'; mode?: Mode; scope: { bucket: string; prefix?: string } }
@@ -85,20 +97,35 @@ export interface AwsPlatformOptions {
 }
 
 export interface GcpPlatformOptions {
-  /** A google-auth-library AuthClient for the platform identity; omitted → ADC or `credentials`. */
-  authClient?: unknown;
+  /**
+   * The platform identity as any google-auth-library client (GoogleAuth, JWT, Impersonated, …) or
+   * anything with the same `getAccessToken()`. Takes precedence over `credentials` and ADC.
+   */
+  authClient?: { getAccessToken(): Promise<{ token?: string | null } | string | null | undefined> };
+  /** The platform identity as a service-account JSON key; omitted (with authClient) → ADC. */
   credentials?: { client_email: string; private_key: string };
-  /** JSON API endpoint, e.g. http://127.0.0.1:PORT for a local fake. */
+  /** JSON API endpoint, e.g. http://127.0.0.1:PORT for a local fake. Default https://storage.googleapis.com. */
   apiEndpoint?: string;
-  /** IAM Credentials endpoint (generateAccessToken, signBlob). */
+  /** IAM Credentials endpoint (generateAccessToken, signBlob). Default https://iamcredentials.googleapis.com. */
   iamEndpoint?: string;
-  /** STS token-exchange endpoint for Credential Access Boundaries. */
+  /** STS token-exchange endpoint for Credential Access Boundaries. Default https://sts.googleapis.com. */
   stsEndpoint?: string;
-  /** Host that signed URLs name. Default https://storage.googleapis.com. */
+  /** Origin that signed URLs name. Default `apiEndpoint`, else https://storage.googleapis.com. */
   signingEndpoint?: string;
-  /** Downscope impersonated tokens with a Credential Access Boundary. Default true when reachable. */
+  /**
+   * Downscope impersonated tokens with a Credential Access Boundary (integration bucket + prefix;
+   * object viewer for read-only). Default true. When STS fails the operation fails: a token is
+   * never silently used wider than asked.
+   */
   credentialAccessBoundary?: boolean;
+  /** Lifetime requested for impersonated tokens, seconds (max 3600 unless an org policy allows 43200). Default 3600. */
+  tokenLifetimeSeconds?: number;
+  /** Uploads of at least this many bytes use a resumable session. Default 8 MiB. */
   resumableThresholdBytes?: number;
+  /** Chunk size of resumable uploads; a multiple of 256 KiB. Default 8 MiB. */
+  resumableChunkBytes?: number;
+  /** Retries the storage client makes itself on 429/5xx for idempotent calls. Default 3. */
+  maxRetries?: number;
 }
 
 export interface AzurePlatformOptions {
@@ -114,14 +141,20 @@ export interface AzurePlatformOptions {
   clockSkewSeconds?: number;
 }
 
+/** SSRF-guard settings of the https provider (docs/providers/https.md). `allowPorts` and `allowPrivateHosts` are for tests only. */
 export interface HttpsPlatformOptions {
-  /** Ports other than 443 that may be connected to (tests only). */
+  /** TEST ONLY. Ports other than 443 that may be connected to. */
   allowPorts?: number[];
-  /** Hosts (exact) whose loopback/private addresses are allowed (tests only). */
+  /**
+   * TEST ONLY. Hosts (exact names or IP literals) whose loopback/private/link-local addresses are
+   * accepted. Cloud metadata addresses stay refused even here. Never set this in production.
+   */
   allowPrivateHosts?: string[];
-  /** Injectable DNS lookup (tests). */
+  /** DNS resolution (all addresses of a host). Default: the system resolver. Tests inject answers. */
   lookup?: (hostname: string) => Promise<Array<{ address: string; family: 4 | 6 }>>;
+  /** Extra CA certificate(s), PEM, trusted in addition to Node's bundled roots. */
   ca?: string;
+  /** Redirects followed per request, each re-checked. Default 5. */
   maxRedirects?: number;
 }
 

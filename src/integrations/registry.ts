@@ -52,7 +52,10 @@ export class IntegrationRegistry {
 
   /** Integrations that could cover `loc` (same provider and bucket/container), in registration order. */
   candidates(loc: AssetLocation): readonly RegisteredIntegration[] {
-    return this.#groups.get(groupOfLocation(loc)) ?? [];
+    const own = this.#groups.get(groupOfLocation(loc)) ?? [];
+    // A pre-signed cloud URL may also be fetched as is by an https integration that allows its host.
+    const https = loc.presigned !== undefined && loc.provider !== 'https' ? this.#groups.get('https|*') : undefined;
+    return https ? [...own, ...https] : own;
   }
 
   hasProvider(provider: string): boolean { return (this.#perProvider.get(provider) ?? 0) > 0; }

@@ -7,6 +7,8 @@ export interface Extras {
   partition?: 'aws' | 'aws-cn';
   presigned?: PresignedInfo;
   uri?: string;
+  /** See AssetLocation.originalUrl; stored non-enumerable so it is never serialised. */
+  originalUrl?: string;
 }
 
 /** Builds the result with a stable property order and no `undefined`-valued properties. */
@@ -17,6 +19,7 @@ export function location(provider: Provider, bucket: string, key: string, extras
   if (extras.partition !== undefined) loc.partition = extras.partition;
   loc.uri = extras.uri ?? canonicalUri(provider, bucket, key, extras.account);
   if (extras.presigned !== undefined) loc.presigned = extras.presigned;
+  if (extras.originalUrl !== undefined) Object.defineProperty(loc, 'originalUrl', { value: extras.originalUrl, enumerable: false });
   return loc;
 }
 

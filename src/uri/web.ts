@@ -70,6 +70,9 @@ export function web(scheme: string, rest: string, options: ParseOptions): AssetL
   const candidates = endpointsAtOrigin(options.endpoints, scheme, auth.host, auth.port);
   if (candidates.length > 0) return viaEndpoint(matchEndpointPath(candidates, decodePath(raw.path)), extras);
   if (scheme === 'http') throw new UriProblem('plain http:// is not allowed; use https:// (http is accepted only for configured emulator endpoints)');
+  // The https provider fetches, or passes through, the URL as given (query kept, fragment dropped).
+  const originalUrl = `https:${rest.replace(/#[\s\S]*$/, '')}`;
+  if (presigned !== undefined) extras.originalUrl = originalUrl;
   const segments = decodePath(raw.path);
   const aws = matchAwsHost(auth.host);
   const gcp = aws === undefined ? matchGcpHost(auth.host) : undefined;
@@ -101,7 +104,7 @@ export function web(scheme: string, rest: string, options: ParseOptions): AssetL
   }
   const key = segments.join('/');
   checkKey(key);
-  return location('https', auth.host, key, { ...extras, uri: httpsUri(auth.host, key, auth.port) });
+  return location('https', auth.host, key, { ...extras, originalUrl, uri: httpsUri(auth.host, key, auth.port) });
 }
 
 function rejectPort(auth: Authority, providerHost: boolean, options: ParseOptions): void {

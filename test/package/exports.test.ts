@@ -3,15 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/built.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const PUBLIC_NAMES = ['createAssetResolver', 'parseAssetUri', 'resolveAsset', 'presign', 'configure', 'fetchPresigned', 'AssetLinkError', 'ERROR_CODES', 'CredentialCache'];
 
 describe('built package exports', () => {
-  beforeAll(() => {
-    // CI builds first; a developer running `npm test` on a fresh checkout gets a build here.
-    if (!fs.existsSync(path.join(root, 'dist/index.js'))) execFileSync('npx', ['tsup'], { cwd: root, stdio: 'ignore' });
-  }, 120_000);
+  beforeAll(() => ensureBuilt(), 120_000);
 
   it('import("assetlink") through the exports map', async () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { exports: Record<string, { import: { default: string } }> };
