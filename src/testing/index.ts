@@ -3,3 +3,4 @@
  * are optional peer dependencies loaded only when asked for.
  */
 export { memoryStore, putMemoryObject, clearMemoryStores, type MemoryObject } from '../resolvers/memory-store.js';
+export * from './gcp/index.js';

@@ -1,0 +1,92 @@
+import { CredentialsUnavailableError } from '../errors.js';
+import { importOptional } from '../resolvers/registry.js';
+import type { GcpPlatformOptions } from '../types.js';
+import { serviceAccountKeyFor, type ServiceAccountKey } from './service-account-key.js';
+
+/**
+ * The platform's own Google identity: the one that holds Token Creator on customers' service
+ * accounts. Taken from `platform.gcp.authClient`, else `platform.gcp.credentials`, else
+ * Application Default Credentials (loaded lazily, only when first needed).
+ */
+export interface PlatformIdentity {
+  /** A bearer token the IAM Credentials API accepts. */
+  accessToken(): Promise<string>;
+}
+
+const CLOUD_PLATFORM = 'https://www.googleapis.com/auth/cloud-platform';
+const IAM_AUDIENCE = 'https://iamcredentials.googleapis.com/';
+const JWT_LIFETIME_SECONDS = 3600;
+/** Mint a new self-signed JWT this long before the old one expires. */
+const JWT_RENEW_MS = 5 * 60_000;
+
+export function platformIdentity(options: GcpPlatformOptions | undefined, now: () => number): PlatformIdentity {
+  if (options?.authClient) return fromAuthClient(options.authClient);
+  if (options?.credentials) return fromKey(serviceAccountKeyFor(options.credentials, 'platform.gcp.credentials'), now);
+  return fromApplicationDefault();
+}
+
+type TokenLike = { token?: string | null } | string | null | undefined;
+
+function fromAuthClient(client: NonNullable<GcpPlatformOptions['authClient']>): PlatformIdentity {
+  return {
+    async accessToken() {
+      let result: TokenLike;
+      try {
+        result = await client.getAccessToken();
+      } catch (error) {
+        throw unavailable('platform.gcp.authClient could not produce an access token', error);
+      }
+      const token = typeof result === 'string' ? result : result?.token;
+      if (!token) throw unavailable('platform.gcp.authClient returned no access token');
+      return token;
+    },
+  };
+}
+
+/**
+ * A self-signed JWT for the IAM Credentials audience: Google accepts these from service accounts
+ * in place of an OAuth access token, so no token-endpoint round trip (and nothing to reach offline).
+ */
+function fromKey(key: ServiceAccountKey, now: () => number): PlatformIdentity {
+  let cached: { token: string; expiresAt: number } | undefined;
+  return {
+    async accessToken() {
+      const issuedAt = now();
+      if (!cached || issuedAt >= cached.expiresAt - JWT_RENEW_MS) {
+        cached = {
+          token: key.selfSignedJwt({ audience: IAM_AUDIENCE, issuedAt, lifetimeSeconds: JWT_LIFETIME_SECONDS }),
+          expiresAt: issuedAt + JWT_LIFETIME_SECONDS * 1000,
+        };
+      }
+      return cached.token;
+    },
+  };
+}
+
+function fromApplicationDefault(): PlatformIdentity {
+  let auth: Promise<{ getAccessToken(): Promise<TokenLike> }> | undefined;
+  return {
+    async accessToken() {
+      auth ??= importOptional('google-auth-library', () => import('google-auth-library'))
+        .then(({ GoogleAuth }) => new GoogleAuth({ scopes: [CLOUD_PLATFORM] }));
+      let result: TokenLike;
+      try {
+        result = await (await auth).getAccessToken();
+      } catch (error) {
+        if ((error as { code?: string }).code === 'MISSING_DEPENDENCY') throw error;
+        throw unavailable(
+          'no platform identity for GCP: set platform.gcp.authClient or platform.gcp.credentials, or configure Application Default Credentials',
+          error,
+        );
+      }
+      const token = typeof result === 'string' ? result : result?.token;
+      if (!token) throw unavailable('Application Default Credentials produced no access token');
+      return token;
+    },
+  };
+}
+
+function unavailable(message: string, cause?: unknown): CredentialsUnavailableError {
+  // The platform identity is configuration, not a passing fault: retrying will not fix it.
+  return new CredentialsUnavailableError(message, { retryable: false, ...(cause !== undefined ? { cause } : {}) });
+}

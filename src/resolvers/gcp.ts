@@ -1,0 +1,188 @@
+import type { Storage } from '@google-cloud/storage';
+import type { AssetLinkError } from '../errors.js';
+import type { RegisteredIntegration } from '../integrations/registered.js';
+import type { HeadResult, PresignedUrl } from '../types.js';
+import type {
+  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ProviderDriver,
+} from './driver.js';
+import { GcpCredentials, type GcpRegistered } from './gcp/credentials.js';
+import { httpStatusOf, mapGcsError } from './gcp/errors.js';
+import { presignV4 } from './gcp/presign.js';
+import { createStorageClient, DEFAULT_API_ENDPOINT } from './gcp/storage-client.js';
+import { toWebStreamAfterFirstChunk } from './gcp/streams.js';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_RESUMABLE_THRESHOLD, uploadObject } from './gcp/upload.js';
+import { V4_MAX_EXPIRES_SECONDS } from './gcp/v4-signer.js';
+
+/**
+ * Google Cloud Storage through @google-cloud/storage (loaded on first use). Each integration gets
+ * its own storage client whose token comes from the shared credential cache: impersonated (and
+ * downscoped) or a scope-limited self-signed JWT for key integrations. Signed URLs are V4, signed
+ * locally with a key parsed once, or by IAM signBlob as the impersonated service account.
+ */
+class GcpDriver implements ProviderDriver {
+  readonly provider = 'gcp' as const;
+  readonly maxPresignTtlSeconds = V4_MAX_EXPIRES_SECONDS;
+  readonly #ctx: DriverContext;
+  readonly #credentials: GcpCredentials;
+  /** One client per registered integration object; replaced integrations get new ones. */
+  #clients = new WeakMap<GcpRegistered, Promise<Storage>>();
+
+  constructor(ctx: DriverContext) {
+    this.#ctx = ctx;
+    this.#credentials = new GcpCredentials(ctx);
+  }
+
+  get #options() { return this.#ctx.platform.gcp ?? {}; }
+
+  #integration(target: ObjectTarget): GcpRegistered {
+    return asGcp(target.integration);
+  }
+
+  #storage(integration: GcpRegistered): Promise<Storage> {
+    let client = this.#clients.get(integration);
+    if (!client) {
+      client = createStorageClient({
+        apiEndpoint: this.#options.apiEndpoint ?? DEFAULT_API_ENDPOINT,
+        token: () => this.#credentials.storageToken(integration),
+        maxRetries: this.#options.maxRetries ?? 3,
+        timeoutMs: this.#ctx.requestTimeoutMs,
+      });
+      client.catch(() => this.#clients.delete(integration));
+      this.#clients.set(integration, client);
+    }
+    return client;
+  }
+
+  async #file(target: ObjectTarget) {
+    const integration = this.#integration(target);
+    const storage = await this.#storage(integration);
+    return { integration, file: storage.bucket(target.location.bucket).file(target.location.key) };
+  }
+
+  /** Maps an error; a 401 also drops the cached token so the next call mints a fresh one. */
+  #fail(error: unknown, target: ObjectTarget, operation: string): AssetLinkError {
+    if (httpStatusOf(error) === 401) this.#credentials.invalidate(this.#integration(target));
+    return mapGcsError(error, target, operation);
+  }
+
+  async head(target: ObjectTarget): Promise<HeadResult> {
+    try {
+      const { file } = await this.#file(target);
+      const [metadata] = await file.getMetadata();
+      const result: HeadResult = { size: Number(metadata.size ?? 0) };
+      if (metadata.contentType) result.contentType = metadata.contentType;
+      if (metadata.etag) result.etag = metadata.etag;
+      if (metadata.updated) result.lastModified = new Date(metadata.updated);
+      return result;
+    } catch (error) {
+      throw this.#fail(error, target, 'head');
+    }
+  }
+
+  async read(target: ObjectTarget, range?: { start: number; end?: number }): Promise<ReadableStream<Uint8Array>> {
+    try {
+      const { file } = await this.#file(target);
+      // Whole-object reads are CRC32C-checked by the SDK; ranged reads cannot be.
+      const stream = file.createReadStream(range ? { start: range.start, ...(range.end !== undefined ? { end: range.end } : {}) } : {});
+      return await toWebStreamAfterFirstChunk(stream, (error) => this.#fail(error, target, 'read'));
+    } catch (error) {
+      throw this.#fail(error, target, 'read');
+    }
+  }
+
+  async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void> {
+    try {
+      const { integration, file } = await this.#file(target);
+      await uploadObject(file, body, opts.contentType, {
+        thresholdBytes: this.#options.resumableThresholdBytes ?? DEFAULT_RESUMABLE_THRESHOLD,
+        chunkBytes: this.#options.resumableChunkBytes ?? DEFAULT_CHUNK_BYTES,
+        token: () => this.#credentials.storageToken(integration),
+        timeoutMs: this.#ctx.requestTimeoutMs,
+      });
+    } catch (error) {
+      throw this.#fail(error, target, 'write');
+    }
+  }
+
+  async delete(target: ObjectTarget): Promise<void> {
+    try {
+      const { file } = await this.#file(target);
+      // Deleting what is already gone is success: the caller's intent holds.
+      await file.delete({ ignoreNotFound: true });
+    } catch (error) {
+      throw this.#fail(error, target, 'delete');
+    }
+  }
+
+  async presign(target: ObjectTarget, request: DriverPresignRequest): Promise<PresignedUrl> {
+    const integration = this.#integration(target);
+    const endpoint = this.#options.signingEndpoint ?? this.#options.apiEndpoint ?? DEFAULT_API_ENDPOINT;
+    try {
+      return await presignV4(target, request, this.#credentials.signer(integration), endpoint, this.#ctx.now());
+    } catch (error) {
+      throw mapGcsError(error, target, `presign ${request.method}`);
+    }
+  }
+
+  async list(target: ObjectTarget, limit: number): Promise<ListResult> {
+    try {
+      const storage = await this.#storage(this.#integration(target));
+      const [files, nextQuery] = await storage.bucket(target.location.bucket).getFiles({
+        prefix: target.location.key, maxResults: limit, autoPaginate: false,
+      });
+      return { keys: files.map((f) => f.name), truncated: Boolean(nextQuery) };
+    } catch (error) {
+      throw this.#fail(error, target, 'list');
+    }
+  }
+
+  async checkCredentials(integration: RegisteredIntegration): Promise<CredentialCheck> {
+    const gcp = asGcp(integration);
+    const credential = await this.#credentials.storageCredential(gcp);
+    return { expiresAt: new Date(credential.expiresAt), detail: this.#credentials.describe(gcp) };
+  }
+
+  /**
+   * A write with the integration's own token, past assetlink's READ_ONLY guard (verify only):
+   * proves that the read-only scope / access boundary / IAM refuse it. Cleans up after itself.
+   */
+  async probeRawWrite(target: ObjectTarget, body: Uint8Array): Promise<'refused' | 'allowed'> {
+    const { file } = await this.#file(target);
+    try {
+      await file.save(Buffer.from(body), { resumable: false, contentType: 'text/plain' });
+    } catch (error) {
+      const mapped = this.#fail(error, target, 'probe write');
+      if (mapped.code === 'ACCESS_DENIED') return 'refused';
+      throw mapped;
+    }
+    await file.delete({ ignoreNotFound: true }).catch(() => undefined);
+    return 'allowed';
+  }
+
+  /** Needs `storage.buckets.get`, which object roles do not grant: expect ACCESS_DENIED for least-privilege setups. */
+  async getCors(target: ObjectTarget): Promise<CorsRule[]> {
+    try {
+      const storage = await this.#storage(this.#integration(target));
+      const [metadata] = await storage.bucket(target.location.bucket).getMetadata();
+      return (metadata.cors ?? []).map((rule) => ({
+        allowedOrigins: rule.origin ?? [],
+        allowedMethods: rule.method ?? [],
+        ...(rule.responseHeader ? { exposeHeaders: rule.responseHeader } : {}),
+        ...(rule.maxAgeSeconds !== undefined ? { maxAgeSeconds: Number(rule.maxAgeSeconds) } : {}),
+      }));
+    } catch (error) {
+      throw this.#fail(error, target, 'read the CORS configuration of');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#clients = new WeakMap();
+  }
+}
+
+function asGcp(integration: RegisteredIntegration): GcpRegistered {
+  if (integration.config.provider !== 'gcp') throw new TypeError(`gcp driver given a ${integration.config.provider} integration`);
+  return integration as unknown as GcpRegistered;
+}
+
+export const createDriver: DriverFactory = (ctx) => new GcpDriver(ctx);

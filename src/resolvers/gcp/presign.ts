@@ -1,0 +1,34 @@
+import type { PresignedUrl } from '../../types.js';
+import type { DriverPresignRequest, ObjectTarget } from '../driver.js';
+import type { UrlSigner } from './credentials.js';
+import { assembleV4Url, buildV4StringToSign, V4_MAX_EXPIRES_SECONDS } from './v4-signer.js';
+
+/**
+ * A V4 signed GET or PUT URL. The signing time is whole seconds (X-Goog-Date has no fraction), so
+ * `expiresAt` is computed from the same truncated instant GCS will use: never later than the truth.
+ * PUT URLs bind Content-Type when one is given; the caller must send exactly that header.
+ */
+export async function presignV4(
+  target: ObjectTarget,
+  request: DriverPresignRequest,
+  signer: UrlSigner,
+  endpoint: string,
+  now: number,
+): Promise<PresignedUrl> {
+  const signedAt = Math.floor(now / 1000) * 1000;
+  const ttlSeconds = Math.min(request.ttlSeconds, V4_MAX_EXPIRES_SECONDS);
+  const headers: Record<string, string> = {};
+  if (request.method === 'PUT' && request.contentType) headers['Content-Type'] = request.contentType;
+  const parts = buildV4StringToSign({
+    method: request.method,
+    bucket: target.location.bucket,
+    object: target.location.key,
+    endpoint,
+    clientEmail: signer.email,
+    timestamp: new Date(signedAt),
+    expiresSeconds: ttlSeconds,
+    headers,
+  });
+  const signature = await signer.sign(parts.stringToSign);
+  return { url: assembleV4Url(parts, signature), method: request.method, expiresAt: new Date(signedAt + ttlSeconds * 1000), headers };
+}

@@ -1,0 +1,50 @@
+import type { Storage } from '@google-cloud/storage';
+import { importOptional } from '../registry.js';
+
+/**
+ * An @google-cloud/storage client whose every request carries the token assetlink's credential
+ * cache hands out. Both SDKs are imported on first use only (S3-only users never load them).
+ */
+
+export const DEFAULT_API_ENDPOINT = 'https://storage.googleapis.com';
+
+export interface StorageClientOptions {
+  apiEndpoint: string;
+  token: () => Promise<string>;
+  maxRetries: number;
+  /** Per-request timeout, ms (a silent server must not hang a resolve). */
+  timeoutMs: number;
+}
+
+export async function createStorageClient(options: StorageClientOptions): Promise<Storage> {
+  const [{ Storage }, { OAuth2Client }] = await Promise.all([
+    importOptional('@google-cloud/storage', () => import('@google-cloud/storage')),
+    importOptional('google-auth-library', () => import('google-auth-library')),
+  ]);
+
+  /**
+   * The smallest AuthClient the storage SDK accepts: no refresh token, no token endpoint; the
+   * token comes from assetlink's cache (single-flight, refresh-ahead) on every request.
+   */
+  class CachedTokenClient extends OAuth2Client {
+    override async getAccessToken(): Promise<{ token: string }> {
+      return { token: await options.token() };
+    }
+
+    protected override async getRequestMetadataAsync(): Promise<{ headers: Record<string, string> }> {
+      return { headers: { Authorization: `Bearer ${await options.token()}` } };
+    }
+  }
+
+  return new Storage({
+    apiEndpoint: options.apiEndpoint,
+    authClient: new CachedTokenClient(),
+    // Custom endpoints (private access, tests) still need auth: without this the SDK drops it.
+    useAuthWithCustomEndpoint: true,
+    // A placeholder: object calls never need a project, and without one the SDK would go looking
+    // (metadata server, gcloud config) for a value it does not use.
+    projectId: 'assetlink',
+    timeout: options.timeoutMs,
+    retryOptions: { autoRetry: options.maxRetries > 0, maxRetries: options.maxRetries, maxRetryDelay: 8, totalTimeout: 60 },
+  });
+}

@@ -1,0 +1,394 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { boundariesAllow } from './access-boundary.js';
+import { SCOPES, type FakeGcpDirectory, type StoragePermission, type TokenGrant } from './directory.js';
+import { FakeHttpServer, readBody, sendError, sendJson, type InjectedFault } from './http.js';
+import { boundaryOf, parseMultipart } from './multipart.js';
+import { makeObject, objectResource, type FakeBucket, type GcsCorsRule, type StoredObject } from './object-store.js';
+import { isSignedUrlRequest, verifySignedUrl } from './signed-url-verifier.js';
+
+/**
+ * A fake Cloud Storage JSON API plus V4 signed-URL endpoint, strict where it matters for tests:
+ * - every JSON API request needs a bearer token the fake IAM/STS issued (or one registered in the
+ *   directory, or a self-signed JWT of a known service account), including every resumable chunk;
+ * - the token's OAuth scope is enforced (devstorage.read_only cannot write);
+ * - bucket IAM (when configured) and Credential Access Boundaries are enforced per object;
+ * - downloads carry a correct `x-goog-hash` (crc32c + md5) so the client's validation runs;
+ * - signed URLs are verified against the signer's public key and refused when tampered or expired.
+ */
+
+export interface FakeGcsOptions {
+  directory: FakeGcpDirectory;
+}
+
+export interface GcsRequestRecord {
+  method: string;
+  path: string;
+  uploadType?: string;
+  /** Whether an Authorization header was present. */
+  authorized: boolean;
+  principal?: string;
+  /** OAuth scopes of the token that authenticated the request. */
+  scopes?: string[];
+  signedUrl: boolean;
+  status?: number;
+}
+
+interface ResumableSession {
+  bucket: string;
+  name: string;
+  contentType?: string;
+  principal: string;
+  chunks: Buffer[];
+  received: number;
+}
+
+const READ_SCOPES = new Set<string>([SCOPES.storageReadOnly, SCOPES.storageReadWrite, SCOPES.storageFullControl, SCOPES.cloudPlatform, SCOPES.cloudPlatformReadOnly]);
+const WRITE_SCOPES = new Set<string>([SCOPES.storageReadWrite, SCOPES.storageFullControl, SCOPES.cloudPlatform]);
+const STORAGE_AUDIENCE = 'https://storage.googleapis.com/';
+
+type Denial = { status: number; message: string; reason?: string };
+
+export class FakeGcs {
+  readonly directory: FakeGcpDirectory;
+  readonly requests: GcsRequestRecord[] = [];
+  readonly #buckets = new Map<string, FakeBucket>();
+  readonly #sessions = new Map<string, ResumableSession>();
+  readonly #http: FakeHttpServer;
+
+  constructor(options: FakeGcsOptions) {
+    this.directory = options.directory;
+    this.#http = new FakeHttpServer((req, res, url) => this.#handle(req, res, url));
+  }
+
+  get url(): string { return this.#http.url; }
+  start(): Promise<string> { return this.#http.start(); }
+  close(): Promise<void> { return this.#http.close(); }
+  injectFault(fault: InjectedFault): void { this.#http.injectFault(fault); }
+  clearFaults(): void { this.#http.clearFaults(); }
+
+  // ------------------------------------------------------------------ backdoors (no auth)
+
+  /**
+   * Creates a bucket. With `iam`, only those members (emails) may use it, with those roles
+   * (`roles/storage.objectViewer`, `roles/storage.objectUser`, or a role defined in the directory);
+   * without, any authenticated principal may.
+   */
+  createBucket(name: string, options: { iam?: Record<string, string | string[]>; cors?: GcsCorsRule[] } = {}): void {
+    const bucket: FakeBucket = { name, objects: new Map(), ...(options.cors ? { cors: options.cors } : {}) };
+    if (options.iam) {
+      bucket.iam = new Map(Object.entries(options.iam).map(([member, roles]) => [member, new Set(Array.isArray(roles) ? roles : [roles])]));
+    }
+    this.#buckets.set(name, bucket);
+  }
+
+  putObject(bucket: string, name: string, data: Uint8Array | string, options: { contentType?: string } = {}): void {
+    const target = this.#bucket(bucket);
+    if (!target) throw new Error(`fake GCS: no bucket ${bucket}`);
+    target.objects.set(name, makeObject(bucket, name, typeof data === 'string' ? Buffer.from(data) : data, options.contentType));
+  }
+
+  getObject(bucket: string, name: string): { data: Buffer; contentType: string; generation: string } | undefined {
+    const object = this.#bucket(bucket)?.objects.get(name);
+    return object ? { data: Buffer.from(object.data), contentType: object.contentType, generation: object.generation } : undefined;
+  }
+
+  listObjects(bucket: string): string[] {
+    return [...(this.#bucket(bucket)?.objects.keys() ?? [])].sort();
+  }
+
+  #bucket(name: string): FakeBucket | undefined {
+    return this.#buckets.get(name);
+  }
+
+  // ------------------------------------------------------------------ routing
+
+  async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const record: GcsRequestRecord = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      authorized: req.headers.authorization !== undefined,
+      signedUrl: isSignedUrlRequest(url),
+      ...(url.searchParams.has('uploadType') ? { uploadType: url.searchParams.get('uploadType')! } : {}),
+    };
+    this.requests.push(record);
+    res.on('finish', () => { record.status = res.statusCode; });
+
+    const bucketOnly = /^\/storage\/v1\/b\/([^/]+)$/.exec(url.pathname);
+    if (bucketOnly && req.method === 'GET') return this.#getBucket(req, res, decodeURIComponent(bucketOnly[1]!), record);
+    const json = /^\/(?:storage|download\/storage)\/v1\/b\/([^/]+)\/o(?:\/(.+))?$/.exec(url.pathname);
+    const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
+    if (json) {
+      const bucket = decodeURIComponent(json[1]!);
+      const object = json[2] !== undefined ? decodeURIComponent(json[2]) : undefined;
+      if (object === undefined && req.method === 'GET') return this.#list(req, res, url, bucket, record);
+      if (object !== undefined && req.method === 'GET') return this.#get(req, res, url, bucket, object, record);
+      if (object !== undefined && req.method === 'DELETE') return this.#delete(req, res, bucket, object, record);
+    } else if (upload) {
+      const bucket = decodeURIComponent(upload[1]!);
+      if (req.method === 'POST') return this.#upload(req, res, url, bucket, record);
+      if (req.method === 'PUT' && url.searchParams.has('upload_id')) return this.#resumableChunk(req, res, url, bucket, record);
+    } else if (record.signedUrl) {
+      return this.#signed(req, res, url);
+    }
+    sendError(res, 404, `fake GCS: no route for ${req.method} ${url.pathname}`);
+  }
+
+  /** Authentication, OAuth scope, bucket IAM and access boundaries, in the order GCS applies them. */
+  #authorize(req: IncomingMessage, bucket: string, ops: Array<{ permission: StoragePermission; object?: string; listPrefix?: string }>, record: GcsRequestRecord): TokenGrant | Denial {
+    const auth = this.directory.authenticate(req.headers.authorization);
+    if (!auth.ok) return { status: 401, message: auth.reason, reason: 'required' };
+    const grant = auth.grant;
+    record.principal = grant.principal;
+    record.scopes = [...grant.scopes];
+    const writes = ops.some((op) => op.permission === 'storage.objects.create' || op.permission === 'storage.objects.delete');
+    const scopeOk = grant.audience === STORAGE_AUDIENCE || grant.scopes.some((s) => (writes ? WRITE_SCOPES : READ_SCOPES).has(s));
+    if (!scopeOk) {
+      return { status: 403, message: 'Provided scope(s) are not authorized', reason: 'insufficientPermissions' };
+    }
+    const target = this.#bucket(bucket);
+    if (!target) return { status: 404, message: 'The specified bucket does not exist.', reason: 'notFound' };
+    for (const op of ops) {
+      const denial = this.#iamDenial(target, grant.principal, op.permission, op.object);
+      if (denial) return denial;
+      if (!boundariesAllow(grant.boundaries, { bucket, ...op }, this.directory)) {
+        return { status: 403, message: `${grant.principal} does not have ${op.permission} access (credential access boundary).`, reason: 'forbidden' };
+      }
+    }
+    return grant;
+  }
+
+  #iamDenial(bucket: FakeBucket, principal: string, permission: StoragePermission, object?: string): Denial | undefined {
+    if (!bucket.iam) return undefined;
+    const roles = bucket.iam.get(principal);
+    const allowed = [...(roles ?? [])].some((role) => this.directory.permissionsOf(role).includes(permission));
+    if (allowed) return undefined;
+    const what = object !== undefined ? `the Google Cloud Storage object ${bucket.name}/${object}` : `the Google Cloud Storage bucket ${bucket.name}`;
+    return { status: 403, message: `${principal} does not have ${permission} access to ${what}.`, reason: 'forbidden' };
+  }
+
+  #deny(res: ServerResponse, denial: Denial): void {
+    sendError(res, denial.status, denial.message, denial.reason);
+  }
+
+  #baseUrl(req: IncomingMessage): string {
+    return `http://${req.headers.host ?? '127.0.0.1'}`;
+  }
+
+  async #getBucket(req: IncomingMessage, res: ServerResponse, bucket: string, record: GcsRequestRecord): Promise<void> {
+    const auth = this.#authorize(req, bucket, [{ permission: 'storage.buckets.get' }], record);
+    if (!('principal' in auth)) return this.#deny(res, auth);
+    const target = this.#bucket(bucket)!;
+    sendJson(res, 200, {
+      kind: 'storage#bucket', id: bucket, name: bucket, storageClass: 'STANDARD', location: 'US',
+      ...(target.cors ? { cors: target.cors } : {}),
+    });
+  }
+
+  async #list(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string, record: GcsRequestRecord): Promise<void> {
+    const prefix = url.searchParams.get('prefix') ?? '';
+    const auth = this.#authorize(req, bucket, [{ permission: 'storage.objects.list', listPrefix: prefix }], record);
+    if (!('principal' in auth)) return this.#deny(res, auth);
+    const all = [...this.#bucket(bucket)!.objects.values()].filter((o) => o.name.startsWith(prefix)).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const max = Math.min(Number(url.searchParams.get('maxResults') ?? 1000) || 1000, 1000);
+    const start = Number(url.searchParams.get('pageToken') ?? 0) || 0;
+    const page = all.slice(start, start + max);
+    const body: Record<string, unknown> = { kind: 'storage#objects', items: page.map((o) => objectResource(o, this.#baseUrl(req))) };
+    if (start + max < all.length) body.nextPageToken = String(start + max);
+    sendJson(res, 200, body);
+  }
+
+  async #get(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string, name: string, record: GcsRequestRecord): Promise<void> {
+    const auth = this.#authorize(req, bucket, [{ permission: 'storage.objects.get', object: name }], record);
+    if (!('principal' in auth)) return this.#deny(res, auth);
+    const object = this.#bucket(bucket)!.objects.get(name);
+    if (!object) return sendError(res, 404, `No such object: ${bucket}/${name}`, 'notFound');
+    if (url.searchParams.get('alt') === 'media') return this.#sendMedia(req, res, object);
+    sendJson(res, 200, objectResource(object, this.#baseUrl(req)));
+  }
+
+  #sendMedia(req: IncomingMessage, res: ServerResponse, object: StoredObject, extraHeaders: Record<string, string> = {}): void {
+    const total = object.data.length;
+    const headers: Record<string, string> = {
+      'content-type': object.contentType,
+      'x-goog-hash': `crc32c=${object.crc32c},md5=${object.md5Hash}`,
+      'x-goog-generation': object.generation,
+      'x-goog-metageneration': object.metageneration,
+      'x-goog-stored-content-length': String(total),
+      'x-goog-stored-content-encoding': 'identity',
+      'x-goog-storage-class': 'STANDARD',
+      etag: object.etag,
+      'last-modified': object.updated.toUTCString(),
+      'accept-ranges': 'bytes',
+      ...extraHeaders,
+    };
+    const range = req.headers.range;
+    if (range) {
+      const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+      let start: number;
+      let end: number;
+      if (!m || (m[1] === '' && m[2] === '')) { start = 0; end = total - 1; }
+      else if (m[1] === '') { start = Math.max(0, total - Number(m[2])); end = total - 1; }
+      else { start = Number(m[1]); end = m[2] === '' ? total - 1 : Math.min(Number(m[2]), total - 1); }
+      if (start >= total || start > end) {
+        res.writeHead(416, { 'content-range': `bytes */${total}`, 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { code: 416, message: 'The requested range cannot be satisfied.' } }));
+        return;
+      }
+      const slice = object.data.subarray(start, end + 1);
+      res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${total}`, 'content-length': String(slice.length) });
+      res.end(req.method === 'HEAD' ? undefined : slice);
+      return;
+    }
+    res.writeHead(200, { ...headers, 'content-length': String(total) });
+    res.end(req.method === 'HEAD' ? undefined : object.data);
+  }
+
+  async #delete(req: IncomingMessage, res: ServerResponse, bucket: string, name: string, record: GcsRequestRecord): Promise<void> {
+    const auth = this.#authorize(req, bucket, [{ permission: 'storage.objects.delete', object: name }], record);
+    if (!('principal' in auth)) return this.#deny(res, auth);
+    if (!this.#bucket(bucket)!.objects.delete(name)) return sendError(res, 404, `No such object: ${bucket}/${name}`, 'notFound');
+    res.writeHead(204);
+    res.end();
+  }
+
+  /** Creating an object that exists is an overwrite, which GCS also checks delete permission for. */
+  #writeOps(bucket: string, name: string): Array<{ permission: StoragePermission; object: string }> {
+    const ops: Array<{ permission: StoragePermission; object: string }> = [{ permission: 'storage.objects.create', object: name }];
+    if (this.#bucket(bucket)?.objects.has(name)) ops.push({ permission: 'storage.objects.delete', object: name });
+    return ops;
+  }
+
+  #preconditionFailed(url: URL, bucket: string, name: string): boolean {
+    const match = url.searchParams.get('ifGenerationMatch');
+    if (match === null) return false;
+    const existing = this.#bucket(bucket)?.objects.get(name);
+    return match === '0' ? existing !== undefined : existing?.generation !== match;
+  }
+
+  async #upload(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string, record: GcsRequestRecord): Promise<void> {
+    const uploadType = url.searchParams.get('uploadType');
+    const body = await readBody(req);
+    let name = url.searchParams.get('name') ?? undefined;
+    let contentType: string | undefined;
+    let data: Buffer | undefined;
+
+    if (uploadType === 'multipart') {
+      const boundary = boundaryOf(req.headers['content-type']);
+      const parts = boundary ? parseMultipart(body, boundary) : [];
+      if (parts.length !== 2) return sendError(res, 400, 'multipart upload needs a metadata part and a media part');
+      const metadata = JSON.parse(parts[0]!.body.toString('utf8') || '{}') as { name?: string; contentType?: string };
+      name = metadata.name ?? name;
+      contentType = metadata.contentType ?? parts[1]!.headers['content-type'];
+      data = parts[1]!.body;
+    } else if (uploadType === 'media') {
+      contentType = req.headers['content-type'];
+      data = body;
+    } else if (uploadType === 'resumable') {
+      const metadata = body.length ? (JSON.parse(body.toString('utf8')) as { name?: string; contentType?: string }) : {};
+      name = metadata.name ?? name;
+      contentType = metadata.contentType ?? (req.headers['x-upload-content-type'] as string | undefined);
+    } else {
+      return sendError(res, 400, `unsupported uploadType ${String(uploadType)}`);
+    }
+    if (!name) return sendError(res, 400, 'Required object name is missing', 'required');
+
+    const auth = this.#authorize(req, bucket, this.#writeOps(bucket, name), record);
+    if (!('principal' in auth)) return this.#deny(res, auth);
+    if (this.#preconditionFailed(url, bucket, name)) return sendError(res, 412, 'At least one of the pre-conditions you specified did not hold.', 'conditionNotMet');
+
+    if (uploadType === 'resumable') {
+      const id = randomBytes(16).toString('hex');
+      this.#sessions.set(id, { bucket, name, ...(contentType ? { contentType } : {}), principal: auth.principal, chunks: [], received: 0 });
+      const location = `${this.#baseUrl(req)}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`;
+      res.writeHead(200, { location, 'x-guploader-uploadid': id, 'content-length': '0' });
+      res.end();
+      return;
+    }
+    this.#store(bucket, name, data!, contentType);
+    sendJson(res, 200, objectResource(this.#bucket(bucket)!.objects.get(name)!, this.#baseUrl(req)));
+  }
+
+  #store(bucket: string, name: string, data: Buffer, contentType?: string): void {
+    this.#bucket(bucket)!.objects.set(name, makeObject(bucket, name, data, contentType));
+  }
+
+  /** One chunk of a resumable upload. Real GCS treats the session URI as the credential; this fake is stricter. */
+  async #resumableChunk(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string, record: GcsRequestRecord): Promise<void> {
+    const body = await readBody(req);
+    const session = this.#sessions.get(url.searchParams.get('upload_id') ?? '');
+    if (!session || session.bucket !== bucket) return sendError(res, 404, 'No such upload session.');
+    const auth = this.#authorize(req, bucket, this.#writeOps(bucket, session.name), record);
+    if (!('principal' in auth)) return this.#deny(res, auth);
+    if (auth.principal !== session.principal) return sendError(res, 403, 'upload session belongs to another principal', 'forbidden');
+
+    const range = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+|\*)$/.exec(String(req.headers['content-range'] ?? `bytes */*`));
+    if (!range) return sendError(res, 400, 'invalid Content-Range');
+    if (range[1] !== undefined) {
+      const start = Number(range[1]);
+      const end = Number(range[2]);
+      if (start !== session.received || end - start + 1 !== body.length) {
+        return sendError(res, 400, `chunk ${start}-${end} does not continue at ${session.received} or does not match its ${body.length} bytes`);
+      }
+      session.chunks.push(body);
+      session.received += body.length;
+    }
+    const total = range[3] === '*' ? undefined : Number(range[3]);
+    if (total !== undefined && session.received === total) {
+      this.#sessions.delete(url.searchParams.get('upload_id')!);
+      this.#store(bucket, session.name, Buffer.concat(session.chunks), session.contentType);
+      return sendJson(res, 200, objectResource(this.#bucket(bucket)!.objects.get(session.name)!, this.#baseUrl(req)));
+    }
+    const headers: Record<string, string> = { 'content-length': '0' };
+    if (session.received > 0) headers.range = `bytes=0-${session.received - 1}`;
+    res.writeHead(308, headers);
+    res.end();
+  }
+
+  // ------------------------------------------------------------------ V4 signed URLs
+
+  async #signed(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const match = /^\/([^/]+)(?:\/(.*))?$/.exec(url.pathname);
+    const xmlError = (status: number, code: string, message: string): void => {
+      const text = `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+      res.writeHead(status, { 'content-type': 'application/xml; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    if (!match) return xmlError(400, 'InvalidArgument', 'no bucket in path');
+    const bucketName = decodeURIComponent(match[1]!);
+    const name = match[2] !== undefined && match[2] !== '' ? match[2].split('/').map(decodeURIComponent).join('/') : undefined;
+    const body = req.method === 'PUT' || req.method === 'POST' ? await readBody(req) : undefined;
+
+    const verdict = verifySignedUrl(req, url, { bucket: bucketName, ...(name !== undefined ? { object: name } : {}) }, this.directory);
+    if (!verdict.ok) return xmlError(verdict.status, verdict.code, verdict.message);
+    const bucket = this.#bucket(bucketName);
+    if (!bucket) return xmlError(404, 'NoSuchBucket', 'The specified bucket does not exist.');
+    if (name === undefined) return xmlError(400, 'InvalidArgument', 'bucket-level signed URLs are not served by this fake');
+
+    const method = req.method ?? 'GET';
+    const permissions: StoragePermission[] = method === 'GET' || method === 'HEAD' ? ['storage.objects.get']
+      : method === 'PUT' ? (bucket.objects.has(name) ? ['storage.objects.create', 'storage.objects.delete'] : ['storage.objects.create'])
+        : method === 'DELETE' ? ['storage.objects.delete'] : [];
+    if (permissions.length === 0) return xmlError(405, 'MethodNotAllowed', `${method} is not supported by this fake`);
+    for (const permission of permissions) {
+      const denial = this.#iamDenial(bucket, verdict.signer, permission, name);
+      if (denial) return xmlError(403, 'AccessDenied', denial.message);
+    }
+
+    if (method === 'PUT') {
+      this.#store(bucketName, name, body!, req.headers['content-type']);
+      res.writeHead(200, { etag: bucket.objects.get(name)!.etag, 'content-length': '0' });
+      res.end();
+      return;
+    }
+    if (method === 'DELETE') {
+      if (!bucket.objects.delete(name)) return xmlError(404, 'NoSuchKey', 'The specified key does not exist.');
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    const object = bucket.objects.get(name);
+    if (!object) return xmlError(404, 'NoSuchKey', 'The specified key does not exist.');
+    this.#sendMedia(req, res, object);
+  }
+}

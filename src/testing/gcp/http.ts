@@ -1,0 +1,119 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** Plumbing shared by the fake Google servers: loopback listener, bodies, Google-shaped errors, faults. */
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+/** A fault the next matching requests answer with instead of being served. */
+export interface InjectedFault {
+  /** HTTP status to answer with (e.g. 429, 500, 503). Omit to only delay. */
+  status?: number;
+  /** Delay before answering (or before serving, when no status), ms. */
+  delayMs?: number;
+  /** How many requests it applies to. Default 1. */
+  times?: number;
+  /** Only requests whose path contains this text. */
+  pathIncludes?: string;
+}
+
+export class FakeHttpServer {
+  #server: Server | undefined;
+  #url: string | undefined;
+  readonly #faults: Array<Required<Pick<InjectedFault, 'times'>> & InjectedFault> = [];
+  readonly #handler: Handler;
+
+  constructor(handler: Handler) {
+    this.#handler = handler;
+  }
+
+  /** `http://127.0.0.1:PORT` once started. */
+  get url(): string {
+    if (!this.#url) throw new Error('fake server not started');
+    return this.#url;
+  }
+
+  async start(): Promise<string> {
+    if (this.#url) return this.#url;
+    const server = createServer((req, res) => void this.#serve(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.#server = server;
+    this.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return this.#url;
+  }
+
+  async close(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    this.#url = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  injectFault(fault: InjectedFault): void {
+    this.#faults.push({ ...fault, times: fault.times ?? 1 });
+  }
+
+  clearFaults(): void {
+    this.#faults.length = 0;
+  }
+
+  async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake.invalid');
+    try {
+      const faultIndex = this.#faults.findIndex((f) => !f.pathIncludes || url.pathname.includes(f.pathIncludes));
+      if (faultIndex >= 0) {
+        const fault = this.#faults[faultIndex]!;
+        if (--fault.times <= 0) this.#faults.splice(faultIndex, 1);
+        if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        if (fault.status) {
+          await drain(req);
+          sendError(res, fault.status, fault.status === 429 ? 'Quota exceeded (injected fault).' : 'Backend error (injected fault).');
+          return;
+        }
+      }
+      await this.#handler(req, res, url);
+    } catch (error) {
+      if (!res.headersSent) sendError(res, 500, `fake server error: ${error instanceof Error ? error.message : String(error)}`);
+      else res.destroy();
+    }
+  }
+}
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function drain(req: IncomingMessage): Promise<void> {
+  for await (const _ of req) { /* discard */ }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+const STATUS_NAMES: Record<number, string> = {
+  400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND',
+  409: 'ALREADY_EXISTS', 412: 'FAILED_PRECONDITION', 416: 'OUT_OF_RANGE', 429: 'RESOURCE_EXHAUSTED',
+  500: 'INTERNAL', 503: 'UNAVAILABLE',
+};
+
+/** Google APIs answer errors as `{ error: { code, message, status, errors: [...] } }`. */
+export function sendError(res: ServerResponse, status: number, message: string, reason?: string): void {
+  sendJson(res, status, {
+    error: {
+      code: status,
+      message,
+      status: STATUS_NAMES[status] ?? 'UNKNOWN',
+      errors: [{ message, domain: 'global', reason: reason ?? (STATUS_NAMES[status] ?? 'error').toLowerCase() }],
+    },
+  });
+}

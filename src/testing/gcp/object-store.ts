@@ -1,0 +1,73 @@
+import { crc32cBase64, md5Base64 } from './hashes.js';
+
+/** The fake GCS's in-memory buckets and objects, with the metadata GCS would report. */
+
+export interface StoredObject {
+  bucket: string;
+  name: string;
+  data: Buffer;
+  contentType: string;
+  generation: string;
+  metageneration: string;
+  md5Hash: string;
+  crc32c: string;
+  etag: string;
+  timeCreated: Date;
+  updated: Date;
+}
+
+export interface FakeBucket {
+  name: string;
+  /** member (email) → roles; `undefined` = any authenticated principal may use the bucket. */
+  iam?: Map<string, Set<string>>;
+  objects: Map<string, StoredObject>;
+  /** The bucket's CORS configuration as the JSON API reports it. */
+  cors?: GcsCorsRule[];
+}
+
+export interface GcsCorsRule { origin?: string[]; method?: string[]; responseHeader?: string[]; maxAgeSeconds?: number }
+
+let generationCounter = Date.now() * 1000;
+
+export function makeObject(bucket: string, name: string, data: Uint8Array, contentType?: string): StoredObject {
+  const buffer = Buffer.from(data);
+  const now = new Date();
+  const generation = String(++generationCounter);
+  return {
+    bucket,
+    name,
+    data: buffer,
+    contentType: contentType ?? 'application/octet-stream',
+    generation,
+    metageneration: '1',
+    md5Hash: md5Base64(buffer),
+    crc32c: crc32cBase64(buffer),
+    etag: Buffer.from(generation).toString('base64'),
+    timeCreated: now,
+    updated: now,
+  };
+}
+
+/** The JSON API's object resource. */
+export function objectResource(object: StoredObject, baseUrl: string): Record<string, unknown> {
+  const encoded = encodeURIComponent(object.name);
+  return {
+    kind: 'storage#object',
+    id: `${object.bucket}/${object.name}/${object.generation}`,
+    selfLink: `${baseUrl}/storage/v1/b/${object.bucket}/o/${encoded}`,
+    mediaLink: `${baseUrl}/download/storage/v1/b/${object.bucket}/o/${encoded}?generation=${object.generation}&alt=media`,
+    name: object.name,
+    bucket: object.bucket,
+    generation: object.generation,
+    metageneration: object.metageneration,
+    contentType: object.contentType,
+    storageClass: 'STANDARD',
+    size: String(object.data.length),
+    md5Hash: object.md5Hash,
+    crc32c: object.crc32c,
+    etag: object.etag,
+    timeCreated: object.timeCreated.toISOString(),
+    updated: object.updated.toISOString(),
+    timeStorageClassUpdated: object.timeCreated.toISOString(),
+  };
+}
