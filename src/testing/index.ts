@@ -4,3 +4,4 @@
  */
 export { memoryStore, putMemoryObject, clearMemoryStores, type MemoryObject } from '../resolvers/memory-store.js';
 export * from './gcp/index.js';
+export * as azure from './azure/index.js';

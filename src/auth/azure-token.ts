@@ -1,0 +1,128 @@
+import type https from 'node:https';
+import type { AccessToken, ClientSecretCredentialOptions, TokenCredential } from '@azure/identity';
+import type { CredentialCache } from '../cache/credential-cache.js';
+import { CredentialsUnavailableError, InvalidIntegrationError } from '../errors.js';
+import { importOptional } from '../resolvers/registry.js';
+import type { AzureAuth } from '../types.js';
+import { mapEntraError } from './azure-errors.js';
+
+/** Token audience for Azure Storage data-plane calls. */
+export const STORAGE_SCOPE = 'https://storage.azure.com/.default';
+export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+
+export type IdentityModule = typeof import('@azure/identity');
+
+/** How @azure/identity credentials reach the token service. */
+export interface AzureCredentialOptions {
+  /** https authority host; default https://login.microsoftonline.com. */
+  authorityHost?: string;
+  /** Agent trusting the test CA (platform.azure.ca), or undefined for the default agent. */
+  agent?: https.Agent;
+  /** Give up on a token-service request with no response after this long, ms. */
+  requestTimeoutMs?: number;
+}
+
+/** One way of getting an Entra access token for a customer's app registration. */
+export interface AzureTokenStrategy {
+  readonly tenantId: string;
+  readonly clientId: string;
+  /** Asks Entra for a new token (no caching here: the caller caches). */
+  fetchToken(scope: string): Promise<AccessToken>;
+  /**
+   * Drops the SDK credential after a retryable failure. MSAL throttles a credential for 60 s after
+   * any 429/5xx (identity hands it lower-cased headers, so Retry-After is never seen), which would
+   * turn every retry of the credential cache into a local failure; a fresh credential lets the
+   * cache's bounded, jittered backoff decide instead.
+   */
+  reset(): void;
+}
+
+export async function loadIdentity(): Promise<IdentityModule> {
+  return importOptional('@azure/identity', () => import('@azure/identity'));
+}
+
+/**
+ * Options shared by ClientSecretCredential and ClientAssertionCredential. Instance discovery is
+ * off (it would call the public cloud's discovery endpoint, and the authority is explicit anyway);
+ * the SDK's own retries are off because the credential cache retries with backoff.
+ */
+export function identityOptions(options: AzureCredentialOptions): ClientSecretCredentialOptions {
+  const authorityHost = options.authorityHost ?? DEFAULT_AUTHORITY_HOST;
+  if (!/^https:\/\//i.test(authorityHost)) {
+    throw new InvalidIntegrationError('platform.azure.authorityHost', 'must be an https URL: client secrets and assertions never travel in clear text');
+  }
+  const timeoutMs = options.requestTimeoutMs;
+  return {
+    authorityHost,
+    disableInstanceDiscovery: true,
+    retryOptions: { maxRetries: 0 },
+    ...(options.agent ? { agent: options.agent } : {}),
+    // A hung token service must not hang every operation behind it.
+    ...(timeoutMs ? {
+      additionalPolicies: [{
+        position: 'perCall' as const,
+        policy: { name: 'assetlinkRequestTimeout', sendRequest: (request, next) => { request.timeout ||= timeoutMs; return next(request); } },
+      }],
+    } : {}),
+  };
+}
+
+/** What the credential cache stores for a token: JSON-safe, no SDK objects. */
+interface CachedToken { token: string; expiresOn: number }
+
+/**
+ * A TokenCredential for the storage SDK that serves tokens from the shared credential cache,
+ * keyed by integration and tenant, so N concurrent cold callers cause one Entra request and
+ * failures are retried with backoff and never cached.
+ */
+export class CachedTokenCredential implements TokenCredential {
+  readonly #cache: CredentialCache;
+  readonly #integrationId: string;
+  readonly #strategy: AzureTokenStrategy;
+
+  constructor(cache: CredentialCache, integrationId: string, strategy: AzureTokenStrategy) {
+    this.#cache = cache;
+    this.#integrationId = integrationId;
+    this.#strategy = strategy;
+  }
+
+  get cacheKey(): string { return `${this.#integrationId}|azure-token|${this.#strategy.tenantId}`; }
+
+  async getToken(): Promise<AccessToken> {
+    const strategy = this.#strategy;
+    const ctx = { integrationId: this.#integrationId, tenantId: strategy.tenantId, clientId: strategy.clientId };
+    const cached = await this.#cache.get<CachedToken>(
+      this.cacheKey,
+      { integrationId: this.#integrationId, scope: `azure storage token, tenant ${strategy.tenantId}` },
+      async () => {
+        try {
+          const token = await strategy.fetchToken(STORAGE_SCOPE);
+          return { value: { token: token.token, expiresOn: token.expiresOnTimestamp }, expiresAt: token.expiresOnTimestamp };
+        } catch (error) {
+          const mapped = mapEntraError(error, ctx);
+          if (mapped.retryable) strategy.reset();
+          throw mapped;
+        }
+      },
+    );
+    return { token: cached.token, expiresOnTimestamp: cached.expiresOn, tokenType: 'Bearer' };
+  }
+}
+
+/** Builds the strategy for an integration's `auth` block. */
+export async function createAzureTokenStrategy(auth: AzureAuth, options: AzureCredentialOptions): Promise<AzureTokenStrategy> {
+  switch (auth.kind) {
+    case 'federated': {
+      const { FederatedTokenStrategy } = await import('./federated.js');
+      return new FederatedTokenStrategy(await loadIdentity(), auth, options);
+    }
+    case 'client-secret': {
+      const { ClientSecretTokenStrategy } = await import('./client-secret.js');
+      return new ClientSecretTokenStrategy(await loadIdentity(), auth, options);
+    }
+    default: {
+      const kind = (auth as { kind?: unknown }).kind;
+      throw new CredentialsUnavailableError(`unsupported Azure auth kind "${String(kind)}"`);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import type { AccessToken, ClientSecretCredential } from '@azure/identity';
+import type { AzureAuth } from '../types.js';
+import { identityOptions, type AzureCredentialOptions, type AzureTokenStrategy, type IdentityModule } from './azure-token.js';
+
+type ClientSecretAuth = Extract<AzureAuth, { kind: 'client-secret' }>;
+
+/**
+ * A customer's app registration (Dataloop, Segments.ai) or the platform's multi-tenant app
+ * consented into the customer's tenant (Scale), authenticating with a client secret
+ * (`ClientSecretCredential`). The secret stays inside the SDK credential
+ * (a private field); this object serialises as its tenant and client id only.
+ */
+export class ClientSecretTokenStrategy implements AzureTokenStrategy {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly #create: () => ClientSecretCredential;
+  #credential: ClientSecretCredential;
+
+  constructor(identity: IdentityModule, auth: ClientSecretAuth, options: AzureCredentialOptions) {
+    this.tenantId = auth.tenantId;
+    this.clientId = auth.clientId;
+    const settings = identityOptions(options);
+    this.#create = () => new identity.ClientSecretCredential(auth.tenantId, auth.clientId, auth.clientSecret, settings);
+    this.#credential = this.#create();
+  }
+
+  fetchToken(scope: string): Promise<AccessToken> {
+    return this.#credential.getToken(scope);
+  }
+
+  reset(): void { this.#credential = this.#create(); }
+
+  toJSON(): Record<string, string> { return { kind: 'client-secret', tenantId: this.tenantId, clientId: this.clientId }; }
+}
