@@ -2,39 +2,60 @@ import { AssetLinkError } from '../errors.js';
 
 type OtelApi = typeof import('@opentelemetry/api');
 type Attributes = Record<string, string | number | boolean>;
-
-let loading: Promise<OtelApi | undefined> | undefined;
-
-/** @opentelemetry/api is an optional peer dependency: absent → every helper here is a no-op. */
-function api(): Promise<OtelApi | undefined> {
-  loading ??= import('@opentelemetry/api').then((m) => (m as OtelApi & { default?: OtelApi }).trace ? m : (m as { default: OtelApi }).default, () => undefined);
-  return loading;
-}
+type Counter = ReturnType<ReturnType<OtelApi['metrics']['getMeter']>['createCounter']>;
 
 const SCOPE = 'assetlink';
 
+/** undefined: not loaded yet; null: @opentelemetry/api is not installed (everything here is a no-op). */
+let otel: OtelApi | null | undefined;
+let loading: Promise<void> | undefined;
+let counterProvider: unknown;
+let counter: Counter | undefined;
+
+function load(): Promise<void> {
+  loading ??= import('@opentelemetry/api').then(
+    (m) => { otel = ((m as OtelApi).trace ? m : (m as unknown as { default: OtelApi }).default) as OtelApi; },
+    () => { otel = null; },
+  );
+  return loading;
+}
+
+/** The counter of the meter provider registered now (a provider registered later gets a new one). */
+function operations(api: OtelApi): Counter {
+  const provider = api.metrics.getMeterProvider();
+  if (provider !== counterProvider || !counter) {
+    counterProvider = provider;
+    counter = provider.getMeter(SCOPE).createCounter('assetlink.operations', { description: 'assetlink operations by outcome' });
+  }
+  return counter;
+}
+
 /**
  * Runs `fn` inside a span named `name`, and counts it in `assetlink.operations` by outcome.
- * Attributes never carry secrets or URLs, only ids, providers, buckets and error codes.
+ * Attributes never carry secrets or URLs, only ids, providers, buckets and error codes. With no
+ * tracer registered the span is non-recording and `fn` runs directly, so the hot path pays little.
  */
-export async function traced<T>(name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
-  const otel = await api();
-  if (!otel) return fn();
-  const counter = otel.metrics.getMeter(SCOPE).createCounter('assetlink.operations', { description: 'assetlink operations by outcome' });
-  return otel.trace.getTracer(SCOPE).startActiveSpan(name, { attributes }, async (span) => {
-    try {
-      const result = await fn();
-      span.setStatus({ code: otel.SpanStatusCode.OK });
-      counter.add(1, { ...attributes, 'assetlink.operation': name, 'assetlink.outcome': 'ok' });
+export function traced<T>(name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
+  if (otel === undefined) return load().then(() => traced(name, attributes, fn));
+  if (otel === null) return fn();
+  const api = otel;
+  const count = operations(api);
+  const span = api.trace.getTracer(SCOPE).startSpan(name, { attributes });
+  const run = span.isRecording() ? () => api.context.with(api.trace.setSpan(api.context.active(), span), fn) : fn;
+  return run().then(
+    (result) => {
+      span.setStatus({ code: api.SpanStatusCode.OK });
+      span.end();
+      count.add(1, { ...attributes, 'assetlink.operation': name, 'assetlink.outcome': 'ok' });
       return result;
-    } catch (error) {
+    },
+    (error: unknown) => {
       const code = error instanceof AssetLinkError ? error.code : 'UNEXPECTED';
       span.setAttribute('assetlink.error_code', code);
-      span.setStatus({ code: otel.SpanStatusCode.ERROR, message: code });
-      counter.add(1, { ...attributes, 'assetlink.operation': name, 'assetlink.outcome': code });
-      throw error;
-    } finally {
+      span.setStatus({ code: api.SpanStatusCode.ERROR, message: code });
       span.end();
-    }
-  });
+      count.add(1, { ...attributes, 'assetlink.operation': name, 'assetlink.outcome': code });
+      throw error;
+    },
+  );
 }
