@@ -1,6 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (p: string): string => fileURLToPath(new URL(`./src/${p}`, import.meta.url));
+
 export default defineConfig({
+  // Tests and documentation examples import the package by name, as users do; it resolves to the sources.
+  resolve: { alias: [{ find: /^assetlink\/testing$/, replacement: src('testing/index.ts') }, { find: /^assetlink$/, replacement: src('index.ts') }] },
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup/network-guard.ts'],

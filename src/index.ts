@@ -22,3 +22,4 @@ export { createRedisCredentialStore, RedisCredentialStore } from './cache/redis-
 export type { RedisCredentialStoreOptions, RedisLike } from './cache/redis-store.js';
 export { generateSetup, formatSetup, supportsSetup, SETUP_PROVIDERS } from './setup/index.js';
 export type { PlatformIdentity, SetupOptions, SetupPlan, SetupProvider, SetupStep, SetupStepKind } from './setup/index.js';
+export { generateExternalId } from './auth/external-id.js';

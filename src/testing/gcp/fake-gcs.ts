@@ -82,6 +82,16 @@ export class FakeGcs {
     this.#buckets.set(name, bucket);
   }
 
+  /** Adds `role` for `member` to a bucket's IAM, creating the bucket (IAM-enforcing) when missing. */
+  grantBucketRole(bucket: string, member: string, role: string): void {
+    if (!this.#buckets.has(bucket)) this.createBucket(bucket, { iam: {} });
+    const target = this.#buckets.get(bucket)!;
+    target.iam ??= new Map();
+    const roles = target.iam.get(member) ?? new Set<string>();
+    roles.add(role);
+    target.iam.set(member, roles);
+  }
+
   putObject(bucket: string, name: string, data: Uint8Array | string, options: { contentType?: string } = {}): void {
     const target = this.#bucket(bucket);
     if (!target) throw new Error(`fake GCS: no bucket ${bucket}`);

@@ -1,0 +1,18 @@
+import type { AwsAuth } from '../types.js';
+import type { AwsCredentialValue } from '../resolvers/aws/types.js';
+
+type AccessKeyAuth = Extract<AwsAuth, { kind: 'access-key' }>;
+
+/**
+ * Static keys from the integration. They are used as given: AWS offers no way to downscope
+ * long-term keys per request, so read-only is enforced by assetlink alone and the customer should
+ * attach a read-only IAM policy to the key's user (see docs/providers/aws.md).
+ * The value is only ever handed to the signer; errors and events describe it, never include it.
+ */
+export function accessKeyCredentials(auth: AccessKeyAuth): AwsCredentialValue {
+  return {
+    accessKeyId: auth.accessKeyId,
+    secretAccessKey: auth.secretAccessKey,
+    ...(auth.sessionToken !== undefined ? { sessionToken: auth.sessionToken } : {}),
+  };
+}

@@ -1,0 +1,394 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { AccessDeniedError, AssetLinkError } from '../errors.js';
+import type { RegisteredIntegration } from '../integrations/registered.js';
+import type { AwsIntegration, AwsPlatformOptions, ByteRange, HeadResult, PresignedUrl } from '../types.js';
+import { boundByCredentials } from '../resolver/ttl.js';
+import type {
+  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ProviderDriver,
+} from './driver.js';
+import { AwsCredentialSource } from './aws/credentials.js';
+import { awsErrorInfo, isRetryableAwsError, mapS3Error, wrongRegion } from './aws/errors.js';
+import { FastS3Presigner } from './aws/presigner.js';
+import { BucketRegions } from './aws/region.js';
+import { loadS3, loadStorage } from './aws/sdk.js';
+import { toIdentity } from './aws/types.js';
+
+/**
+ * The `aws` provider: S3 through @aws-sdk/client-s3 (loaded on first use), credentials from the
+ * integration's auth strategy (src/auth/), presigned URLs from a cached-key SigV4 signer.
+ */
+
+type AwsConfig = Omit<AwsIntegration, 'mode'> & { mode: 'read-only' | 'read-write' };
+
+const SEVEN_DAYS = 7 * 24 * 3600;
+const DEFAULT_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
+/** S3's minimum part size (except the last part). */
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+const MAX_CLIENTS = 256;
+/** Credentials refreshed early for a long presign TTL must be at least this old (so refreshes stay rare). */
+const MIN_REFRESH_AGE_MS = 60_000;
+
+export const createDriver: DriverFactory = (ctx) => new AwsDriver(ctx);
+
+class AwsDriver implements ProviderDriver {
+  readonly provider = 'aws' as const;
+  readonly maxPresignTtlSeconds = SEVEN_DAYS;
+  readonly #ctx: DriverContext;
+  readonly #platform: AwsPlatformOptions;
+  readonly #credentials: AwsCredentialSource;
+  readonly #regions: BucketRegions;
+  readonly #presigner: FastS3Presigner;
+  readonly #clients = new Map<string, Promise<S3Client>>();
+
+  constructor(ctx: DriverContext) {
+    this.#ctx = ctx;
+    this.#platform = ctx.platform.aws ?? {};
+    this.#credentials = new AwsCredentialSource(ctx, this.#platform);
+    this.#regions = new BucketRegions(this.#platform.region ?? 'us-east-1');
+    this.#presigner = new FastS3Presigner({
+      ...(this.#platform.endpoint ? { endpoint: this.#platform.endpoint } : {}),
+      ...(this.#platform.forcePathStyle !== undefined ? { forcePathStyle: this.#platform.forcePathStyle } : {}),
+    });
+  }
+
+  async head(target: ObjectTarget): Promise<HeadResult> {
+    const { HeadObjectCommand } = await loadS3();
+    return this.#run(target, 'head', true, async (client, config) => {
+      const out = await client.send(new HeadObjectCommand({ ...this.#objectParams(target, config) }));
+      const result: HeadResult = { size: out.ContentLength ?? 0 };
+      if (out.ContentType) result.contentType = out.ContentType;
+      if (out.ETag) result.etag = out.ETag;
+      if (out.LastModified) result.lastModified = out.LastModified;
+      return result;
+    });
+  }
+
+  async read(target: ObjectTarget, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
+    const { GetObjectCommand } = await loadS3();
+    const body = await this.#run(target, 'read', true, async (client, config) => {
+      const out = await client.send(new GetObjectCommand({
+        ...this.#objectParams(target, config),
+        ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}),
+      }));
+      if (!out.Body) throw new TypeError('S3 returned no body');
+      return out.Body.transformToWebStream() as ReadableStream<Uint8Array>;
+    });
+    return mapStreamErrors(body, (error) => mapS3Error(error, 'read', this.#errorOptions(target)));
+  }
+
+  async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void> {
+    const threshold = this.#platform.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD;
+    if (body instanceof Uint8Array && body.byteLength <= threshold) {
+      const { PutObjectCommand } = await loadS3();
+      await this.#run(target, 'write', true, async (client, config) => {
+        await client.send(new PutObjectCommand({
+          ...this.#objectParams(target, config),
+          Body: body,
+          ContentLength: body.byteLength,
+          ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+        }));
+      });
+      return;
+    }
+    // Streams (length unknown) and large bodies: lib-storage reads one part at a time, sends a
+    // single PutObject when the whole body fits in one part, multipart otherwise. Memory stays
+    // bounded by partSize × queueSize. A half-consumed stream cannot be replayed, so no retry here.
+    const { Upload } = await loadStorage();
+    await this.#run(target, 'write', false, async (client, config) => {
+      const upload = new Upload({
+        client,
+        params: { ...this.#objectParams(target, config), Body: body, ...(opts.contentType ? { ContentType: opts.contentType } : {}) },
+        partSize: Math.max(threshold, MIN_PART_SIZE),
+        queueSize: 4,
+        leavePartsOnError: false,
+      });
+      await upload.done();
+    });
+  }
+
+  async delete(target: ObjectTarget): Promise<void> {
+    const { DeleteObjectCommand } = await loadS3();
+    await this.#run(target, 'delete', true, async (client, config) => {
+      await client.send(new DeleteObjectCommand(this.#objectParams(target, config)));
+    });
+  }
+
+  async list(target: ObjectTarget, limit: number): Promise<ListResult> {
+    const { ListObjectsV2Command } = await loadS3();
+    return this.#run(target, 'list', true, async (client, config) => {
+      const out = await client.send(new ListObjectsV2Command({
+        Bucket: target.location.bucket,
+        Prefix: target.location.key,
+        MaxKeys: limit,
+        ...(config.scope.accountId ? { ExpectedBucketOwner: config.scope.accountId } : {}),
+      }));
+      return { keys: (out.Contents ?? []).flatMap((c) => (c.Key === undefined ? [] : [c.Key])), truncated: out.IsTruncated === true };
+    });
+  }
+
+  /** For `verify`: obtains the integration's credentials and proves AWS accepts them, touching no object. */
+  async checkCredentials(integration: RegisteredIntegration): Promise<CredentialCheck> {
+    return this.#credentials.check(awsConfigOf(integration));
+  }
+
+  /**
+   * For `verify` on read-only integrations: PutObject with the minted credentials themselves,
+   * bypassing assetlink's READ_ONLY guard, to prove the session policy (or the customer's grants)
+   * stop writes at AWS. Anything it manages to create is deleted before answering 'allowed'.
+   */
+  async probeRawWrite(target: ObjectTarget, body: Uint8Array): Promise<'refused' | 'allowed'> {
+    const { PutObjectCommand } = await loadS3();
+    try {
+      await this.#run(target, 'probe write', true, async (client, config) => {
+        await client.send(new PutObjectCommand({ ...this.#objectParams(target, config), Body: body, ContentLength: body.byteLength }));
+      });
+    } catch (error) {
+      if (error instanceof AssetLinkError && error.code === 'ACCESS_DENIED') return 'refused';
+      throw error;
+    }
+    await this.delete(target);
+    return 'allowed';
+  }
+
+  /** For `verify`: the bucket's CORS rules (needs s3:GetBucketCORS; no rules configured → []). */
+  async getCors(target: ObjectTarget): Promise<CorsRule[]> {
+    const { GetBucketCorsCommand } = await loadS3();
+    try {
+      return await this.#run(target, 'read the CORS rules of', true, async (client, config) => {
+        const out = await client.send(new GetBucketCorsCommand({
+          Bucket: target.location.bucket,
+          ...(config.scope.accountId ? { ExpectedBucketOwner: config.scope.accountId } : {}),
+        }));
+        return (out.CORSRules ?? []).map((rule) => ({
+          allowedOrigins: rule.AllowedOrigins ?? [],
+          allowedMethods: rule.AllowedMethods ?? [],
+          ...(rule.AllowedHeaders ? { allowedHeaders: rule.AllowedHeaders } : {}),
+          ...(rule.ExposeHeaders ? { exposeHeaders: rule.ExposeHeaders } : {}),
+          ...(rule.MaxAgeSeconds !== undefined ? { maxAgeSeconds: rule.MaxAgeSeconds } : {}),
+        }));
+      });
+    } catch (error) {
+      // S3 answers NoSuchCORSConfiguration (404) for a bucket without rules.
+      if (error instanceof AssetLinkError && error.code === 'NOT_FOUND' && awsErrorInfo(error.cause).code === 'NoSuchCORSConfiguration') return [];
+      if (error instanceof AssetLinkError && error.code === 'ACCESS_DENIED') {
+        throw new AccessDeniedError(`reading the CORS rules of bucket ${target.location.bucket} needs s3:GetBucketCORS for these credentials`, { integrationId: target.integration.id, cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async presign(target: ObjectTarget, request: DriverPresignRequest): Promise<PresignedUrl> {
+    const config = this.#config(target);
+    try {
+      const region = await this.#region(target, config);
+      const now = this.#ctx.now();
+      // The URL is valid from the whole second it names in X-Amz-Date.
+      const signedAt = Math.floor(now / 1000) * 1000;
+      let credentials = await this.#credentials.get(config);
+      if (this.#shouldRefreshFor(config, credentials.expiresAt, request.ttlSeconds, signedAt)) {
+        this.#credentials.invalidate(config);
+        credentials = await this.#credentials.get(config);
+      }
+      const ttl = boundByCredentials(request.ttlSeconds, signedAt, credentials.expiresAt ?? Number.POSITIVE_INFINITY, request.clamp);
+      const bindContentType = request.method === 'PUT' && request.contentType !== undefined;
+      const url = this.#presigner.presign({
+        credentials,
+        region,
+        bucket: target.location.bucket,
+        key: target.location.key,
+        method: request.method,
+        expiresInSeconds: ttl,
+        signingTimeMs: signedAt,
+        ...(bindContentType ? { contentType: request.contentType } : {}),
+        ...(config.scope.accountId ? { expectedBucketOwner: config.scope.accountId } : {}),
+      });
+      return {
+        url,
+        method: request.method,
+        expiresAt: new Date(signedAt + ttl * 1000),
+        headers: bindContentType ? { 'content-type': request.contentType ?? '' } : {},
+      };
+    } catch (error) {
+      throw mapS3Error(error, 'presign', this.#errorOptions(target));
+    }
+  }
+
+  async close(): Promise<void> {
+    const clients = [...this.#clients.values()];
+    this.#clients.clear();
+    for (const client of await Promise.allSettled(clients)) if (client.status === 'fulfilled') client.value.destroy();
+    await this.#credentials.close();
+  }
+
+  /**
+   * A TTL longer than what the cached session has left, but within what a fresh session would
+   * have, is served by minting a fresh session — at most once a minute, so long TTLs cannot turn
+   * every presign into an STS call.
+   */
+  #shouldRefreshFor(config: AwsConfig, expiresAt: number | undefined, ttlSeconds: number, now: number): boolean {
+    if (config.auth.kind !== 'assume-role' || expiresAt === undefined) return false;
+    const left = expiresAt - now;
+    if (ttlSeconds * 1000 <= left) return false;
+    const sessionMs = (config.auth.durationSeconds ?? 3600) * 1000;
+    return ttlSeconds * 1000 <= sessionMs - MIN_REFRESH_AGE_MS && sessionMs - left >= MIN_REFRESH_AGE_MS;
+  }
+
+  #config(target: ObjectTarget): AwsConfig {
+    return awsConfigOf(target.integration);
+  }
+
+  #objectParams(target: ObjectTarget, config: AwsConfig): { Bucket: string; Key: string; ExpectedBucketOwner?: string } {
+    return {
+      Bucket: target.location.bucket,
+      Key: target.location.key,
+      // S3 then refuses to act on a bucket that changed hands (deleted and re-created by someone else).
+      ...(config.scope.accountId ? { ExpectedBucketOwner: config.scope.accountId } : {}),
+    };
+  }
+
+  #errorOptions(target: ObjectTarget): { integrationId: string; uri: string } {
+    return { integrationId: target.integration.id, uri: target.location.uri };
+  }
+
+  /**
+   * Runs one S3 call with the integration's credentials in the bucket's region. A wrong-region
+   * answer is followed once (and remembered); credentials S3 calls expired or invalid are
+   * re-minted once. `replayable: false` for calls whose body cannot be sent twice.
+   */
+  async #run<T>(target: ObjectTarget, operation: string, replayable: boolean, call: (client: S3Client, config: AwsConfig) => Promise<T>): Promise<T> {
+    const config = this.#config(target);
+    let redirected = false;
+    let refreshed = false;
+    try {
+      let region = await this.#region(target, config);
+      for (;;) {
+        const client = await this.#client(config, region);
+        try {
+          return await call(client, config);
+        } catch (error) {
+          if (error instanceof AssetLinkError || !replayable) throw error;
+          const correct = wrongRegion(error, region);
+          if (correct && !redirected) {
+            redirected = true;
+            this.#regions.learn(target.location.bucket, correct);
+            region = correct;
+            continue;
+          }
+          if (config.auth.kind === 'assume-role' && !refreshed && sessionRejected(error)) {
+            refreshed = true;
+            this.#credentials.invalidate(config);
+            continue;
+          }
+          throw error;
+        }
+      }
+    } catch (error) {
+      throw mapS3Error(error, operation, this.#errorOptions(target));
+    }
+  }
+
+  #region(target: ObjectTarget, config: AwsConfig): Promise<string> {
+    return this.#regions.regionFor(
+      target.location.bucket,
+      { urlRegion: target.location.region, scopeRegion: config.scope.region },
+      () => this.#discoverRegion(target.location.bucket, config),
+    );
+  }
+
+  /**
+   * HeadBucket from the platform region: S3 names the bucket's region (`x-amz-bucket-region`) even
+   * when it refuses access or redirects. Servers that do not send the header are asked
+   * GetBucketLocation. No answer at all → undefined (the platform region, corrected by a redirect).
+   */
+  async #discoverRegion(bucket: string, config: AwsConfig): Promise<string | undefined> {
+    const { HeadBucketCommand, GetBucketLocationCommand } = await loadS3();
+    const client = await this.#client(config, this.#platform.region ?? 'us-east-1');
+    const owner = config.scope.accountId ? { ExpectedBucketOwner: config.scope.accountId } : {};
+    try {
+      const out = await client.send(new HeadBucketCommand({ Bucket: bucket, ...owner }));
+      if (out.BucketRegion) return out.BucketRegion;
+    } catch (error) {
+      if (error instanceof AssetLinkError) throw error;
+      const { bucketRegion } = awsErrorInfo(error);
+      if (bucketRegion) return bucketRegion;
+      if (isRetryableAwsError(error)) throw error;
+    }
+    try {
+      const out = await client.send(new GetBucketLocationCommand({ Bucket: bucket, ...owner }));
+      // An empty LocationConstraint means us-east-1; "EU" is the legacy name of eu-west-1.
+      const constraint: string = out.LocationConstraint ?? '';
+      return constraint === '' ? 'us-east-1' : constraint === 'EU' ? 'eu-west-1' : constraint;
+    } catch (error) {
+      if (error instanceof AssetLinkError) throw error;
+      const { bucketRegion } = awsErrorInfo(error);
+      if (bucketRegion) return bucketRegion;
+      if (isRetryableAwsError(error)) throw error;
+      return undefined;
+    }
+  }
+
+  #client(config: AwsConfig, region: string): Promise<S3Client> {
+    const key = `${this.#credentials.credentialKey(config)}|${region}`;
+    const existing = this.#clients.get(key);
+    if (existing) {
+      this.#clients.delete(key);
+      this.#clients.set(key, existing);
+      return existing;
+    }
+    const created = loadS3().then(({ S3Client }) => new S3Client({
+      region,
+      // Called on every request; the credential cache does the caching (and honours the
+      // resolver's clock). `memoized` stops the SDK wrapping it in its own real-time memoizer.
+      credentials: Object.assign(async () => toIdentity(await this.#credentials.get(config)), { memoized: true }),
+      ...(this.#platform.endpoint ? { endpoint: this.#platform.endpoint } : {}),
+      ...(this.#platform.forcePathStyle !== undefined ? { forcePathStyle: this.#platform.forcePathStyle } : {}),
+      followRegionRedirects: false,
+      // Socket-level deadlines: connecting, and silence while waiting for or reading a response
+      // (socketTimeout is an idle timer, so it also guards downloads mid-stream). No overall
+      // deadline per call: it would count time queued for a pooled socket under load and cut long
+      // transfers. (`requestTimeout` alone only logs a warning in this SDK generation.)
+      requestHandler: { connectionTimeout: this.#ctx.requestTimeoutMs, socketTimeout: this.#ctx.requestTimeoutMs },
+    }));
+    created.catch(() => this.#clients.delete(key));
+    this.#clients.set(key, created);
+    if (this.#clients.size > MAX_CLIENTS) {
+      const [oldestKey, oldest] = this.#clients.entries().next().value as [string, Promise<S3Client>];
+      this.#clients.delete(oldestKey);
+      void oldest.then((c) => c.destroy(), () => undefined);
+    }
+    return created;
+  }
+}
+
+function awsConfigOf(integration: RegisteredIntegration): AwsConfig {
+  const config = integration.config;
+  if (config.provider !== 'aws') throw new TypeError(`aws driver given a ${config.provider} integration`);
+  return config;
+}
+
+/**
+ * S3 refused the session token (expired early, or revoked). HEAD responses carry no error body, so
+ * a bare 400 on HEAD (which is not a region redirect, handled before) is read the same way.
+ */
+function sessionRejected(error: unknown): boolean {
+  const { code, status } = awsErrorInfo(error);
+  if (code === 'ExpiredToken' || code === 'InvalidToken' || code === 'TokenRefreshRequired') return true;
+  return status === 400 && (code === undefined || code === 'Unknown' || code === 'BadRequest');
+}
+
+/** Re-emits a body stream, turning transport errors mid-download into typed errors. */
+function mapStreamErrors(body: ReadableStream<Uint8Array>, mapError: (error: unknown) => AssetLinkError): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (error) {
+        controller.error(mapError(error));
+      }
+    },
+    cancel(reason) { return reader.cancel(reason); },
+  }, { highWaterMark: 0 });
+}

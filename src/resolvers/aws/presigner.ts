@@ -1,0 +1,113 @@
+import { createHash, createHmac } from 'node:crypto';
+import type { HttpMethod } from '../../types.js';
+import { encodeKeyPath, objectUrlBase, rfc3986, type ObjectUrlBase, type S3EndpointOptions } from './endpoint.js';
+import type { AwsCredentialValue } from './types.js';
+
+/**
+ * SigV4 query-string presigning for S3 GetObject/PutObject without an SDK client per call.
+ *
+ * A presigned URL costs one SHA-256 of the canonical request and one HMAC; the signing key
+ * (four chained HMACs) is derived once per credential, day and region and reused. The output is
+ * byte-for-byte what `@aws-sdk/s3-request-presigner` produces for a client configured with
+ * `requestChecksumCalculation/responseChecksumValidation: 'WHEN_REQUIRED'` and
+ * `signableHeaders: ['content-type']` (test/resolvers/aws-presigner.test.ts proves it). With the
+ * SDK's default checksum settings a PUT URL would carry the CRC32 of an empty body and every real
+ * upload through it would fail, so that default is deliberately not reproduced.
+ */
+
+export interface PresignInput {
+  credentials: AwsCredentialValue;
+  region: string;
+  bucket: string;
+  key: string;
+  method: HttpMethod;
+  expiresInSeconds: number;
+  /** Epoch ms of the signature (the URL is valid from this second for `expiresInSeconds`). */
+  signingTimeMs: number;
+  /** PUT only: bound into the signature; the uploader must send exactly this Content-Type. */
+  contentType?: string;
+  /** Hoisted as `x-amz-expected-bucket-owner` so S3 refuses the URL for a bucket someone else owns. */
+  expectedBucketOwner?: string;
+}
+
+const MAX_CACHED_KEYS = 1_000;
+const MAX_CACHED_BASES = 10_000;
+
+export class FastS3Presigner {
+  readonly #endpoint: S3EndpointOptions;
+  readonly #keys = new Map<string, { secret: string; key: Buffer }>();
+  readonly #bases = new Map<string, ObjectUrlBase>();
+  #lastSecond = -1;
+  #lastAmzDate = '';
+
+  constructor(endpoint: S3EndpointOptions = {}) {
+    this.#endpoint = endpoint;
+  }
+
+  presign(input: PresignInput): string {
+    const base = this.#base(input.bucket, input.region);
+    const amzDate = this.#amzDate(input.signingTimeMs);
+    const date = amzDate.slice(0, 8);
+    const scope = `${date}/${input.region}/s3/aws4_request`;
+    const { credentials } = input;
+    const path = `${base.pathPrefix}/${encodeKeyPath(input.key)}`;
+    const bindContentType = input.method === 'PUT' && input.contentType !== undefined;
+    const signedHeaders = bindContentType ? 'content-type%3Bhost' : 'host';
+
+    // Parameters in canonical (code point) order; X-Amz-Signature slots in before SignedHeaders.
+    let head = 'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD'
+      + `&X-Amz-Credential=${rfc3986(credentials.accessKeyId)}%2F${date}%2F${rfc3986(input.region)}%2Fs3%2Faws4_request`
+      + `&X-Amz-Date=${amzDate}&X-Amz-Expires=${input.expiresInSeconds}`;
+    if (credentials.sessionToken !== undefined) head += `&X-Amz-Security-Token=${rfc3986(credentials.sessionToken)}`;
+    let tail = `X-Amz-SignedHeaders=${signedHeaders}`;
+    if (input.expectedBucketOwner !== undefined) tail += `&x-amz-expected-bucket-owner=${rfc3986(input.expectedBucketOwner)}`;
+    tail += input.method === 'PUT' ? '&x-id=PutObject' : '&x-id=GetObject';
+
+    const canonicalHeaders = bindContentType
+      ? `content-type:${(input.contentType ?? '').trim().replace(/\s+/g, ' ')}\nhost:${base.host}\n`
+      : `host:${base.host}\n`;
+    const canonicalRequest = `${input.method}\n${path}\n${head}&${tail}\n${canonicalHeaders}\n${bindContentType ? 'content-type;host' : 'host'}\nUNSIGNED-PAYLOAD`;
+    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`;
+    const signature = createHmac('sha256', this.#signingKey(credentials, date, input.region)).update(stringToSign, 'utf8').digest('hex');
+    return `${base.origin}${path}?${head}&X-Amz-Signature=${signature}&${tail}`;
+  }
+
+  #base(bucket: string, region: string): ObjectUrlBase {
+    const cacheKey = `${bucket}\n${region}`;
+    let base = this.#bases.get(cacheKey);
+    if (!base) {
+      base = objectUrlBase(bucket, region, this.#endpoint);
+      if (this.#bases.size >= MAX_CACHED_BASES) this.#bases.clear();
+      this.#bases.set(cacheKey, base);
+    }
+    return base;
+  }
+
+  #signingKey(credentials: AwsCredentialValue, date: string, region: string): Buffer {
+    const cacheKey = `${credentials.accessKeyId}\n${date}\n${region}`;
+    const cached = this.#keys.get(cacheKey);
+    // Compare the secret too: an access key id is only ever paired with one secret, but a cache
+    // keyed on the id alone would sign with a stale secret if that assumption were ever broken.
+    if (cached && cached.secret === credentials.secretAccessKey) return cached.key;
+    const key = deriveSigningKey(credentials.secretAccessKey, date, region, 's3');
+    if (this.#keys.size >= MAX_CACHED_KEYS) this.#keys.clear();
+    this.#keys.set(cacheKey, { secret: credentials.secretAccessKey, key });
+    return key;
+  }
+
+  #amzDate(ms: number): string {
+    const second = Math.floor(ms / 1000);
+    if (second !== this.#lastSecond) {
+      this.#lastSecond = second;
+      this.#lastAmzDate = new Date(second * 1000).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+    }
+    return this.#lastAmzDate;
+  }
+}
+
+export function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
+  const kDate = createHmac('sha256', `AWS4${secret}`).update(date).digest();
+  const kRegion = createHmac('sha256', kDate).update(region).digest();
+  const kService = createHmac('sha256', kRegion).update(service).digest();
+  return createHmac('sha256', kService).update('aws4_request').digest();
+}

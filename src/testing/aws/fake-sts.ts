@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { parsePolicyDocument, PolicyParseError, type PolicyDocument } from './iam-policy.js';
+import { AwsKeyring, type AwsKeyEntry } from './keyring.js';
+import { closeServer, listenOnLoopback, readBody, sendXml, sleep, xmlEscape } from './http-util.js';
+import { sha256Hex, verifySigV4 } from './sigv4-verify.js';
+
+/**
+ * An in-process AWS STS speaking the real Query protocol (form POST in, XML out) for
+ * `AssumeRole` and `GetCallerIdentity`. Every request must be SigV4-signed by a key in the keyring;
+ * roles, their trust (principal + ExternalId) and their maximum session length come from a table.
+ * Calls are recorded so tests can assert exactly which session policy was asked for.
+ */
+
+export interface FakeRole {
+  roleArn: string;
+  /** The `sts:ExternalId` the trust policy requires. Omit for a role that requires none. */
+  externalId?: string;
+  /** Principal ARNs or account ids the trust policy names. Default: any long-term key in the keyring. */
+  trustedPrincipals?: string[];
+  /** The role's own permission policy. Default: every S3 action on every resource. */
+  permissions?: PolicyDocument;
+  /** The role's MaxSessionDuration. Default 3600, as in AWS. */
+  maxSessionDurationSeconds?: number;
+}
+
+export type StsFault =
+  | { type: 'throttle' }
+  | { type: 'server-error' }
+  /** Wait, then answer normally. */
+  | { type: 'delay'; ms: number }
+  /** Never answer (until the server closes). */
+  | { type: 'hang' };
+
+export interface AssumeRoleCall {
+  roleArn: string;
+  roleSessionName: string;
+  externalId?: string;
+  durationSeconds?: number;
+  /** The session policy exactly as sent. */
+  policyJson?: string;
+  /** The session policy, parsed. */
+  policy?: PolicyDocument;
+  /** Who signed the request. */
+  callerArn: string;
+  /** `issued`, or the error code returned. */
+  outcome: string;
+  /** Access key of the issued credentials (never the secret). */
+  issuedAccessKeyId?: string;
+  expiration?: Date;
+}
+
+export interface FakeStsOptions {
+  /** Shared with the fake S3 so it accepts the credentials issued here. Default: a new keyring. */
+  keyring?: AwsKeyring;
+  roles?: FakeRole[];
+  /** Clock, shared with the code under test when it uses a fake clock. */
+  now?: () => number;
+}
+
+const DEFAULT_ROLE_PERMISSIONS: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+};
+const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
+const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
+
+export class FakeSts {
+  readonly keyring: AwsKeyring;
+  /** Every AssumeRole request that passed signature verification, in arrival order. */
+  readonly calls: AssumeRoleCall[] = [];
+  readonly #roles = new Map<string, FakeRole>();
+  readonly #faults: StsFault[] = [];
+  readonly #now: () => number;
+  #server: Server | undefined;
+  #url: string | undefined;
+  #requests = 0;
+
+  constructor(options: FakeStsOptions = {}) {
+    this.keyring = options.keyring ?? new AwsKeyring();
+    this.#now = options.now ?? Date.now;
+    for (const role of options.roles ?? []) this.addRole(role);
+  }
+
+  /** Starts listening on 127.0.0.1 (random port); returns the endpoint URL. */
+  async start(): Promise<string> {
+    if (this.#url) return this.#url;
+    const { server, url } = await listenOnLoopback((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        sendXml(res, 500, errorXml('Receiver', 'InternalFailure', error instanceof Error ? error.message : 'internal error'));
+      });
+    });
+    this.#server = server;
+    this.#url = url;
+    return url;
+  }
+
+  get endpoint(): string {
+    if (!this.#url) throw new Error('FakeSts is not started');
+    return this.#url;
+  }
+
+  /** HTTP requests received, including ones answered with an injected fault. */
+  get requestCount(): number { return this.#requests; }
+
+  /** Successful AssumeRole calls. */
+  get issuedCount(): number { return this.calls.filter((c) => c.outcome === 'issued').length; }
+
+  addRole(role: FakeRole): void {
+    if (!ROLE_ARN.test(role.roleArn)) throw new Error(`not a role ARN: ${role.roleArn}`);
+    this.#roles.set(role.roleArn, role);
+  }
+
+  /** The next `count` requests get `fault` (applied before authentication, as an overloaded STS would). */
+  injectFault(fault: StsFault, count = 1): void {
+    for (let i = 0; i < count; i++) this.#faults.push(fault);
+  }
+
+  clearFaults(): void { this.#faults.length = 0; }
+
+  /** Forgets recorded calls and the request count (roles and issued keys stay). */
+  resetCalls(): void {
+    this.calls.length = 0;
+    this.#requests = 0;
+  }
+
+  async close(): Promise<void> {
+    await closeServer(this.#server);
+    this.#server = undefined;
+    this.#url = undefined;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.#requests++;
+    const body = await readBody(req, 64 * 1024);
+    const fault = this.#faults.shift();
+    if (fault?.type === 'throttle') return sendXml(res, 400, errorXml('Sender', 'Throttling', 'Rate exceeded'));
+    if (fault?.type === 'server-error') return sendXml(res, 500, errorXml('Receiver', 'InternalFailure', 'The request processing has failed because of an unknown error.'));
+    if (fault?.type === 'hang') return; // the socket stays open until the client gives up or close()
+    if (fault?.type === 'delay') await sleep(fault.ms);
+
+    if (req.method !== 'POST') return sendXml(res, 405, errorXml('Sender', 'InvalidAction', 'STS accepts POST'));
+    const verified = verifySigV4(
+      { method: req.method, url: req.url ?? '/', headers: req.headers },
+      { keyring: this.keyring, service: 'sts', now: this.#now(), bodySha256: sha256Hex(body) },
+    );
+    if (!verified.ok) {
+      // STS names S3's InvalidToken and anonymous-request failures differently.
+      if (verified.code === 'InvalidToken') return sendXml(res, 403, errorXml('Sender', 'InvalidClientTokenId', verified.message));
+      if (!req.headers.authorization && !req.url?.includes('X-Amz-Signature')) {
+        return sendXml(res, 403, errorXml('Sender', 'MissingAuthenticationToken', 'Request is missing Authentication Token'));
+      }
+      return sendXml(res, verified.status, errorXml('Sender', verified.code, verified.message));
+    }
+    const form = new URLSearchParams(body.toString('utf8'));
+    switch (form.get('Action')) {
+      case 'AssumeRole': return this.#assumeRole(form, verified.key, res);
+      case 'GetCallerIdentity':
+        return sendXml(res, 200, `<GetCallerIdentityResponse xmlns="${NS}"><GetCallerIdentityResult>`
+          + `<Arn>${xmlEscape(verified.key.principalArn)}</Arn><UserId>${xmlEscape(verified.key.accessKeyId)}</UserId>`
+          + `<Account>${verified.key.accountId}</Account></GetCallerIdentityResult>${metadata()}</GetCallerIdentityResponse>`);
+      default:
+        return sendXml(res, 400, errorXml('Sender', 'InvalidAction', `Could not find operation ${form.get('Action') ?? ''}`));
+    }
+  }
+
+  #assumeRole(form: URLSearchParams, caller: AwsKeyEntry, res: ServerResponse): void {
+    const call: AssumeRoleCall = {
+      roleArn: form.get('RoleArn') ?? '',
+      roleSessionName: form.get('RoleSessionName') ?? '',
+      callerArn: caller.principalArn,
+      outcome: 'pending',
+    };
+    const externalId = form.get('ExternalId');
+    if (externalId !== null) call.externalId = externalId;
+    const duration = form.get('DurationSeconds');
+    if (duration !== null) call.durationSeconds = Number(duration);
+    const policyJson = form.get('Policy');
+    if (policyJson !== null) call.policyJson = policyJson;
+    this.calls.push(call);
+
+    const refuse = (status: number, code: string, message: string): void => {
+      call.outcome = code;
+      sendXml(res, status, errorXml('Sender', code, message));
+    };
+    const denied = (): void => refuse(403, 'AccessDenied', `User: ${caller.principalArn} is not authorized to perform: sts:AssumeRole on resource: ${call.roleArn}`);
+
+    const roleMatch = ROLE_ARN.exec(call.roleArn);
+    if (!roleMatch) return refuse(400, 'ValidationError', 'RoleArn is not a valid role ARN');
+    if (!SESSION_NAME.test(call.roleSessionName)) return refuse(400, 'ValidationError', "1 validation error detected: Value at 'roleSessionName' failed to satisfy constraint");
+    if (externalId !== null && !EXTERNAL_ID.test(externalId)) return refuse(400, 'ValidationError', "1 validation error detected: Value at 'externalId' failed to satisfy constraint");
+    const durationSeconds = call.durationSeconds ?? 3600;
+    if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 43_200) {
+      return refuse(400, 'ValidationError', "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 43200");
+    }
+    if (policyJson !== null) {
+      if (policyJson.length > 2048) return refuse(400, 'PackedPolicyTooLarge', 'Packed size of the session policy exceeds the limit');
+      try {
+        call.policy = parsePolicyDocument(policyJson);
+      } catch (error) {
+        return refuse(400, 'MalformedPolicyDocument', error instanceof PolicyParseError ? error.message : 'malformed policy');
+      }
+    }
+    // Temporary credentials cannot assume a role with an ExternalId from an unknown principal, etc.;
+    // all trust failures look the same to the caller, as in AWS.
+    const role = this.#roles.get(call.roleArn);
+    if (!role) return denied();
+    const trusted = role.trustedPrincipals
+      ? role.trustedPrincipals.some((p) => p === caller.principalArn || p === caller.accountId)
+      : caller.sessionToken === undefined;
+    if (!trusted) return denied();
+    if (role.externalId !== undefined && externalId !== role.externalId) return denied();
+    if (durationSeconds > (role.maxSessionDurationSeconds ?? 3600)) {
+      return refuse(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
+    }
+
+    const accountId = roleMatch[1] ?? '';
+    const roleName = roleMatch[2] ?? '';
+    // Whole seconds, like AWS, so the Expiration we print is exactly when the key stops working.
+    const expiresAt = Math.floor(this.#now() / 1000) * 1000 + durationSeconds * 1000;
+    const issued = this.keyring.issueSession({
+      accountId,
+      principalArn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${call.roleSessionName}`,
+      expiresAt,
+      policies: [role.permissions ?? DEFAULT_ROLE_PERMISSIONS, ...(call.policy ? [call.policy] : [])],
+    });
+    call.outcome = 'issued';
+    call.issuedAccessKeyId = issued.accessKeyId;
+    call.expiration = new Date(expiresAt);
+    const packed = policyJson === null ? '' : `<PackedPolicySize>${Math.ceil((policyJson.length / 2048) * 100)}</PackedPolicySize>`;
+    sendXml(res, 200, `<AssumeRoleResponse xmlns="${NS}"><AssumeRoleResult>`
+      + `<AssumedRoleUser><Arn>${xmlEscape(issued.principalArn)}</Arn><AssumedRoleId>AROA${accountId}:${xmlEscape(call.roleSessionName)}</AssumedRoleId></AssumedRoleUser>`
+      + `<Credentials><AccessKeyId>${issued.accessKeyId}</AccessKeyId><SecretAccessKey>${xmlEscape(issued.secretAccessKey)}</SecretAccessKey>`
+      + `<SessionToken>${xmlEscape(issued.sessionToken ?? '')}</SessionToken><Expiration>${new Date(expiresAt).toISOString().replace('.000Z', 'Z')}</Expiration></Credentials>`
+      + `${packed}</AssumeRoleResult>${metadata()}</AssumeRoleResponse>`);
+  }
+}
+
+function metadata(): string {
+  return `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata>`;
+}
+
+function errorXml(type: 'Sender' | 'Receiver', code: string, message: string): string {
+  return `<ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${xmlEscape(code)}</Code>`
+    + `<Message>${xmlEscape(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
+}

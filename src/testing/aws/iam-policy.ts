@@ -1,0 +1,208 @@
+/**
+ * A deliberately small IAM policy evaluator, enough to prove that the session policies assetlink
+ * writes really confine the credentials: Allow/Deny statements, Action and Resource with `*`/`?`
+ * wildcards, the literal escapes `${*}` `${?}` `${$}`, and String(Not)Equals/String(Not)Like
+ * conditions. Anything else is refused when the policy is parsed (STS answers
+ * MalformedPolicyDocument) rather than silently ignored — an ignored element could only widen access.
+ */
+
+export type ConditionValues = Record<string, string | string[]>;
+
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, ConditionValues>;
+}
+
+export interface PolicyDocument {
+  Version?: string;
+  Statement: PolicyStatement | PolicyStatement[];
+}
+
+/** What one request asks for, in IAM terms. */
+export interface AuthorizationRequest {
+  /** e.g. `s3:GetObject`. */
+  action: string;
+  /** e.g. `arn:aws:s3:::bucket/key`. */
+  resource: string;
+  /** Condition keys present for this request (`s3:prefix`, …). Absent keys fail positive conditions. */
+  context?: Record<string, string | undefined>;
+}
+
+export type Decision = 'allow' | 'explicit-deny' | 'implicit-deny';
+
+export class PolicyParseError extends Error {
+  override name = 'PolicyParseError';
+}
+
+const SUPPORTED_STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Action', 'Resource', 'Condition']);
+const SUPPORTED_OPERATORS = new Set(['StringEquals', 'StringNotEquals', 'StringLike', 'StringNotLike']);
+
+/** Parses and validates a policy document, refusing elements this evaluator does not understand. */
+export function parsePolicyDocument(json: string): PolicyDocument {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new PolicyParseError('policy is not valid JSON');
+  }
+  validatePolicyDocument(parsed);
+  return parsed;
+}
+
+export function validatePolicyDocument(value: unknown): asserts value is PolicyDocument {
+  if (typeof value !== 'object' || value === null) throw new PolicyParseError('policy must be an object');
+  const doc = value as Record<string, unknown>;
+  for (const key of Object.keys(doc)) {
+    if (key !== 'Version' && key !== 'Statement' && key !== 'Id') throw new PolicyParseError(`unsupported policy element ${key}`);
+  }
+  if (doc.Version !== undefined && doc.Version !== '2012-10-17') throw new PolicyParseError('Version must be 2012-10-17');
+  const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+  if (statements.length === 0) throw new PolicyParseError('policy has no statements');
+  for (const raw of statements) {
+    if (typeof raw !== 'object' || raw === null) throw new PolicyParseError('statement must be an object');
+    const statement = raw as Record<string, unknown>;
+    for (const key of Object.keys(statement)) {
+      if (!SUPPORTED_STATEMENT_KEYS.has(key)) throw new PolicyParseError(`unsupported statement element ${key}`);
+    }
+    if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') throw new PolicyParseError('Effect must be Allow or Deny');
+    requireStrings(statement.Action, 'Action');
+    requireStrings(statement.Resource, 'Resource');
+    if (statement.Condition !== undefined) {
+      if (typeof statement.Condition !== 'object' || statement.Condition === null) throw new PolicyParseError('Condition must be an object');
+      for (const [operator, values] of Object.entries(statement.Condition)) {
+        if (!SUPPORTED_OPERATORS.has(operator)) throw new PolicyParseError(`unsupported condition operator ${operator}`);
+        if (typeof values !== 'object' || values === null) throw new PolicyParseError(`${operator} must map keys to values`);
+        for (const [key, v] of Object.entries(values)) requireStrings(v, `${operator}.${key}`);
+      }
+    }
+  }
+}
+
+function requireStrings(value: unknown, what: string): void {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0 || !list.every((v) => typeof v === 'string' && v.length > 0)) {
+    throw new PolicyParseError(`${what} must be a non-empty string or array of strings`);
+  }
+}
+
+const asList = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
+export const statementsOf = (doc: PolicyDocument): PolicyStatement[] => (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]);
+
+/** Evaluates one document: explicit Deny wins, then any Allow, else implicit deny. */
+export function evaluatePolicy(doc: PolicyDocument, request: AuthorizationRequest): Decision {
+  let allowed = false;
+  for (const statement of statementsOf(doc)) {
+    if (!statementApplies(statement, request)) continue;
+    if (statement.Effect === 'Deny') return 'explicit-deny';
+    allowed = true;
+  }
+  return allowed ? 'allow' : 'implicit-deny';
+}
+
+/** Every document must allow (identity policy ∩ session policy); an empty list allows everything. */
+export function evaluatePolicies(docs: readonly PolicyDocument[], request: AuthorizationRequest): Decision {
+  let decision: Decision = 'allow';
+  for (const doc of docs) {
+    const result = evaluatePolicy(doc, request);
+    if (result === 'explicit-deny') return result;
+    if (result === 'implicit-deny') decision = 'implicit-deny';
+  }
+  return decision;
+}
+
+function statementApplies(statement: PolicyStatement, request: AuthorizationRequest): boolean {
+  if (!asList(statement.Action).some((pattern) => wildcardMatch(pattern, request.action, true))) return false;
+  if (!asList(statement.Resource).some((pattern) => wildcardMatch(pattern, request.resource, false))) return false;
+  for (const [operator, values] of Object.entries(statement.Condition ?? {})) {
+    for (const [key, expected] of Object.entries(values)) {
+      if (!conditionHolds(operator, request.context?.[key], asList(expected))) return false;
+    }
+  }
+  return true;
+}
+
+function conditionHolds(operator: string, actual: string | undefined, expected: string[]): boolean {
+  switch (operator) {
+    case 'StringEquals': return actual !== undefined && expected.some((e) => literal(e) === actual);
+    case 'StringNotEquals': return actual === undefined || !expected.some((e) => literal(e) === actual);
+    case 'StringLike': return actual !== undefined && expected.some((e) => wildcardMatch(e, actual, false));
+    case 'StringNotLike': return actual === undefined || !expected.some((e) => wildcardMatch(e, actual, false));
+    default: return false;
+  }
+}
+
+/** `${*}`, `${?}`, `${$}` are IAM's literal escapes; other policy variables are not modelled. */
+const TOKEN = /\$\{([*?$])\}|\$\{[^}]*\}|[*?]|[^*?$]+|\$/g;
+
+function literal(pattern: string): string | undefined {
+  let out = '';
+  for (const match of pattern.matchAll(TOKEN)) {
+    const token = match[0];
+    if (match[1] !== undefined) out += match[1];
+    else if (token.startsWith('${')) return undefined; // unresolvable variable: never equal
+    else out += token;
+  }
+  return out;
+}
+
+const regexCache = new Map<string, RegExp | null>();
+
+/** IAM wildcard match: `*` any run (including `/`), `?` one character, escapes taken literally. */
+export function wildcardMatch(pattern: string, value: string, caseInsensitive: boolean): boolean {
+  const cacheKey = `${caseInsensitive ? 'i' : 's'}${pattern}`;
+  let regex = regexCache.get(cacheKey);
+  if (regex === undefined) {
+    let source = '^';
+    let resolvable = true;
+    for (const match of pattern.matchAll(TOKEN)) {
+      const token = match[0];
+      if (match[1] !== undefined) source += escapeRegex(match[1]);
+      else if (token.startsWith('${')) resolvable = false;
+      else if (token === '*') source += '[\\s\\S]*';
+      else if (token === '?') source += '[\\s\\S]';
+      else source += escapeRegex(token);
+    }
+    regex = resolvable ? new RegExp(`${source}$`, caseInsensitive ? 'iu' : 'u') : null;
+    if (regexCache.size > 5_000) regexCache.clear();
+    regexCache.set(cacheKey, regex);
+  }
+  return regex !== null && regex.test(value);
+}
+
+const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A bucket-policy statement: a policy statement plus the principals it applies to. */
+export interface ResourcePolicyStatement extends PolicyStatement {
+  /** `'*'`, or AWS principals: account ids, `arn:aws:iam::ACCOUNT:root`, user/role/assumed-role ARNs. */
+  Principal: '*' | { AWS: string | string[] };
+}
+
+export interface ResourcePolicyDocument {
+  Version?: string;
+  Statement: ResourcePolicyStatement[];
+}
+
+/** Who is asking, for matching a resource policy's Principal. */
+export interface CallerIdentity { accountId: string; principalArn: string }
+
+function principalMatches(principal: ResourcePolicyStatement['Principal'], caller: CallerIdentity): boolean {
+  if (principal === '*') return true;
+  const roleOfSession = /^arn:(aws[\w-]*):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(caller.principalArn);
+  return asList(principal.AWS).some((p) =>
+    p === '*'
+    || p === caller.accountId
+    || p === `arn:aws:iam::${caller.accountId}:root`
+    || p === caller.principalArn
+    // A bucket policy naming a role covers every session of that role.
+    || (roleOfSession !== null && p === `arn:${roleOfSession[1]}:iam::${roleOfSession[2]}:role/${roleOfSession[3]}`));
+}
+
+/** Evaluates the statements of a resource policy that name `caller`. */
+export function evaluateResourcePolicy(doc: ResourcePolicyDocument, caller: CallerIdentity, request: AuthorizationRequest): Decision {
+  const statements = doc.Statement.filter((s) => principalMatches(s.Principal, caller));
+  if (statements.length === 0) return 'implicit-deny';
+  return evaluatePolicy({ Statement: statements }, request);
+}
