@@ -13,6 +13,8 @@ export interface AssetDeps {
   driver: ProviderDriver;
   target: ObjectTarget;
   emit(event: AssetLinkEvent): void;
+  /** Whether anyone listens: events are not even built otherwise (presign is a hot path). */
+  listening: boolean;
   now(): number;
 }
 
@@ -85,10 +87,13 @@ export class BoundAsset implements ResolvedAsset {
     const presigned = await driver.presign(this.#deps.target, {
       method, ttlSeconds, clamp: opts.clamp === true, ...(opts.contentType !== undefined ? { contentType: opts.contentType } : {}),
     });
-    this.#deps.emit({
-      type: 'presign.issued', time: new Date(this.#deps.now()), integrationId: this.integrationId, provider: this.location.provider,
-      uri: this.location.uri, method, ttlSeconds: Math.round((presigned.expiresAt.getTime() - this.#deps.now()) / 1000), expiresAt: presigned.expiresAt,
-    });
+    if (this.#deps.listening) {
+      const now = this.#deps.now();
+      this.#deps.emit({
+        type: 'presign.issued', time: new Date(now), integrationId: this.integrationId, provider: this.location.provider,
+        uri: this.location.uri, method, ttlSeconds: Math.round((presigned.expiresAt.getTime() - now) / 1000), expiresAt: presigned.expiresAt,
+      });
+    }
     return presigned;
   }
 
@@ -115,6 +120,7 @@ export class BoundAsset implements ResolvedAsset {
   }
 
   #event(type: 'asset.read' | 'asset.written' | 'asset.deleted' | 'asset.head', bytes?: number): void {
+    if (!this.#deps.listening) return;
     this.#deps.emit({
       type, time: new Date(this.#deps.now()), integrationId: this.integrationId, provider: this.location.provider, uri: this.location.uri,
       ...(bytes !== undefined ? { bytes } : {}),

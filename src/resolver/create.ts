@@ -95,6 +95,7 @@ export class AssetResolver {
       driver,
       target: { integration: outcome.integration, location: outcome.location },
       emit: (event) => this.#emit(event),
+      listening: this.#onEvent !== undefined,
       now: this.#now,
     });
   }

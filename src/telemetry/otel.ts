@@ -21,11 +21,14 @@ function load(): Promise<void> {
 }
 
 /** The counter of the meter provider registered now (a provider registered later gets a new one). */
-function operations(api: OtelApi): Counter {
+function operations(api: OtelApi): Counter | undefined {
   const provider = api.metrics.getMeterProvider();
-  if (provider !== counterProvider || !counter) {
+  if (provider !== counterProvider) {
     counterProvider = provider;
-    counter = provider.getMeter(SCOPE).createCounter('assetlink.operations', { description: 'assetlink operations by outcome' });
+    // The API's no-op provider records nothing: skip building attribute objects for it.
+    counter = provider.constructor.name === 'NoopMeterProvider'
+      ? undefined
+      : provider.getMeter(SCOPE).createCounter('assetlink.operations', { description: 'assetlink operations by outcome' });
   }
   return counter;
 }
@@ -41,12 +44,17 @@ export function traced<T>(name: string, attributes: Attributes, fn: () => Promis
   const api = otel;
   const count = operations(api);
   const span = api.trace.getTracer(SCOPE).startSpan(name, { attributes });
-  const run = span.isRecording() ? () => api.context.with(api.trace.setSpan(api.context.active(), span), fn) : fn;
+  const recording = span.isRecording();
+  if (!recording && !count) {
+    span.end();
+    return fn();
+  }
+  const run = recording ? () => api.context.with(api.trace.setSpan(api.context.active(), span), fn) : fn;
   return run().then(
     (result) => {
       span.setStatus({ code: api.SpanStatusCode.OK });
       span.end();
-      count.add(1, { ...attributes, 'assetlink.operation': name, 'assetlink.outcome': 'ok' });
+      count?.add(1, { ...attributes, 'assetlink.operation': name, 'assetlink.outcome': 'ok' });
       return result;
     },
     (error: unknown) => {
@@ -54,7 +62,7 @@ export function traced<T>(name: string, attributes: Attributes, fn: () => Promis
       span.setAttribute('assetlink.error_code', code);
       span.setStatus({ code: api.SpanStatusCode.ERROR, message: code });
       span.end();
-      count.add(1, { ...attributes, 'assetlink.operation': name, 'assetlink.outcome': code });
+      count?.add(1, { ...attributes, 'assetlink.operation': name, 'assetlink.outcome': code });
       throw error;
     },
   );

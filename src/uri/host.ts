@@ -16,7 +16,19 @@ const STRICT_IPV4 = new RegExp(`^${OCTET}(?:\\.${OCTET}){3}$`);
  * (percent-escapes, Unicode mapping, numeric IPv4 spellings such as `0x7f.1` or `2130706433`,
  * a trailing dot) is refused instead, so the host we classify is the host that gets contacted.
  */
+/** Valid hosts seen before, raw → normalised: a platform sees few distinct hosts, and this runs per URI. */
+const normalised = new Map<string, string>();
+
 export function normaliseHost(raw: string): string {
+  const known = normalised.get(raw);
+  if (known !== undefined) return known;
+  const host = checkHost(raw);
+  if (normalised.size >= 4096) normalised.clear();
+  normalised.set(raw, host);
+  return host;
+}
+
+function checkHost(raw: string): string {
   if (raw === '') throw new UriProblem('the host is empty');
   if (raw.includes('%')) throw new UriProblem('percent-escapes are not allowed in host names');
   if (/[^\x21-\x7e]/.test(raw)) {
