@@ -3,6 +3,7 @@ import { AccessDeniedError, AssetLinkError } from '../errors.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
 import type { AwsIntegration, AwsPlatformOptions, ByteRange, HeadResult, PresignedUrl } from '../types.js';
 import { boundByCredentials } from '../resolver/ttl.js';
+import { typedByteStream } from '../resolver/streams.js';
 import type {
   CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ProviderDriver,
 } from './driver.js';
@@ -73,7 +74,8 @@ class AwsDriver implements ProviderDriver {
       if (!out.Body) throw new TypeError('S3 returned no body');
       return out.Body.transformToWebStream() as ReadableStream<Uint8Array>;
     });
-    return mapStreamErrors(body, (error) => mapS3Error(error, 'read', this.#errorOptions(target)));
+    // Node's web ReadableStream is async-iterable (the DOM typings do not say so).
+    return typedByteStream(body as unknown as AsyncIterable<Uint8Array>, (error) => mapS3Error(error, 'read', this.#errorOptions(target)));
   }
 
   async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void> {
@@ -376,19 +378,3 @@ function sessionRejected(error: unknown): boolean {
   return status === 400 && (code === undefined || code === 'Unknown' || code === 'BadRequest');
 }
 
-/** Re-emits a body stream, turning transport errors mid-download into typed errors. */
-function mapStreamErrors(body: ReadableStream<Uint8Array>, mapError: (error: unknown) => AssetLinkError): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) controller.close();
-        else controller.enqueue(value);
-      } catch (error) {
-        controller.error(mapError(error));
-      }
-    },
-    cancel(reason) { return reader.cancel(reason); },
-  }, { highWaterMark: 0 });
-}

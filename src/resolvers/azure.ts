@@ -10,7 +10,7 @@ import type {
 } from './driver.js';
 import { DelegationKeys, MAX_DELEGATION_KEY_SECONDS } from './azure/delegation-key.js';
 import { mapStorageError } from './azure/errors.js';
-import { webStream } from './azure/web-stream.js';
+import { typedByteStream } from '../resolver/streams.js';
 import { createTrustingAgent, storagePipeline } from './azure/http.js';
 import { assertListablePrefix, BlobEndpoint } from './azure/url.js';
 import { importOptional } from './registry.js';
@@ -94,7 +94,7 @@ class AzureDriver implements ProviderDriver {
     const response = await this.#call(t, 'read', () => blob.download(offset, count));
     const body = response.readableStreamBody as Readable | undefined;
     if (!body) throw new ProviderError(`Azure Storage returned no body for ${t.uri}`, { integrationId: t.integration.id, uri: t.uri });
-    return webStream(body, (error) => mapStorageError(error, { integrationId: t.integration.id, uri: t.uri, operation: 'read' }));
+    return typedByteStream(body as AsyncIterable<Uint8Array>, (error) => mapStorageError(error, { integrationId: t.integration.id, uri: t.uri, operation: 'read' }));
   }
 
   async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void> {

@@ -9,7 +9,7 @@ import { GcpCredentials, type GcpRegistered } from './gcp/credentials.js';
 import { httpStatusOf, mapGcsError } from './gcp/errors.js';
 import { presignV4 } from './gcp/presign.js';
 import { createStorageClient, DEFAULT_API_ENDPOINT } from './gcp/storage-client.js';
-import { toWebStreamAfterFirstChunk } from './gcp/streams.js';
+import { typedByteStream } from '../resolver/streams.js';
 import { DEFAULT_CHUNK_BYTES, DEFAULT_RESUMABLE_THRESHOLD, uploadObject } from './gcp/upload.js';
 import { V4_MAX_EXPIRES_SECONDS } from './gcp/v4-signer.js';
 
@@ -84,7 +84,7 @@ class GcpDriver implements ProviderDriver {
       const { file } = await this.#file(target);
       // Whole-object reads are CRC32C-checked by the SDK; ranged reads cannot be.
       const stream = file.createReadStream(range ? { start: range.start, ...(range.end !== undefined ? { end: range.end } : {}) } : {});
-      return await toWebStreamAfterFirstChunk(stream, (error) => this.#fail(error, target, 'read'));
+      return await typedByteStream(stream as AsyncIterable<Uint8Array>, (error) => this.#fail(error, target, 'read'), { awaitFirstChunk: true });
     } catch (error) {
       throw this.#fail(error, target, 'read');
     }
