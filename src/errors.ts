@@ -30,7 +30,8 @@ export interface AssetLinkErrorOptions {
 
 /**
  * The one error type assetlink throws. `code` is the contract; messages are for people.
- * The `uri` is stored with signatures redacted so a presigned URL never leaks through an error.
+ * The `uri` and the message are stored with signatures redacted, so a presigned URL never leaks
+ * through an error — not even when a message quotes a key or an underlying error's text.
  */
 export class AssetLinkError extends Error {
   readonly code: AssetLinkErrorCode;
@@ -39,7 +40,7 @@ export class AssetLinkError extends Error {
   readonly uri?: string;
 
   constructor(code: AssetLinkErrorCode, message: string, options: AssetLinkErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) });
+    super(redactUrl(message), options.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) });
     this.name = 'AssetLinkError';
     this.code = code;
     this.retryable = options.retryable ?? false;

@@ -31,8 +31,8 @@ export interface AssetLocation {
   /**
    * The https URL exactly as given, fragment removed, query (and so any signature) kept. Set for
    * plain `https` assets and for pre-signed cloud URLs: the https provider fetches this URL, and a
-   * pre-signed one is passed through as is. Non-enumerable, so JSON.stringify, util.inspect and
-   * object spreads never copy a signature into logs.
+   * pre-signed one is passed through as is. Non-enumerable and left out of util.inspect (even with
+   * `showHidden`), so JSON.stringify, util.inspect and object spreads never copy a signature into logs.
    */
   originalUrl?: string;
 }

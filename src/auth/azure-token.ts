@@ -80,13 +80,17 @@ export class CachedTokenCredential implements TokenCredential {
   readonly #integrationId: string;
   readonly #strategy: AzureTokenStrategy;
 
-  constructor(cache: CredentialCache, integrationId: string, strategy: AzureTokenStrategy) {
+  readonly #namespace: string;
+
+  /** `namespace` prefixes the cache key (the integration's cacheNamespace); defaults to the id. */
+  constructor(cache: CredentialCache, integrationId: string, strategy: AzureTokenStrategy, namespace = integrationId) {
     this.#cache = cache;
     this.#integrationId = integrationId;
     this.#strategy = strategy;
+    this.#namespace = namespace;
   }
 
-  get cacheKey(): string { return `${this.#integrationId}|azure-token|${this.#strategy.tenantId}`; }
+  get cacheKey(): string { return `${this.#namespace}|azure-token|${this.#strategy.tenantId}`; }
 
   async getToken(): Promise<AccessToken> {
     const strategy = this.#strategy;

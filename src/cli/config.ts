@@ -17,7 +17,13 @@ export async function loadConfig(path: string | undefined, env: NodeJS.ProcessEn
     const text = await fs.readFile(file, 'utf8').catch(() => { throw new InvalidArgumentError(`cannot read config file ${file}`); });
     if (/\.ya?ml$/i.test(file)) {
       const yaml = await import('yaml').catch(() => { throw new InvalidArgumentError('YAML configs need the "yaml" package: npm install yaml'); });
-      raw = yaml.parse(text);
+      try {
+        raw = yaml.parse(text);
+      } catch (error) {
+        // The parser's message quotes the offending line, which may hold a secret: keep only where it is.
+        const at = (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
+        throw new InvalidArgumentError(`${file} is not valid YAML${at ? ` (line ${at.line}, column ${at.col})` : ''}`);
+      }
     } else {
       raw = parseJson(text, file);
     }

@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { inspectSymbol } from '../redact.js';
 import type { Integration, IntegrationSummary, Mode, Provider } from '../types.js';
 
@@ -13,9 +14,16 @@ export class RegisteredIntegration<I extends NormalizedIntegration = NormalizedI
   readonly #config: I;
   readonly #summary: IntegrationSummary;
   readonly #prefix: string;
+  /**
+   * `${id}|${fingerprint of the whole configuration}`: every credential cache key starts with it, so
+   * two configurations that share an id (an ad-hoc object, a replaced integration) can never be
+   * served each other's credentials, and `${id}|` still prefixes everything the integration cached.
+   */
+  readonly cacheNamespace: string;
 
   constructor(config: I) {
     this.#config = config;
+    this.cacheNamespace = `${config.id}|${fingerprint(config)}`;
     this.#summary = deepFreeze(summarize(config));
     this.#prefix = ((config.scope as { prefix?: string }).prefix ?? '').replace(/\/+$/, '');
   }
@@ -32,6 +40,19 @@ export class RegisteredIntegration<I extends NormalizedIntegration = NormalizedI
   summary(): IntegrationSummary { return this.#summary; }
   toJSON(): IntegrationSummary { return this.summary(); }
   [inspectSymbol](): string { return `RegisteredIntegration ${JSON.stringify(this.#summary)}`; }
+}
+
+/** Functions (Azure assertion callbacks) have no content to hash: each gets a random identity. */
+const functionIds = new WeakMap<object, string>();
+
+function fingerprint(config: NormalizedIntegration): string {
+  const json = JSON.stringify(config, (_key, value: unknown) => {
+    if (typeof value !== 'function') return value;
+    let id = functionIds.get(value);
+    if (!id) { id = randomUUID(); functionIds.set(value, id); }
+    return `function:${id}`;
+  });
+  return createHash('sha256').update(json).digest('base64url').slice(0, 22);
 }
 
 function deepFreeze<T>(value: T): T {

@@ -170,7 +170,7 @@ export class AssetResolver {
     if (cached) return cached;
     const registered = new RegisteredIntegration(validateIntegration(ref));
     const existing = this.#integrations.get(registered.id);
-    if (existing && existing.config !== registered.config && JSON.stringify(existing) !== JSON.stringify(registered)) {
+    if (existing && existing.cacheNamespace !== registered.cacheNamespace) {
       throw new InvalidIntegrationError('id', `"${registered.id}" is registered with a different configuration; give the ad-hoc integration its own id`);
     }
     this.#adHoc.set(ref, registered);

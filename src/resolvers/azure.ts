@@ -267,6 +267,7 @@ class AzureDriver implements ProviderDriver {
   #keyScope(t: BlobTarget): import('./azure/delegation-key.js').DelegationKeyScope {
     return {
       integrationId: t.integration.id,
+      cacheNamespace: t.integration.cacheNamespace,
       tenantId: t.config.auth.tenantId,
       account: t.account,
       service: async (): Promise<BlobServiceClient> => {
@@ -294,7 +295,7 @@ class AzureDriver implements ProviderDriver {
       ...(this.#agent ? { agent: this.#agent } : {}),
       requestTimeoutMs: this.#ctx.requestTimeoutMs,
     });
-    const credential = new CachedTokenCredential(this.#ctx.cache, t.integration.id, strategy);
+    const credential = new CachedTokenCredential(this.#ctx.cache, t.integration.id, strategy, t.integration.cacheNamespace);
     const pipeline = storagePipeline(sdk, credential, this.#agent, {
       // Short, bounded retries: callers see a typed, retryable error instead of a long stall.
       retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000 },

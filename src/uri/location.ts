@@ -1,3 +1,4 @@
+import { inspectSymbol } from '../redact.js';
 import type { AssetLocation, PresignedInfo, Provider } from '../types.js';
 import { canonicalUri } from './canonical.js';
 
@@ -19,7 +20,14 @@ export function location(provider: Provider, bucket: string, key: string, extras
   if (extras.partition !== undefined) loc.partition = extras.partition;
   loc.uri = extras.uri ?? canonicalUri(provider, bucket, key, extras.account);
   if (extras.presigned !== undefined) loc.presigned = extras.presigned;
-  if (extras.originalUrl !== undefined) Object.defineProperty(loc, 'originalUrl', { value: extras.originalUrl, enumerable: false });
+  if (extras.originalUrl !== undefined) {
+    Object.defineProperty(loc, 'originalUrl', { value: extras.originalUrl, enumerable: false });
+    // util.inspect with `showHidden` prints non-enumerable properties too: show only the enumerable ones.
+    Object.defineProperty(loc, inspectSymbol, { value: inspectEnumerable, enumerable: false });
+  }
   return loc;
 }
 
+function inspectEnumerable(this: AssetLocation, _depth: number, options: object, inspect: (value: unknown, options: object) => string): string {
+  return inspect({ ...this }, options);
+}

@@ -56,6 +56,10 @@ function parse(input: string, options: ParseOptions): AssetLocation {
     case 'az':
       return literal(scheme, rest, 'azure', checkAzureContainer, AZURE_KEY);
     case 'memory':
+      // assetlink's own presigned memory URLs are not keys: taken literally, the key would carry the signature.
+      if (/[?&]X-AssetLink-Signature=/.test(rest)) {
+        throw new UriProblem('this is a presigned assetlink URL; open it with fetchPresigned(), or pass memory://store/key without the query');
+      }
       return literal(scheme, rest, 'memory', checkMemoryStore, MEMORY_KEY);
     case 'wasb':
     case 'abfs':

@@ -19,6 +19,8 @@ export interface DelegationKeyOptions {
 
 export interface DelegationKeyScope {
   integrationId: string;
+  /** The integration's cache namespace (id + configuration fingerprint). */
+  cacheNamespace: string;
   tenantId: string;
   account: string;
   /** Client of the account's blob service, authenticated as the integration. */
@@ -46,8 +48,8 @@ export class DelegationKeys {
     this.#keyTtlMs = Math.max(ttl, 60) * 1000;
   }
 
-  static cacheKey(scope: Pick<DelegationKeyScope, 'integrationId' | 'tenantId' | 'account'>): string {
-    return `${scope.integrationId}|azure-udk|${scope.tenantId}|${scope.account}`;
+  static cacheKey(scope: Pick<DelegationKeyScope, 'cacheNamespace' | 'tenantId' | 'account'>): string {
+    return `${scope.cacheNamespace}|azure-udk|${scope.tenantId}|${scope.account}`;
   }
 
   /**

@@ -67,11 +67,11 @@ export class GcpCredentials {
     return integration.config.auth.kind === 'impersonation' && this.#options.credentialAccessBoundary !== false;
   }
 
-  /** Cache key; starts with `${id}|` so removing the integration drops it. */
+  /** Cache key; starts with the integration's cache namespace (`${id}|…`) so removing it drops the entry. */
   cacheKey(integration: GcpRegistered): string {
     const { mode, scope, auth } = integration.config;
     const boundary = this.#boundaryEnabled(integration) ? describeBoundary(scope, mode) : 'no-boundary';
-    return `${integration.id}|gcp|${auth.kind}|${mode}|${STORAGE_SCOPES[mode]}|${boundary}`;
+    return `${integration.cacheNamespace}|gcp|${auth.kind}|${mode}|${STORAGE_SCOPES[mode]}|${boundary}`;
   }
 
   /** A bearer token for the JSON API, minted at most once at a time per key. */
