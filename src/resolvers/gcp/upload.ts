@@ -70,10 +70,16 @@ async function sendChunks(
   let offset = 0;
   for (;;) {
     // Hold one byte more than a chunk so the last chunk is known to be last (it carries the total).
-    while (!ended && pending.length <= chunkBytes) {
-      const { done, value } = await reader!.read();
-      if (done) ended = true;
-      else pending = Buffer.concat([pending, value]);
+    // Pieces are gathered and joined once per chunk: appending one at a time would copy quadratically.
+    if (!ended && pending.length <= chunkBytes) {
+      const pieces: Uint8Array[] = [pending];
+      let size = pending.length;
+      while (!ended && size <= chunkBytes) {
+        const { done, value } = await reader!.read();
+        if (done) ended = true;
+        else { pieces.push(value); size += value.byteLength; }
+      }
+      pending = concat(pieces, size);
     }
     const final = ended && pending.length <= chunkBytes;
     const piece = final ? pending : pending.subarray(0, chunkBytes);
