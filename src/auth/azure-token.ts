@@ -92,6 +92,15 @@ export class CachedTokenCredential implements TokenCredential {
 
   get cacheKey(): string { return `${this.#namespace}|azure-token|${this.#strategy.tenantId}`; }
 
+  /**
+   * Forgets the token after Azure Storage refused it (expired early, revoked): the next call asks
+   * Entra again, past the SDK credential's own token cache as well.
+   */
+  invalidate(): void {
+    this.#cache.invalidate(this.cacheKey);
+    this.#strategy.reset();
+  }
+
   async getToken(): Promise<AccessToken> {
     const strategy = this.#strategy;
     const ctx = { integrationId: this.#integrationId, tenantId: strategy.tenantId, clientId: strategy.clientId };

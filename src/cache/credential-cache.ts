@@ -147,7 +147,14 @@ export class CredentialCache {
     const deadline = this.#now() + LOCK_TTL_MS;
     for (let i = 0; i < LOCK_TTL_MS / LOCK_POLL_MS && this.#now() < deadline; i++) {
       await realSleep(LOCK_POLL_MS);
-      const entry = await this.#fromStore(key, refresh);
+      let entry: Entry | undefined;
+      try {
+        entry = await this.#readStore(key, refresh);
+      } catch (error) {
+        // The store went away under us: the holder can no longer publish, so stop waiting for it.
+        this.#warnStore(error);
+        return {};
+      }
       if (entry) return { entry };
     }
     return {};
@@ -182,13 +189,19 @@ export class CredentialCache {
   }
 
   async #fromStore(key: string, fresh: boolean): Promise<Entry | undefined> {
-    if (!this.#store) return undefined;
     try {
-      const stored = await this.#store.get(key);
-      if (stored && this.#now() < stored.expiresAt - (fresh ? this.#refreshAheadMs : 0)) return { value: stored.value, expiresAt: stored.expiresAt };
+      return await this.#readStore(key, fresh);
     } catch (error) {
       this.#warnStore(error);
+      return undefined;
     }
+  }
+
+  /** A usable entry from the store, or undefined; throws when the store fails. */
+  async #readStore(key: string, fresh: boolean): Promise<Entry | undefined> {
+    if (!this.#store) return undefined;
+    const stored = await this.#store.get(key);
+    if (stored && this.#now() < stored.expiresAt - (fresh ? this.#refreshAheadMs : 0)) return { value: stored.value, expiresAt: stored.expiresAt };
     return undefined;
   }
 

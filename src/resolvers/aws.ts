@@ -10,6 +10,7 @@ import type {
 import { AwsCredentialSource } from './aws/credentials.js';
 import { awsErrorInfo, isRetryableAwsError, mapS3Error, wrongRegion } from './aws/errors.js';
 import { FastS3Presigner } from './aws/presigner.js';
+import { connectTimeoutAgents } from './aws/agents.js';
 import { BucketRegions } from './aws/region.js';
 import { loadS3, loadStorage } from './aws/sdk.js';
 import { toIdentity } from './aws/types.js';
@@ -348,8 +349,10 @@ class AwsDriver implements ProviderDriver {
       // Socket-level deadlines: connecting, and silence while waiting for or reading a response
       // (socketTimeout is an idle timer, so it also guards downloads mid-stream). No overall
       // deadline per call: it would count time queued for a pooled socket under load and cut long
-      // transfers. (`requestTimeout` alone only logs a warning in this SDK generation.)
-      requestHandler: { connectionTimeout: this.#ctx.requestTimeoutMs, socketTimeout: this.#ctx.requestTimeoutMs },
+      // transfers. (`requestTimeout` alone only logs a warning in this SDK generation.) The
+      // handler's own `connectionTimeout` would count that queueing too, so the agents time the
+      // connect instead (see agents.ts).
+      requestHandler: { socketTimeout: this.#ctx.requestTimeoutMs, ...connectTimeoutAgents(this.#ctx.requestTimeoutMs) },
     }));
     created.catch(() => this.#clients.delete(key));
     this.#clients.set(key, created);
@@ -369,12 +372,14 @@ function awsConfigOf(integration: RegisteredIntegration): AwsConfig {
 }
 
 /**
- * S3 refused the session token (expired early, or revoked). HEAD responses carry no error body, so
- * a bare 400 on HEAD (which is not a region redirect, handled before) is read the same way.
+ * S3 refused the session token (expired early, or revoked), or no longer knows the session's key
+ * (InvalidAccessKeyId: a cached session that S3 will never accept again; keeping it would fail
+ * every call until it expires). HEAD responses carry no error body, so a bare 400 on HEAD (which
+ * is not a region redirect, handled before) is read the same way.
  */
 function sessionRejected(error: unknown): boolean {
   const { code, status } = awsErrorInfo(error);
-  if (code === 'ExpiredToken' || code === 'InvalidToken' || code === 'TokenRefreshRequired') return true;
+  if (code === 'ExpiredToken' || code === 'InvalidToken' || code === 'TokenRefreshRequired' || code === 'InvalidAccessKeyId') return true;
   return status === 400 && (code === undefined || code === 'Unknown' || code === 'BadRequest');
 }
 

@@ -314,9 +314,26 @@ class AzureDriver implements ProviderDriver {
     try {
       return await run();
     } catch (error) {
+      // A token storage no longer accepts (expired early, revoked) must not stay cached until its
+      // stated expiry, failing every call: drop it so the next call mints a new one.
+      if (tokenRejected(error)) await this.#dropToken(t);
       throw mapStorageError(error, { integrationId: t.integration.id, uri: t.uri, operation });
     }
   }
+
+  /** Forgets the token everywhere it is cached: the credential cache, the SDK credential, and the pipeline's bearer policy (so the pipeline is rebuilt). */
+  async #dropToken(t: BlobTarget): Promise<void> {
+    const pending = this.#clients.get(t.integration);
+    this.#clients.delete(t.integration);
+    (await pending?.catch(() => undefined))?.credential.invalidate();
+  }
+}
+
+/** Storage refused the bearer token itself (401, or 403 AuthenticationFailed), not what it may do. */
+function tokenRejected(error: unknown): boolean {
+  const e = (error ?? {}) as { statusCode?: number; code?: string; details?: { errorCode?: string } };
+  const code = e.details?.errorCode ?? e.code;
+  return e.statusCode === 401 || code === 'InvalidAuthenticationInfo' || code === 'AuthenticationFailed';
 }
 
 function floorSeconds(ms: number): number {

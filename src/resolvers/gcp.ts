@@ -10,6 +10,7 @@ import { httpStatusOf, mapGcsError } from './gcp/errors.js';
 import { presignV4 } from './gcp/presign.js';
 import { createStorageClient, DEFAULT_API_ENDPOINT } from './gcp/storage-client.js';
 import { typedByteStream } from '../resolver/streams.js';
+import { withIdleTimeout } from './gcp/idle-timeout.js';
 import { DEFAULT_CHUNK_BYTES, DEFAULT_RESUMABLE_THRESHOLD, uploadObject } from './gcp/upload.js';
 import { V4_MAX_EXPIRES_SECONDS } from './gcp/v4-signer.js';
 
@@ -84,7 +85,9 @@ class GcpDriver implements ProviderDriver {
       const { file } = await this.#file(target);
       // Whole-object reads are CRC32C-checked by the SDK; ranged reads cannot be.
       const stream = file.createReadStream(range ? { start: range.start, ...(range.end !== undefined ? { end: range.end } : {}) } : {});
-      return await typedByteStream(stream as AsyncIterable<Uint8Array>, (error) => this.#fail(error, target, 'read'), { awaitFirstChunk: true });
+      // The SDK never reports a connection lost mid-body (see idle-timeout.ts): a silent download fails instead of hanging.
+      const guarded = withIdleTimeout(stream, this.#ctx.requestTimeoutMs, `read ${target.location.uri}`);
+      return await typedByteStream(guarded, (error) => this.#fail(error, target, 'read'), { awaitFirstChunk: true });
     } catch (error) {
       throw this.#fail(error, target, 'read');
     }

@@ -30,7 +30,12 @@ export type StsFault =
   /** Wait, then answer normally. */
   | { type: 'delay'; ms: number }
   /** Never answer (until the server closes). */
-  | { type: 'hang' };
+  | { type: 'hang' }
+  /** Cut the connection without answering (TCP reset). */
+  | { type: 'reset' };
+
+/** Decides, per request, whether it gets a fault (consulted when no queued fault is pending). */
+export type StsFaultPolicy = () => StsFault | undefined;
 
 export interface AssumeRoleCall {
   roleArn: string;
@@ -73,6 +78,7 @@ export class FakeSts {
   readonly calls: AssumeRoleCall[] = [];
   readonly #roles = new Map<string, FakeRole>();
   readonly #faults: StsFault[] = [];
+  #faultPolicy: StsFaultPolicy | undefined;
   readonly #now: () => number;
   #server: Server | undefined;
   #url: string | undefined;
@@ -118,12 +124,26 @@ export class FakeSts {
     for (let i = 0; i < count; i++) this.#faults.push(fault);
   }
 
-  clearFaults(): void { this.#faults.length = 0; }
+  /** Drops queued faults and the fault policy. */
+  clearFaults(): void {
+    this.#faults.length = 0;
+    this.#faultPolicy = undefined;
+  }
 
-  /** Forgets recorded calls and the request count (roles and issued keys stay). */
+  /**
+   * Faults by rule instead of by count: `policy` is asked about every request that finds no
+   * queued fault (e.g. a seeded random choice for "10% of requests fail"). `undefined` removes it.
+   */
+  setFaultPolicy(policy: StsFaultPolicy | undefined): void { this.#faultPolicy = policy; }
+
+  /** Requests answered with an injected fault, by fault type. */
+  readonly faultsServed: Record<StsFault['type'], number> = { throttle: 0, 'server-error': 0, delay: 0, hang: 0, reset: 0 };
+
+  /** Forgets recorded calls, the request count and fault counts (roles and issued keys stay). */
   resetCalls(): void {
     this.calls.length = 0;
     this.#requests = 0;
+    for (const type of Object.keys(this.faultsServed) as Array<StsFault['type']>) this.faultsServed[type] = 0;
   }
 
   async close(): Promise<void> {
@@ -135,7 +155,12 @@ export class FakeSts {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.#requests++;
     const body = await readBody(req, 64 * 1024);
-    const fault = this.#faults.shift();
+    const fault = this.#faults.shift() ?? this.#faultPolicy?.();
+    if (fault) this.faultsServed[fault.type]++;
+    if (fault?.type === 'reset') {
+      req.socket.resetAndDestroy();
+      return;
+    }
     if (fault?.type === 'throttle') return sendXml(res, 400, errorXml('Sender', 'Throttling', 'Rate exceeded'));
     if (fault?.type === 'server-error') return sendXml(res, 500, errorXml('Receiver', 'InternalFailure', 'The request processing has failed because of an unknown error.'));
     if (fault?.type === 'hang') return; // the socket stays open until the client gives up or close()

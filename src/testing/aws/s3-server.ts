@@ -78,14 +78,33 @@ export interface S3RequestRecord {
   status: number;
   /** Error code when the front refused the request. */
   code?: string;
+  /** The injected fault this request got, if any. */
+  fault?: S3Fault['type'];
 }
 
-/** Failures the front can answer with instead of serving a request. */
+/** Failures the front can answer with instead of serving a request (or while serving it). */
 export type S3Fault =
   | { type: 'server-error' }
   | { type: 'slow-down' }
   /** Never answer (until the server closes). */
-  | { type: 'hang' };
+  | { type: 'hang' }
+  /** Wait, then serve normally (a slow S3). */
+  | { type: 'delay'; ms: number }
+  /** Cut the connection without answering (TCP reset). */
+  | { type: 'reset' }
+  /**
+   * Serve normally, but cut the connection halfway through the response body: the headers (with
+   * the full Content-Length) and part of the bytes arrive, the rest never does. Requests without
+   * a body to cut (HEAD, errors, empty objects) are served normally.
+   */
+  | { type: 'truncate' }
+  /** Like `truncate`, but the connection stays open and silent after half of the body. */
+  | { type: 'stall' }
+  /** Answer as S3 does for a session token that has expired (400 ExpiredToken). */
+  | { type: 'expired-token' };
+
+/** Decides, per request, whether it gets a fault (consulted when no queued fault is pending). */
+export type S3FaultPolicy = (request: { method: string; bucket?: string; key?: string }) => S3Fault | undefined;
 
 export interface StoredObject { body: Uint8Array; contentType?: string; etag?: string }
 
@@ -113,6 +132,7 @@ export class FakeS3Server {
   readonly requests: S3RequestRecord[] = [];
   readonly #buckets = new Map<string, FakeS3Bucket>();
   readonly #faults: S3Fault[] = [];
+  #faultPolicy: S3FaultPolicy | undefined;
   readonly #now: () => number;
   readonly #maxBodyBytes: number;
   readonly #regionHeader: boolean;
@@ -208,7 +228,17 @@ export class FakeS3Server {
     for (let i = 0; i < count; i++) this.#faults.push(fault);
   }
 
-  clearFaults(): void { this.#faults.length = 0; }
+  /** Drops queued faults and the fault policy. */
+  clearFaults(): void {
+    this.#faults.length = 0;
+    this.#faultPolicy = undefined;
+  }
+
+  /**
+   * Faults by rule instead of by count: `policy` is asked about every request that finds no
+   * queued fault (e.g. a seeded random choice for "10% of requests fail"). `undefined` removes it.
+   */
+  setFaultPolicy(policy: S3FaultPolicy | undefined): void { this.#faultPolicy = policy; }
 
   /** Requests the front refused (signature, token, policy, owner, region…). */
   get refusals(): S3RequestRecord[] { return this.requests.filter((r) => r.code !== undefined); }
@@ -252,10 +282,19 @@ export class FakeS3Server {
     if (target.key !== undefined) record.key = target.key;
 
     let body = await readBody(req, this.#maxBodyBytes);
-    const fault = this.#faults.shift();
+    const fault = this.#faults.shift() ?? this.#faultPolicy?.({ method, ...(target.bucket !== undefined ? { bucket: target.bucket } : {}), ...(target.key !== undefined ? { key: target.key } : {}) });
+    if (fault) record.fault = fault.type;
     if (fault?.type === 'hang') return;
+    if (fault?.type === 'reset') {
+      record.status = 0;
+      this.requests.push(record);
+      req.socket.resetAndDestroy();
+      return;
+    }
     if (fault?.type === 'server-error') return this.#refuse(res, record, 500, 'InternalError', 'We encountered an internal error. Please try again.');
     if (fault?.type === 'slow-down') return this.#refuse(res, record, 503, 'SlowDown', 'Please reduce your request rate.');
+    if (fault?.type === 'expired-token') return this.#refuse(res, record, 400, 'ExpiredToken', 'The provided token has expired.');
+    if (fault?.type === 'delay') await new Promise((resolve) => setTimeout(resolve, fault.ms));
     // CORS preflights are never signed, in S3 either.
     if (method === 'OPTIONS') return this.#forward(req, res, target, query, body, record);
 
@@ -305,7 +344,8 @@ export class FakeS3Server {
       const region = bucket.region ?? 'us-east-1';
       return sendXml(res, 200, `<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${region === 'us-east-1' ? '' : xmlEscape(region)}</LocationConstraint>`);
     }
-    return this.#forward(req, res, target, query, body, record, regionHeader);
+    const cut = fault?.type === 'truncate' || fault?.type === 'stall' ? fault.type : undefined;
+    return this.#forward(req, res, target, query, body, record, regionHeader, cut);
   }
 
   /** Identity policies must allow; a caller from another account also needs the bucket policy to. */
@@ -336,7 +376,7 @@ export class FakeS3Server {
     return decoded.body;
   }
 
-  #forward(req: IncomingMessage, res: ServerResponse, target: S3Target, query: Map<string, string>, body: Buffer, record: S3RequestRecord, extraHeaders: Record<string, string> = {}): Promise<void> {
+  #forward(req: IncomingMessage, res: ServerResponse, target: S3Target, query: Map<string, string>, body: Buffer, record: S3RequestRecord, extraHeaders: Record<string, string> = {}, cut?: 'truncate' | 'stall'): Promise<void> {
     const path = target.bucket === undefined ? '/'
       : `/${encodeURIComponent(target.bucket)}${target.key === undefined ? '' : `/${target.key.split('/').map(encodeURIComponent).join('/')}`}`;
     const search = [...query]
@@ -365,6 +405,25 @@ export class FakeS3Server {
         if (firstByteOnly && backendRes.statusCode === 206 && total !== undefined && Number(total) > 0) {
           res.writeHead(206, { ...responseHeaders, 'content-length': '1', 'content-range': `bytes 0-0/${total}` });
           backendRes.once('data', (chunk: Buffer) => { res.end(chunk.subarray(0, 1)); backendRes.destroy(); resolve(); });
+          backendRes.on('error', () => resolve());
+          return;
+        }
+        const length = Number(backendRes.headers['content-length'] ?? 0);
+        if (cut && req.method !== 'HEAD' && (backendRes.statusCode === 200 || backendRes.statusCode === 206) && length > 1) {
+          // Headers promise `length` bytes; half of them arrive, then the connection drops.
+          res.writeHead(backendRes.statusCode, responseHeaders);
+          let sent = 0;
+          const half = Math.floor(length / 2);
+          backendRes.on('data', (chunk: Buffer) => {
+            if (sent >= half) return;
+            const part = chunk.subarray(0, half - sent);
+            sent += part.length;
+            if (sent < half) { res.write(part); return; }
+            backendRes.destroy();
+            if (cut === 'stall') { res.write(part); res.on('close', () => resolve()); return; }
+            // Let the partial bytes leave, then drop the connection.
+            res.write(part, () => { req.socket.destroy(); resolve(); });
+          });
           backendRes.on('error', () => resolve());
           return;
         }

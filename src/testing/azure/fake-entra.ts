@@ -24,12 +24,19 @@ export interface FakeEntraApp {
 }
 
 export interface FakeEntraFault {
-  /** HTTP status to answer with, e.g. 429, 500, 503. */
-  status: number;
+  /** HTTP status to answer with, e.g. 429, 500, 503. Omit (with `delayMs` or `reset`) to only delay or cut. */
+  status?: number;
   /** How many token requests get the fault. Default 1. */
   times?: number;
   retryAfterSeconds?: number;
+  /** Wait this long first (then answer with `status`, or serve normally without one). */
+  delayMs?: number;
+  /** Cut the connection without answering (TCP reset), after any delay. */
+  reset?: boolean;
 }
+
+/** Decides, per token request, whether it gets a fault (consulted when no queued fault is pending). */
+export type FakeEntraFaultPolicy = () => FakeEntraFault | undefined;
 
 export interface FakeEntraOptions {
   tls?: TestCertificate;
@@ -79,6 +86,9 @@ export class FakeEntra {
   readonly #apps = new Map<string, Required<Pick<FakeEntraApp, 'objectId'>> & FakeEntraApp>();
   readonly #issuers = new Map<string, string>();
   readonly #faults: FakeEntraFault[] = [];
+  #faultPolicy: FakeEntraFaultPolicy | undefined;
+  /** Token requests that got an injected fault. */
+  faultsServed = 0;
   readonly #signingKey: KeyObject;
   readonly #kid = randomUUID();
   readonly #lifetime: number;
@@ -119,8 +129,14 @@ export class FakeEntra {
     for (let i = 0; i < (fault.times ?? 1); i++) this.#faults.push(fault);
   }
 
-  /** Drops faults that were injected but not yet consumed. */
-  clearFaults(): void { this.#faults.length = 0; }
+  /** Drops faults that were injected but not yet consumed, and the fault policy. */
+  clearFaults(): void {
+    this.#faults.length = 0;
+    this.#faultPolicy = undefined;
+  }
+
+  /** Faults by rule (e.g. a seeded random "10% of requests"), consulted when no queued fault is pending; `undefined` removes it. */
+  setFaultPolicy(policy: FakeEntraFaultPolicy | undefined): void { this.#faultPolicy = policy; }
 
   tokenCallsFor(clientId: string): number { return this.tokenRequests.filter((r) => r.clientId === clientId).length; }
 
@@ -128,6 +144,8 @@ export class FakeEntra {
     this.tokenRequests.length = 0;
     this.discoveryRequests = 0;
     this.#faults.length = 0;
+    this.#faultPolicy = undefined;
+    this.faultsServed = 0;
     this.delayMs = 0;
   }
 
@@ -206,8 +224,16 @@ export class FakeEntra {
     this.tokenRequests.push(record);
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
 
-    const fault = this.#faults.shift();
-    if (fault) {
+    const fault = this.#faults.shift() ?? this.#faultPolicy?.();
+    if (fault) this.faultsServed++;
+    if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.reset) {
+      record.status = 0;
+      // TLS sockets cannot send a TCP RST from here; closing without an answer is the same to the client.
+      res.socket?.destroy();
+      return;
+    }
+    if (fault?.status) {
       record.status = fault.status;
       const headers: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {};
       const error = fault.status === 429 ? 'temporarily_unavailable' : 'server_error';

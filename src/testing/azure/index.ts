@@ -2,7 +2,7 @@
 export { AzuriteBlobServer, AZURITE_DEFAULT_ACCOUNT, AZURITE_DEFAULT_KEY } from './azurite.js';
 export type { AzuriteCorsRule, AzuriteOptions, AzuriteRequest, PutBlobOptions } from './azurite.js';
 export { FakeEntra } from './fake-entra.js';
-export type { FakeEntraApp, FakeEntraFault, FakeEntraOptions, FakeEntraTokenRequest, FakeFederatedCredential } from './fake-entra.js';
+export type { FakeEntraApp, FakeEntraFault, FakeEntraFaultPolicy, FakeEntraOptions, FakeEntraTokenRequest, FakeFederatedCredential } from './fake-entra.js';
 export { FakeOidcIssuer, ENTRA_FEDERATION_AUDIENCE } from './oidc-issuer.js';
 export type { MintOptions, OidcIssuerOptions } from './oidc-issuer.js';
 export { createTestCertificate } from './tls.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { boundariesAllow } from './access-boundary.js';
 import { SCOPES, type FakeGcpDirectory, type StoragePermission, type TokenGrant } from './directory.js';
-import { FakeHttpServer, readBody, sendError, sendJson, type InjectedFault } from './http.js';
+import { FakeHttpServer, readBody, sendError, sendJson, type FaultPolicy, type InjectedFault } from './http.js';
 import { boundaryOf, parseMultipart } from './multipart.js';
 import { makeObject, objectResource, type FakeBucket, type GcsCorsRule, type StoredObject } from './object-store.js';
 import { isSignedUrlRequest, verifySignedUrl } from './signed-url-verifier.js';
@@ -65,6 +65,12 @@ export class FakeGcs {
   start(): Promise<string> { return this.#http.start(); }
   close(): Promise<void> { return this.#http.close(); }
   injectFault(fault: InjectedFault): void { this.#http.injectFault(fault); }
+  /** Faults by rule (e.g. a seeded random "10% of requests"), consulted when no queued fault matches; `undefined` removes it. */
+  setFaultPolicy(policy: FaultPolicy | undefined): void { this.#http.setFaultPolicy(policy); }
+  /** HTTP requests received, including ones answered with an injected fault. */
+  get requestCount(): number { return this.#http.requestCount; }
+  /** Requests that got an injected fault. */
+  get faultsServed(): number { return this.#http.faultsServed; }
   clearFaults(): void { this.#http.clearFaults(); }
 
   // ------------------------------------------------------------------ backdoors (no auth)

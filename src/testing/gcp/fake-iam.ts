@@ -1,7 +1,7 @@
 import { sign } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SCOPES, type FakeGcpDirectory } from './directory.js';
-import { FakeHttpServer, readBody, sendError, sendJson, type InjectedFault } from './http.js';
+import { FakeHttpServer, readBody, sendError, sendJson, type FaultPolicy, type InjectedFault } from './http.js';
 
 /**
  * A fake IAM Credentials API (iamcredentials.googleapis.com):
@@ -57,6 +57,12 @@ export class FakeIam {
   close(): Promise<void> { return this.#http.close(); }
   /** e.g. `{ status: 429, times: 2 }` or `{ delayMs: 200 }`. */
   injectFault(fault: InjectedFault): void { this.#http.injectFault(fault); }
+  /** Faults by rule (e.g. a seeded random "10% of requests"), consulted when no queued fault matches; `undefined` removes it. */
+  setFaultPolicy(policy: FaultPolicy | undefined): void { this.#http.setFaultPolicy(policy); }
+  /** HTTP requests received, including ones answered with an injected fault. */
+  get requestCount(): number { return this.#http.requestCount; }
+  /** Requests that got an injected fault. */
+  get faultsServed(): number { return this.#http.faultsServed; }
   clearFaults(): void { this.#http.clearFaults(); }
 
   /** Calls of one method that reached the handler (faults excluded). */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateBoundary } from './access-boundary.js';
 import type { AccessBoundaryRule, FakeGcpDirectory } from './directory.js';
-import { FakeHttpServer, readBody, sendJson, type InjectedFault } from './http.js';
+import { FakeHttpServer, readBody, sendJson, type FaultPolicy, type InjectedFault } from './http.js';
 
 /**
  * A fake Security Token Service (sts.googleapis.com) `POST /v1/token` answering the OAuth 2.0
@@ -36,6 +36,13 @@ export class FakeSts {
   start(): Promise<string> { return this.#http.start(); }
   close(): Promise<void> { return this.#http.close(); }
   injectFault(fault: InjectedFault): void { this.#http.injectFault(fault); }
+  clearFaults(): void { this.#http.clearFaults(); }
+  /** Faults by rule (e.g. a seeded random "10% of requests"), consulted when no queued fault matches; `undefined` removes it. */
+  setFaultPolicy(policy: FaultPolicy | undefined): void { this.#http.setFaultPolicy(policy); }
+  /** HTTP requests received, including ones answered with an injected fault. */
+  get requestCount(): number { return this.#http.requestCount; }
+  /** Requests that got an injected fault. */
+  get faultsServed(): number { return this.#http.faultsServed; }
   count(status = 200): number { return this.calls.filter((c) => c.status === status).length; }
   reset(): void { this.calls.length = 0; }
 

@@ -15,13 +15,30 @@ export interface InjectedFault {
   times?: number;
   /** Only requests whose path contains this text. */
   pathIncludes?: string;
+  /** Cut the connection without answering (TCP reset), after any delay. */
+  reset?: boolean;
+  /**
+   * Serve the request, but cut the connection halfway through the response body: the headers
+   * (with the full Content-Length) and part of the bytes arrive, the rest never does.
+   */
+  truncate?: boolean;
+  /** Like `truncate`, but the connection stays open and silent after half of the body. */
+  stall?: boolean;
 }
+
+/** Decides, per request, whether it gets a fault (consulted when no queued fault matches). `times` is ignored. */
+export type FaultPolicy = (req: IncomingMessage, url: URL) => InjectedFault | undefined;
 
 export class FakeHttpServer {
   #server: Server | undefined;
   #url: string | undefined;
   readonly #faults: Array<Required<Pick<InjectedFault, 'times'>> & InjectedFault> = [];
+  #faultPolicy: FaultPolicy | undefined;
   readonly #handler: Handler;
+  /** HTTP requests received, including ones answered with an injected fault. */
+  requestCount = 0;
+  /** Requests that got an injected fault. */
+  faultsServed = 0;
 
   constructor(handler: Handler) {
     this.#handler = handler;
@@ -58,23 +75,46 @@ export class FakeHttpServer {
     this.#faults.push({ ...fault, times: fault.times ?? 1 });
   }
 
+  /** Drops queued faults and the fault policy. */
   clearFaults(): void {
     this.#faults.length = 0;
+    this.#faultPolicy = undefined;
+  }
+
+  /** Faults by rule instead of by count (e.g. a seeded random "10% of requests"). `undefined` removes it. */
+  setFaultPolicy(policy: FaultPolicy | undefined): void {
+    this.#faultPolicy = policy;
+  }
+
+  #nextFault(req: IncomingMessage, url: URL): InjectedFault | undefined {
+    const faultIndex = this.#faults.findIndex((f) => !f.pathIncludes || url.pathname.includes(f.pathIncludes));
+    if (faultIndex >= 0) {
+      const fault = this.#faults[faultIndex]!;
+      if (--fault.times <= 0) this.#faults.splice(faultIndex, 1);
+      return fault;
+    }
+    const fault = this.#faultPolicy?.(req, url);
+    return fault && (!fault.pathIncludes || url.pathname.includes(fault.pathIncludes)) ? fault : undefined;
   }
 
   async #serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake.invalid');
+    this.requestCount++;
     try {
-      const faultIndex = this.#faults.findIndex((f) => !f.pathIncludes || url.pathname.includes(f.pathIncludes));
-      if (faultIndex >= 0) {
-        const fault = this.#faults[faultIndex]!;
-        if (--fault.times <= 0) this.#faults.splice(faultIndex, 1);
+      const fault = this.#nextFault(req, url);
+      if (fault) {
+        this.faultsServed++;
         if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+        if (fault.reset) {
+          req.socket.resetAndDestroy();
+          return;
+        }
         if (fault.status) {
           await drain(req);
           sendError(res, fault.status, fault.status === 429 ? 'Quota exceeded (injected fault).' : 'Backend error (injected fault).');
           return;
         }
+        if (fault.truncate || fault.stall) truncateBody(req, res, fault.stall === true);
       }
       await this.#handler(req, res, url);
     } catch (error) {
@@ -82,6 +122,18 @@ export class FakeHttpServer {
       else res.destroy();
     }
   }
+}
+
+/** Makes the handler's `res.end(body)` send only the first half of a body, then drop the connection (or go silent). */
+function truncateBody(req: IncomingMessage, res: ServerResponse, keepOpen: boolean): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    const chunk = args[0];
+    const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk instanceof Uint8Array ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) : undefined;
+    if (!data || data.length < 2 || req.method === 'HEAD') return end(...args);
+    res.write(data.subarray(0, Math.floor(data.length / 2)), () => { if (!keepOpen) req.socket.destroy(); });
+    return res;
+  }) as typeof res.end;
 }
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -12,7 +12,7 @@ export { FakeIam } from './fake-iam.js';
 export type { FakeIamOptions, IamCall, IamMethod } from './fake-iam.js';
 export { FakeSts } from './fake-sts.js';
 export type { StsCall } from './fake-sts.js';
-export type { InjectedFault } from './http.js';
+export type { FaultPolicy, InjectedFault } from './http.js';
 export { crc32c, crc32cBase64, md5Base64 } from './hashes.js';
 
 /** The three fake Google services sharing one identity directory, all on 127.0.0.1. */
