@@ -37,7 +37,7 @@ const asBytes = (chunk: Uint8Array | string): Uint8Array => (typeof chunk === 's
 
 /**
  * A pull-based web stream over any async-iterable byte source (a Node download stream or a web
- * stream): nothing is read ahead of the consumer, a failure mid-body errors the stream with
+ * stream): at most one chunk is read ahead of the consumer, a failure mid-body errors the stream with
  * `mapError(error)` (never a silent truncation), and cancelling closes the source.
  * With `awaitFirstChunk`, the first chunk is read before returning, so "not found" or "denied"
  * rejects the call instead of surfacing later as a broken stream.
@@ -71,5 +71,5 @@ export async function typedByteStream(
     async cancel() {
       await iterator.return?.().catch(() => undefined);
     },
-  }, { highWaterMark: 0 });
+  }, { highWaterMark: 1 }); // one chunk read ahead keeps the socket busy without buffering the object
 }

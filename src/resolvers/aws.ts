@@ -73,10 +73,10 @@ class AwsDriver implements ProviderDriver {
         ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}),
       }));
       if (!out.Body) throw new TypeError('S3 returned no body');
-      return out.Body.transformToWebStream() as ReadableStream<Uint8Array>;
+      // On Node the body is the response stream itself (async-iterable): adapt it once, not twice.
+      return out.Body as unknown as AsyncIterable<Uint8Array>;
     });
-    // Node's web ReadableStream is async-iterable (the DOM typings do not say so).
-    return typedByteStream(body as unknown as AsyncIterable<Uint8Array>, (error) => mapS3Error(error, 'read', this.#errorOptions(target)));
+    return typedByteStream(body, (error) => mapS3Error(error, 'read', this.#errorOptions(target)));
   }
 
   async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void> {
