@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { boundariesAllow } from './access-boundary.js';
 import { SCOPES, type FakeGcpDirectory, type StoragePermission, type TokenGrant } from './directory.js';
-import { FakeHttpServer, readBody, sendError, sendJson, type FaultPolicy, type InjectedFault } from './http.js';
+import { FakeGoogleService, readBody, sendError, sendJson } from './http.js';
 import { boundaryOf, parseMultipart } from './multipart.js';
 import { makeObject, objectResource, type FakeBucket, type GcsCorsRule, type StoredObject } from './object-store.js';
 import { isSignedUrlRequest, verifySignedUrl } from './signed-url-verifier.js';
@@ -49,29 +49,17 @@ const STORAGE_AUDIENCE = 'https://storage.googleapis.com/';
 
 type Denial = { status: number; message: string; reason?: string };
 
-export class FakeGcs {
+export class FakeGcs extends FakeGoogleService {
   readonly directory: FakeGcpDirectory;
   readonly requests: GcsRequestRecord[] = [];
   readonly #buckets = new Map<string, FakeBucket>();
   readonly #sessions = new Map<string, ResumableSession>();
-  readonly #http: FakeHttpServer;
 
   constructor(options: FakeGcsOptions) {
+    super();
     this.directory = options.directory;
-    this.#http = new FakeHttpServer((req, res, url) => this.#handle(req, res, url));
   }
 
-  get url(): string { return this.#http.url; }
-  start(): Promise<string> { return this.#http.start(); }
-  close(): Promise<void> { return this.#http.close(); }
-  injectFault(fault: InjectedFault): void { this.#http.injectFault(fault); }
-  /** Faults by rule (e.g. a seeded random "10% of requests"), consulted when no queued fault matches; `undefined` removes it. */
-  setFaultPolicy(policy: FaultPolicy | undefined): void { this.#http.setFaultPolicy(policy); }
-  /** HTTP requests received, including ones answered with an injected fault. */
-  get requestCount(): number { return this.#http.requestCount; }
-  /** Requests that got an injected fault. */
-  get faultsServed(): number { return this.#http.faultsServed; }
-  clearFaults(): void { this.#http.clearFaults(); }
 
   // ------------------------------------------------------------------ backdoors (no auth)
 
@@ -119,7 +107,7 @@ export class FakeGcs {
 
   // ------------------------------------------------------------------ routing
 
-  async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const record: GcsRequestRecord = {
       method: req.method ?? 'GET',
       path: url.pathname,

@@ -1,7 +1,7 @@
 import { sign } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SCOPES, type FakeGcpDirectory } from './directory.js';
-import { FakeHttpServer, readBody, sendError, sendJson, type FaultPolicy, type InjectedFault } from './http.js';
+import { FakeGoogleService, readBody, sendError, sendJson } from './http.js';
 
 /**
  * A fake IAM Credentials API (iamcredentials.googleapis.com):
@@ -40,30 +40,17 @@ export interface FakeIamOptions {
 const PATH = /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):(generateAccessToken|signBlob)$/;
 const DELEGATE = /^projects\/-\/serviceAccounts\/([^/]+@[^/]+)$/;
 
-export class FakeIam {
+export class FakeIam extends FakeGoogleService {
   readonly directory: FakeGcpDirectory;
   readonly calls: IamCall[] = [];
   readonly #maxLifetime: number;
-  readonly #http: FakeHttpServer;
 
   constructor(options: FakeIamOptions) {
+    super();
     this.directory = options.directory;
     this.#maxLifetime = options.maxLifetimeSeconds ?? 3600;
-    this.#http = new FakeHttpServer((req, res, url) => this.#handle(req, res, url));
   }
 
-  get url(): string { return this.#http.url; }
-  start(): Promise<string> { return this.#http.start(); }
-  close(): Promise<void> { return this.#http.close(); }
-  /** e.g. `{ status: 429, times: 2 }` or `{ delayMs: 200 }`. */
-  injectFault(fault: InjectedFault): void { this.#http.injectFault(fault); }
-  /** Faults by rule (e.g. a seeded random "10% of requests"), consulted when no queued fault matches; `undefined` removes it. */
-  setFaultPolicy(policy: FaultPolicy | undefined): void { this.#http.setFaultPolicy(policy); }
-  /** HTTP requests received, including ones answered with an injected fault. */
-  get requestCount(): number { return this.#http.requestCount; }
-  /** Requests that got an injected fault. */
-  get faultsServed(): number { return this.#http.faultsServed; }
-  clearFaults(): void { this.#http.clearFaults(); }
 
   /** Calls of one method that reached the handler (faults excluded). */
   count(method: IamMethod, status = 200): number {
@@ -72,7 +59,7 @@ export class FakeIam {
 
   reset(): void { this.calls.length = 0; }
 
-  async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const match = PATH.exec(url.pathname);
     if (req.method !== 'POST' || !match) return sendError(res, 404, `no such method: ${req.method} ${url.pathname}`);
     const serviceAccount = decodeURIComponent(match[1]!);

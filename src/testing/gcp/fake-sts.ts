@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateBoundary } from './access-boundary.js';
 import type { AccessBoundaryRule, FakeGcpDirectory } from './directory.js';
-import { FakeHttpServer, readBody, sendJson, type FaultPolicy, type InjectedFault } from './http.js';
+import { FakeGoogleService, readBody, sendJson } from './http.js';
 
 /**
  * A fake Security Token Service (sts.googleapis.com) `POST /v1/token` answering the OAuth 2.0
@@ -22,31 +22,19 @@ export interface StsCall {
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
 
-export class FakeSts {
+export class FakeSts extends FakeGoogleService {
   readonly directory: FakeGcpDirectory;
   readonly calls: StsCall[] = [];
-  readonly #http: FakeHttpServer;
 
   constructor(options: { directory: FakeGcpDirectory }) {
+    super();
     this.directory = options.directory;
-    this.#http = new FakeHttpServer((req, res, url) => this.#handle(req, res, url));
   }
 
-  get url(): string { return this.#http.url; }
-  start(): Promise<string> { return this.#http.start(); }
-  close(): Promise<void> { return this.#http.close(); }
-  injectFault(fault: InjectedFault): void { this.#http.injectFault(fault); }
-  clearFaults(): void { this.#http.clearFaults(); }
-  /** Faults by rule (e.g. a seeded random "10% of requests"), consulted when no queued fault matches; `undefined` removes it. */
-  setFaultPolicy(policy: FaultPolicy | undefined): void { this.#http.setFaultPolicy(policy); }
-  /** HTTP requests received, including ones answered with an injected fault. */
-  get requestCount(): number { return this.#http.requestCount; }
-  /** Requests that got an injected fault. */
-  get faultsServed(): number { return this.#http.faultsServed; }
   count(status = 200): number { return this.calls.filter((c) => c.status === status).length; }
   reset(): void { this.calls.length = 0; }
 
-  async #handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const call: StsCall = { status: 0 };
     const fail = (status: number, error: string, description: string): void => {
       call.status = status;

@@ -169,3 +169,27 @@ export function sendError(res: ServerResponse, status: number, message: string, 
     },
   });
 }
+
+/** The plumbing every fake Google service shares: a loopback HTTP server with fault injection. */
+export abstract class FakeGoogleService {
+  readonly #http: FakeHttpServer;
+
+  constructor() {
+    this.#http = new FakeHttpServer((req, res, url) => this.handle(req, res, url));
+  }
+
+  protected abstract handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
+
+  get url(): string { return this.#http.url; }
+  start(): Promise<string> { return this.#http.start(); }
+  close(): Promise<void> { return this.#http.close(); }
+  /** e.g. `{ status: 429, times: 2 }` or `{ delayMs: 200 }`. */
+  injectFault(fault: InjectedFault): void { this.#http.injectFault(fault); }
+  /** Faults by rule (e.g. a seeded random "10% of requests"), consulted when no queued fault matches; `undefined` removes it. */
+  setFaultPolicy(policy: FaultPolicy | undefined): void { this.#http.setFaultPolicy(policy); }
+  /** HTTP requests received, including ones answered with an injected fault. */
+  get requestCount(): number { return this.#http.requestCount; }
+  /** Requests that got an injected fault. */
+  get faultsServed(): number { return this.#http.faultsServed; }
+  clearFaults(): void { this.#http.clearFaults(); }
+}
