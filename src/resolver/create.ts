@@ -5,7 +5,7 @@ import { matchByScope, matchExplicit, type MatchOutcome } from '../integrations/
 import { RegisteredIntegration } from '../integrations/registered.js';
 import { IntegrationRegistry } from '../integrations/registry.js';
 import { validateIntegration } from '../integrations/validate.js';
-import { inspectSymbol } from '../redact.js';
+import { inspectSymbol, redactUrl } from '../redact.js';
 import type { DriverContext, ProviderDriver } from '../resolvers/driver.js';
 import { loadDriverFactory } from '../resolvers/registry.js';
 import type {
@@ -197,7 +197,9 @@ export class AssetResolver {
 
   #emit(event: AssetLinkEvent): void {
     if (!this.#onEvent) return;
-    try { this.#onEvent(event); } catch { /* a failing audit listener must not fail the operation */ }
+    // Literal s3:// and gs:// keys may contain text shaped like a signed query: never hand it on.
+    const safe = 'uri' in event ? { ...event, uri: redactUrl(event.uri) } : event;
+    try { this.#onEvent(safe); } catch { /* a failing audit listener must not fail the operation */ }
   }
 
   #assertOpen(): void {
