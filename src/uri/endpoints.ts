@@ -31,7 +31,18 @@ export interface EndpointMatch {
 const ACCOUNT = '{account}';
 const defaultPort = (scheme: string): number => (scheme === 'http' ? 80 : 443);
 
+/** Compiled once per override object: a resolver passes the same overrides with every URI it parses. */
+const compiled = new WeakMap<EndpointOverride, CompiledEndpoint>();
+
 function compile(endpoint: EndpointOverride, index: number): CompiledEndpoint {
+  const known = compiled.get(endpoint);
+  if (known !== undefined && known.url === endpoint.url && known.provider === endpoint.provider) return known;
+  const fresh = compileUncached(endpoint, index);
+  compiled.set(endpoint, fresh);
+  return fresh;
+}
+
+function compileUncached(endpoint: EndpointOverride, index: number): CompiledEndpoint {
   const field = `endpoints[${index}].url`;
   const m = /^(https?):\/\/(\[[^\]]+\]|[^/:?#]+)(?::(\d{1,5}))?(\/[^?#]*)?$/i.exec(endpoint.url);
   if (m === null) throw new InvalidIntegrationError(field, `"${endpoint.url}" is not an http(s) origin with an optional base path`);
