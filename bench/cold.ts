@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { createAssetResolver, type Integration } from '../src/index.js';
 import { startAwsFakes, type AwsFakes } from '../src/testing/aws/index.js';
 import { otherCloudPackages, packagesIn } from './fixtures/packages.js';
-import { compare, type BenchRow } from './measure.js';
+import { compare, runJsonChild, type BenchRow } from './measure.js';
 
 /**
  * Cold paths, two parts.
@@ -72,23 +72,9 @@ function ensureDist(): string | undefined {
   return undefined;
 }
 
-/** A plain-Node child (no tsx, no inherited NODE_OPTIONS), cwd = the package root; its one JSON line. */
+/** A plain-Node child (no tsx), cwd = the package root; its one JSON line. */
 function runChild(args: string[], env: Record<string, string>): Promise<ChildReport> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-  delete childEnv.NODE_OPTIONS;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !line.startsWith('{')) { reject(new Error(`child ${args.join(' ')} exited ${code}: ${err.trim().slice(-800)}`)); return; }
-      resolve(JSON.parse(line) as ChildReport);
-    });
-  });
+  return runJsonChild<ChildReport>(args, root, env);
 }
 
 const median = (values: number[]): number => {

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { SCOPES, startFakeGcp, type FakeGcp } from '../src/testing/gcp/index.js';
 import { startAwsFakes, type AwsFakes } from '../src/testing/aws/index.js';
 import type { StreamChildConfig, StreamChildReport, StreamTransfer } from './fixtures/stream-child.js';
-import { compare, type BenchRow } from './measure.js';
+import { compare, runJsonChild, type BenchRow } from './measure.js';
 
 /**
  * Streaming throughput of a 64 MiB object through `ResolvedAsset.read()` / `.write(stream)` against
@@ -45,25 +44,10 @@ const GCP_PLATFORM = 'bench-platform@platform.iam.gserviceaccount.com';
 const GCP_WRITER = 'bench-writer@customer.iam.gserviceaccount.com';
 
 function runChild(config: StreamChildConfig): Promise<StreamChildReport> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env, STREAM_CHILD: JSON.stringify(config),
-    AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    GCE_METADATA_HOST: '127.0.0.1:9', GCE_METADATA_IP: '127.0.0.1:9', METADATA_SERVER_DETECTION: 'none', STORAGE_EMULATOR_HOST: '',
-  };
-  delete env.NODE_OPTIONS;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(root, 'bench/fixtures/stream-child.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0 || !line.startsWith('{')) { reject(new Error(`stream child ${config.side} ${config.provider} ${config.op} exited ${code}: ${err.trim().slice(-800)}`)); return; }
-      resolve(JSON.parse(line) as StreamChildReport);
-    });
-  });
+  return runJsonChild<StreamChildReport>(
+    ['--expose-gc', '--import', 'tsx', path.join(root, 'bench/fixtures/stream-child.ts')], root,
+    { STREAM_CHILD: JSON.stringify(config) }, `stream ${config.side} ${config.provider} ${config.op}`,
+  );
 }
 
 /** Object bodies for the emulators: a 1 MiB random block repeated (cheap to make at 256 MiB). */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AssetLinkError, fetchPresigned, type AssetResolver } from '../../src/index.js';
+import { fetchPresigned, type AssetResolver } from '../../src/index.js';
+import { codeOf } from '../helpers/failure.js';
 
 /**
  * What every provider fixture supplies: one resolver holding a read-write and a read-only
@@ -25,16 +26,6 @@ export interface ContractFixture {
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 const unique = (): string => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AssetLinkError);
-    return (error as AssetLinkError).code;
-  }
-  return 'NO_ERROR';
-}
 
 async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
   return decode(new Uint8Array(await new Response(stream).arrayBuffer()));

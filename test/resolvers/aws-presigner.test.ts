@@ -3,17 +3,8 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { FastS3Presigner, type PresignInput } from '../../src/resolvers/aws/presigner.js';
 import type { S3EndpointOptions } from '../../src/resolvers/aws/endpoint.js';
+import { seededRandom } from '../helpers/prng.js';
 
-/** Deterministic PRNG so a failure names a reproducible case. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEY_PIECES = ['photos', 'a b', 'ü', 'naïve', '日本語', '😀', 'x+y', 'star*', 'q?', 'hash#', '100%', 'a&b=c', 'tilde~', "it's", '(1)', '!', 'semi;colon', 'comma,', 'dollar$', '@at', 'UPPER', 'dots.and-dashes_', '[br]', '{c}', '^', '`', '|', '"q"', '<>'];
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-southeast-2', 'cn-north-1', 'us-west-2', 'sa-east-1'];
@@ -78,7 +69,7 @@ async function sdkUrl(input: ReturnType<typeof generate>): Promise<string> {
 
 describe('fast S3 presigner', () => {
   it('matches @aws-sdk/s3-request-presigner byte for byte over 600 generated inputs', async () => {
-    const rand = mulberry32(20240611);
+    const rand = seededRandom(20240611);
     const presigners = new Map<S3EndpointOptions, FastS3Presigner>();
     let checked = 0;
     let skipped = 0;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Client, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { AssetLinkError, createAssetResolver, parseAssetUri, type AssetResolver } from '../../src/index.js';
 import { startAwsFakes, type AwsFakes } from '../../src/testing/aws/index.js';
+import { codeOf } from '../helpers/failure.js';
 
 /**
  * The aws driver end to end against the strict fake S3 (SigV4 + session policy enforced at the
@@ -18,14 +19,6 @@ const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 let clock = Date.now();
 let fakes: AwsFakes;
 let resolver: AssetResolver;
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try { await promise; } catch (error) {
-    expect(error).toBeInstanceOf(AssetLinkError);
-    return (error as AssetLinkError).code;
-  }
-  return 'NO_ERROR';
-}
 
 beforeAll(async () => {
   fakes = await startAwsFakes({

@@ -1,23 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { BlobSASPermissions, generateBlobSASQueryParameters, SASProtocol, type UserDelegationKey } from '@azure/storage-blob';
 import { SAS_VERSION, sasTime, UserDelegationSasSigner, type BlobSasPermissions, type DelegationKey } from '../../src/resolvers/azure/sas.js';
+import { seededRandom } from '../helpers/prng.js';
 
-/** Deterministic PRNG (mulberry32) so a failure names a reproducible case. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAME_CHARS = ['a', 'Z', '0', '-', '_', '.', ' ', '+', '%', '?', '#', '&', '=', "'", '(', '!', '*', '~', 'é', 'ß', '中', '😀', ':', '@', ','];
 
 describe('user-delegation SAS signer', () => {
   it('is byte-for-byte equal to generateBlobSASQueryParameters over many generated inputs', () => {
-    const random = prng(20240601);
+    const random = seededRandom(20240601);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const guid = (): string => [8, 4, 4, 4, 12].map((n) => Array.from({ length: n }, () => pick([...'0123456789abcdef'])).join('')).join('-');
     const segment = (): string => Array.from({ length: 1 + Math.floor(random() * 12) }, () => pick(NAME_CHARS)).join('');

@@ -2,9 +2,10 @@ import https from 'node:https';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContainerClient } from '@azure/storage-blob';
-import { AssetLinkError, createAssetResolver, type AssetLinkEvent, type AssetResolver, type Integration } from '../../src/index.js';
+import { createAssetResolver, type AssetLinkEvent, type AssetResolver, type Integration } from '../../src/index.js';
 import type { AssetLocation } from '../../src/types.js';
 import { startAzureTestEnvironment, type AzureTestEnvironment } from '../../src/testing/azure/environment.js';
+import { failure } from '../helpers/failure.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const SECRET_APP = '0f7e1a52-1111-4c2b-9d7e-5f4a3b2c1d0e';
@@ -20,15 +21,6 @@ const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 const uri = (key: string): string => `https://${ACCOUNT}.blob.core.windows.net/${CONTAINER}/${key}`;
 
-async function failure(promise: Promise<unknown>): Promise<AssetLinkError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AssetLinkError);
-    return error as AssetLinkError;
-  }
-  throw new Error('expected the operation to fail');
-}
 
 describe('azure driver against Azurite (HTTPS, OAuth) and a fake Entra', () => {
   let env: AzureTestEnvironment;

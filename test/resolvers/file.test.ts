@@ -2,12 +2,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AssetLinkError, createAssetResolver, fetchPresigned, type AssetResolver } from '../../src/index.js';
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try { await p; } catch (e) { expect(e).toBeInstanceOf(AssetLinkError); return (e as AssetLinkError).code; }
-  return 'NO_ERROR';
-}
+import { createAssetResolver, fetchPresigned, type AssetResolver } from '../../src/index.js';
+import { codeOf } from '../helpers/failure.js';
 
 describe('file provider: nothing escapes the root', () => {
   let base: string;
@@ -33,28 +29,28 @@ describe('file provider: nothing escapes the root', () => {
 
   it('refuses a symlink to a file outside the root', async () => {
     const asset = await resolver.resolveAsset(`file://${root}/link-to-secret.txt`);
-    expect(await code(asset.bytes())).toBe('OUT_OF_SCOPE');
-    expect(await code(asset.head())).toBe('OUT_OF_SCOPE');
+    expect(await codeOf(asset.bytes())).toBe('OUT_OF_SCOPE');
+    expect(await codeOf(asset.head())).toBe('OUT_OF_SCOPE');
   });
 
   it('refuses a path through a symlinked directory, for reads and writes', async () => {
     const asset = await resolver.resolveAsset(`file://${root}/link-dir/secret.txt`);
-    expect(await code(asset.bytes())).toBe('OUT_OF_SCOPE');
-    expect(await code(asset.write('pwned'))).toBe('OUT_OF_SCOPE');
+    expect(await codeOf(asset.bytes())).toBe('OUT_OF_SCOPE');
+    expect(await codeOf(asset.write('pwned'))).toBe('OUT_OF_SCOPE');
     expect(await fs.readFile(path.join(base, 'secret.txt'), 'utf8')).toBe('outside the root');
   });
 
   it('refuses even links that point inside the root (links are never followed)', async () => {
     const asset = await resolver.resolveAsset(`file://${root}/link-inside.txt`);
-    expect(await code(asset.bytes())).toBe('OUT_OF_SCOPE');
+    expect(await codeOf(asset.bytes())).toBe('OUT_OF_SCOPE');
   });
 
   it('refuses dot segments and paths outside the root before touching the disk', async () => {
-    expect(await code(resolver.resolveAsset(`file://${root}/../secret.txt`))).toBe('INVALID_URI');
-    expect(await code(resolver.resolveAsset(`file://${root}/%2e%2e/secret.txt`))).toBe('INVALID_URI');
-    expect(await code(resolver.resolveAsset(`file://${base}/secret.txt`))).toBe('NO_INTEGRATION');
-    expect(await code(resolver.resolveAsset(`file://${base}/secret.txt`, 'files'))).toBe('OUT_OF_SCOPE');
-    expect(await code(resolver.resolveAsset(`file://${root}-sibling/x.txt`))).toBe('NO_INTEGRATION');
+    expect(await codeOf(resolver.resolveAsset(`file://${root}/../secret.txt`))).toBe('INVALID_URI');
+    expect(await codeOf(resolver.resolveAsset(`file://${root}/%2e%2e/secret.txt`))).toBe('INVALID_URI');
+    expect(await codeOf(resolver.resolveAsset(`file://${base}/secret.txt`))).toBe('NO_INTEGRATION');
+    expect(await codeOf(resolver.resolveAsset(`file://${base}/secret.txt`, 'files'))).toBe('OUT_OF_SCOPE');
+    expect(await codeOf(resolver.resolveAsset(`file://${root}-sibling/x.txt`))).toBe('NO_INTEGRATION');
   });
 
   it('writes create directories below the root and are atomic', async () => {

@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssetLinkError, createAssetResolver, type AssetLinkEvent, type AssetResolver, type Integration } from '../../src/index.js';
 import { recordingLookup, startHttpsTestServer, type HttpsTestServer } from './https-fixture.js';
+import { failure } from '../helpers/failure.js';
 
 /** The SSRF guard as the https provider applies it: DNS answers, IP literals, redirects. */
 
-async function failure(promise: Promise<unknown>): Promise<AssetLinkError> {
-  try { await promise; } catch (error) {
-    expect(error).toBeInstanceOf(AssetLinkError);
-    return error as AssetLinkError;
-  }
-  throw new Error('expected the operation to fail');
-}
 
 let server: HttpsTestServer;
 let resolver: AssetResolver;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AssetLinkError, createAssetResolver, type AssetLinkEvent, type AssetResolver, type Integration } from '../../src/index.js';
+import { createAssetResolver, type AssetLinkEvent, type AssetResolver, type Integration } from '../../src/index.js';
 import { recordingLookup, startHttpsTestServer, type HttpsTestServer } from './https-fixture.js';
+import { failure } from '../helpers/failure.js';
 
 /**
  * The https provider's read side, against a loopback https server. The shared provider contract
@@ -10,13 +11,6 @@ import { recordingLookup, startHttpsTestServer, type HttpsTestServer } from './h
 const decode = (b: Uint8Array): string => new TextDecoder().decode(b);
 const readAll = async (s: ReadableStream<Uint8Array>): Promise<string> => decode(new Uint8Array(await new Response(s).arrayBuffer()));
 
-async function failure(promise: Promise<unknown>): Promise<AssetLinkError> {
-  try { await promise; } catch (error) {
-    expect(error).toBeInstanceOf(AssetLinkError);
-    return error as AssetLinkError;
-  }
-  throw new Error('expected the operation to fail');
-}
 
 let server: HttpsTestServer;
 let resolver: AssetResolver;
