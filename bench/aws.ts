@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createAssetResolver } from '../src/index.js';
 import { startAwsFakes } from '../src/testing/aws/index.js';
-import { compare, opsPerSecond, type BenchRow } from './measure.js';
+import { bestOfInterleaved, compare, type BenchRow } from './measure.js';
 
 /**
  * S3 presigned URLs with warm credentials, through the whole resolver (parse, match, cache hit,
@@ -12,15 +12,6 @@ import { compare, opsPerSecond, type BenchRow } from './measure.js';
  */
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-/** Alternate short rounds and keep each contender's best, so background load does not skew a ratio. */
-async function bestOfInterleaved(fns: Array<() => unknown>, rounds: number, durationMs: number): Promise<number[]> {
-  const best = fns.map(() => 0);
-  for (let round = 0; round < rounds; round++) {
-    for (const [i, fn] of fns.entries()) best[i] = Math.max(best[i]!, await opsPerSecond(fn, durationMs, 20));
-  }
-  return best;
-}
 
 export async function bench(): Promise<BenchRow[]> {
   const roleArn = 'arn:aws:iam::222222222222:role/bench';

@@ -2,7 +2,7 @@ import { createAssetResolver, parseAssetUri } from '../src/index.js';
 import { SAS_VERSION, UserDelegationSasSigner, sasTime } from '../src/resolvers/azure/sas.js';
 import { storagePipeline, createTrustingAgent } from '../src/resolvers/azure/http.js';
 import { startAzureTestEnvironment } from '../src/testing/azure/environment.js';
-import { compare, opsPerSecond, type BenchRow } from './measure.js';
+import { bestOfInterleaved, compare, type BenchRow } from './measure.js';
 
 /**
  * Azure user-delegation SAS URLs per second, in the same run:
@@ -14,14 +14,6 @@ import { compare, opsPerSecond, type BenchRow } from './measure.js';
  *   the telemetry span, all provider-independent) against the SDK, for the record.
  * Azurite and the fake Entra run in-process; only the first URL touches the network.
  */
-async function bestOfInterleaved(fns: Array<() => unknown>, rounds: number, durationMs: number): Promise<number[]> {
-  const best = fns.map(() => 0);
-  for (let round = 0; round < rounds; round++) {
-    for (const [i, fn] of fns.entries()) best[i] = Math.max(best[i]!, await opsPerSecond(fn, durationMs, 50));
-  }
-  return best;
-}
-
 export async function bench(): Promise<BenchRow[]> {
   const tenantId = '4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c7d';
   const clientId = '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a';
@@ -76,7 +68,7 @@ export async function bench(): Promise<BenchRow[]> {
 
     const keyCallsBefore = env.azurite.userDelegationKeyRequests;
     const [driverOps = 0, resolverOps = 0, udkUrlOps = 0, sharedKeyOps = 0, signerOps = 0, sdkSignOps = 0] = await bestOfInterleaved(
-      [driverPresign, ours, sdkUdkUrl, sdkSharedKeyUrl, ownSign, sdkSign], 4, 500,
+      [driverPresign, ours, sdkUdkUrl, sdkSharedKeyUrl, ownSign, sdkSign], 4, 500, 50,
     );
     const keyCalls = env.azurite.userDelegationKeyRequests - keyCallsBefore;
     const note = `user delegation key requests during the run: ${keyCalls}; Entra token calls in total: ${env.entra.tokensIssued}`;

@@ -2,7 +2,7 @@ import { sign as rsaSign, createPrivateKey } from 'node:crypto';
 import { createAssetResolver } from '../src/index.js';
 import { buildV4StringToSign } from '../src/resolvers/gcp/v4-signer.js';
 import { startFakeGcp } from '../src/testing/gcp/index.js';
-import { compare, opsPerSecond, type BenchRow } from './measure.js';
+import { bestOfInterleaved, compare, opsPerSecond, type BenchRow } from './measure.js';
 
 /**
  * GCP signed URLs:
@@ -11,18 +11,6 @@ import { compare, opsPerSecond, type BenchRow } from './measure.js';
  *   everything assetlink adds around the RSA signature must stay small;
  * - impersonated presign: one IAM signBlob per URL, against the in-process fake IAM.
  */
-/**
- * Shared CI machines are noisy: measure the contenders in alternating short rounds and keep each
- * one's best, so a burst of load does not land on one side of a ratio only.
- */
-async function bestOfInterleaved(fns: [() => unknown, () => unknown, () => unknown], rounds: number, durationMs: number): Promise<[number, number, number]> {
-  const best: [number, number, number] = [0, 0, 0];
-  for (let round = 0; round < rounds; round++) {
-    for (const [i, fn] of fns.entries()) best[i] = Math.max(best[i]!, await opsPerSecond(fn, durationMs, 20));
-  }
-  return best;
-}
-
 export async function bench(): Promise<BenchRow[]> {
   const fake = await startFakeGcp();
   const email = 'bench-signer@bench-project.iam.gserviceaccount.com';
@@ -55,7 +43,7 @@ export async function bench(): Promise<BenchRow[]> {
     }).stringToSign;
     const rawSign = (): unknown => rsaSign('sha256', Buffer.from(stringToSign), keyObject);
 
-    const [ours, sdk, raw] = await bestOfInterleaved([presignKey, sdkSign, rawSign], 4, 500);
+    const [ours = 0, sdk = 0, raw = 0] = await bestOfInterleaved([presignKey, sdkSign, rawSign], 4, 500);
     rows.push(compare('presign GET, service-account key (resolver.presign)', '@google-cloud/storage getSignedUrl v4', ours, sdk, 3));
     rows.push(compare('presign GET, service-account key (resolver.presign)', 'crypto.sign with a cached KeyObject', ours, raw, 0.8));
 

@@ -26,6 +26,18 @@ export async function opsPerSecond(fn: () => unknown | Promise<unknown>, duratio
   return (ops * 1000) / (now - start);
 }
 
+/**
+ * Alternates short rounds of every contender and keeps each one's best, so a burst of background
+ * load does not land on one side of a ratio only.
+ */
+export async function bestOfInterleaved(fns: Array<() => unknown>, rounds: number, durationMs: number, batch = 20): Promise<number[]> {
+  const best = fns.map(() => 0);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, fn] of fns.entries()) best[i] = Math.max(best[i]!, await opsPerSecond(fn, durationMs, batch));
+  }
+  return best;
+}
+
 export function compare(name: string, baseline: string, ops: number, baseOps: number, target?: number, note?: string): BenchRow {
   return { name, baseline, opsPerSec: ops, baselineOpsPerSec: baseOps, ratio: ops / baseOps, ...(target !== undefined ? { target } : {}), ...(note ? { note } : {}) };
 }
