@@ -41,6 +41,8 @@ export class AssetResolver {
   readonly #requestTimeoutMs: number;
   readonly #parseOptions: ParseOptions;
   #closed = false;
+  /** One bound listener for the cache, the drivers and every resolved asset (not a closure per resolve). */
+  readonly #emitter = (event: AssetLinkEvent): void => this.#emit(event);
 
   constructor(options: ResolverOptions = {}) {
     this.#platform = options.platform ?? {};
@@ -52,7 +54,7 @@ export class AssetResolver {
       ...(options.cache?.maxEntries !== undefined ? { maxEntries: options.cache.maxEntries } : {}),
       ...(options.cache?.store !== undefined ? { store: options.cache.store } : {}),
       now: this.#now,
-      emit: (event) => this.#emit(event),
+      emit: this.#emitter,
     });
     this.#parseOptions = {
       endpoints: endpointOverrides(this.#platform),
@@ -94,7 +96,7 @@ export class AssetResolver {
     return new BoundAsset({
       driver,
       target: { integration: outcome.integration, location: outcome.location },
-      emit: (event) => this.#emit(event),
+      emit: this.#emitter,
       listening: this.#onEvent !== undefined,
       now: this.#now,
     });
@@ -184,7 +186,7 @@ export class AssetResolver {
       const ctx: DriverContext = {
         platform: this.#platform,
         cache: this.#cache,
-        emit: (event) => this.#emit(event),
+        emit: this.#emitter,
         now: this.#now,
         requestTimeoutMs: this.#requestTimeoutMs,
       };
