@@ -32,6 +32,37 @@ export interface DriverPresignRequest {
 
 export interface ListResult { keys: string[]; truncated: boolean }
 
+/**
+ * One page of a listing, as the provider returns it. The resolver turns pages into the lazy
+ * `resolver.list()` iterator (scope filtering, match, ranges, limit) — drivers only fetch pages.
+ */
+export interface ListPageRequest {
+  /** Key prefix to list ('' = the whole bucket/container). Already checked against the integration's scope. */
+  prefix: string;
+  /** true → only the next path segment: keys with a '/' after `prefix` are folded into `prefixes`. */
+  delimiter: boolean;
+  /** Most entries (objects + prefixes) wanted in this page; a provider may return fewer. */
+  pageSize: number;
+  /** Exclusive lower bound (UTF-8 byte order). Used for the first page; later pages follow `pageToken`. */
+  startAfter?: string;
+  /** Exclusive upper bound, a hint: providers that can stop early use it; the caller filters anyway. */
+  endBefore?: string;
+  /** `nextPageToken` of the previous page. */
+  pageToken?: string;
+  signal?: AbortSignal;
+}
+
+export interface ListPageObject { key: string; size: number; etag?: string; lastModified?: Date; contentType?: string }
+
+export interface ListPage {
+  /** Objects of this page, sorted by key in UTF-8 byte order. */
+  objects: ListPageObject[];
+  /** Common prefixes (each ending in '/'), only when `delimiter` is true; sorted. */
+  prefixes: string[];
+  /** Absent on the last page. */
+  nextPageToken?: string;
+}
+
 export interface CredentialCheck { expiresAt?: Date; detail: string }
 
 export interface CorsRule { allowedOrigins: string[]; allowedMethods: string[]; allowedHeaders?: string[]; exposeHeaders?: string[]; maxAgeSeconds?: number }
@@ -52,6 +83,11 @@ export interface ProviderDriver {
   presign(target: ObjectTarget, request: DriverPresignRequest): Promise<PresignedUrl>;
   /** Keys under a prefix (location.key is the prefix), for verification. */
   list?(target: ObjectTarget, limit: number): Promise<ListResult>;
+  /**
+   * One page of a listing of `target.location.bucket` (the location's key is ignored: the request
+   * names the prefix). Must use credentials allowed to list exactly the integration's scope.
+   */
+  listPage?(target: ObjectTarget, request: ListPageRequest): Promise<ListPage>;
   /** Obtains (or reuses) the integration's delegated credentials without touching an object. */
   checkCredentials?(integration: RegisteredIntegration): Promise<CredentialCheck>;
   /**
