@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'MISSING_DEPENDENCY',
   'TIMEOUT',
   'INVALID_ARGUMENT',
+  'ALREADY_EXISTS',
 ] as const;
 
 export type AssetLinkErrorCode = (typeof ERROR_CODES)[number];
@@ -142,6 +143,12 @@ export class TimeoutError extends AssetLinkError {
 export class InvalidArgumentError extends AssetLinkError {
   declare readonly code: 'INVALID_ARGUMENT';
   constructor(message: string, options?: AssetLinkErrorOptions) { super('INVALID_ARGUMENT', message, options); }
+}
+
+/** A create-only write (verify's probe) found an object already at the key; nothing was written. */
+export class AlreadyExistsError extends AssetLinkError {
+  declare readonly code: 'ALREADY_EXISTS';
+  constructor(message: string, options?: AssetLinkErrorOptions) { super('ALREADY_EXISTS', message, options); }
 }
 
 export function isAssetLinkError(value: unknown): value is AssetLinkError {

@@ -13,6 +13,7 @@ export {
   InvalidUriError, UnsupportedUriError, NoIntegrationError, OutOfScopeError, ReadOnlyError, InvalidIntegrationError,
   InvalidTtlError, CredentialsUnavailableError, AccessDeniedError, NotFoundError, BlockedHostError, ProviderError,
   MissingDependencyError, TimeoutError, InvalidArgumentError,
+  AlreadyExistsError,
 } from './errors.js';
 export type { AssetLinkErrorCode } from './errors.js';
 export type { AssetLinkEvent, AssetLinkEventType } from './events.js';

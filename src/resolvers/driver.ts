@@ -65,6 +65,12 @@ export interface ListPage {
 
 export interface CredentialCheck { expiresAt?: Date; detail: string }
 
+/**
+ * The exact version a create-only write made, for a later delete of that version only: S3 ETag
+ * (+ VersionId on a versioned bucket), GCS generation, Azure ETag. Opaque outside the driver.
+ */
+export interface ObjectVersion { value: string; versionId?: string }
+
 export interface CorsRule { allowedOrigins: string[]; allowedMethods: string[]; allowedHeaders?: string[]; exposeHeaders?: string[]; maxAgeSeconds?: number }
 
 /**
@@ -93,9 +99,22 @@ export interface ProviderDriver {
   /**
    * Tries a write with the integration's own minted credentials, bypassing assetlink's READ_ONLY
    * guard. Only `verify` calls it, on read-only integrations, to prove the credentials themselves
-   * cannot write. Anything it manages to create it deletes before returning 'allowed'.
+   * cannot write. The write is create-only (ALREADY_EXISTS when the key exists: nothing is
+   * touched); anything it creates it deletes by exact version before returning 'allowed', and a
+   * version someone else wrote in between is left alone. Throws when its own object could not
+   * be removed.
    */
   probeRawWrite?(target: ObjectTarget, body: Uint8Array): Promise<'refused' | 'allowed'>;
+  /**
+   * Writes `body` only when no object exists at the key (S3 `If-None-Match: *`, GCS
+   * `ifGenerationMatch=0`, Azure `If-None-Match: *`): ALREADY_EXISTS otherwise, nothing written.
+   */
+  createIfAbsent?(target: ObjectTarget, body: Uint8Array, opts: { contentType?: string }): Promise<ObjectVersion>;
+  /**
+   * Deletes the object only while it is still exactly `version` (S3 `If-Match` / VersionId, GCS
+   * `ifGenerationMatch`, Azure `If-Match`). false: it was replaced or is gone; nothing was deleted.
+   */
+  deleteVersion?(target: ObjectTarget, version: ObjectVersion): Promise<boolean>;
   /** The bucket/container CORS rules, when the provider exposes them to these credentials. */
   getCors?(target: ObjectTarget): Promise<CorsRule[]>;
   close(): Promise<void>;
