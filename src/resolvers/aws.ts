@@ -1,12 +1,13 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { AccessDeniedError, AssetLinkError } from '../errors.js';
+import { AccessDeniedError, AssetLinkError, ProviderError } from '../errors.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
 import type { AwsIntegration, AwsPlatformOptions, ByteRange, HeadResult, PresignedUrl } from '../types.js';
 import { boundByCredentials } from '../resolver/ttl.js';
 import { typedByteStream } from '../resolver/streams.js';
 import type {
-  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ProviderDriver,
+  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ObjectVersion, ProviderDriver,
 } from './driver.js';
+import { alreadyExistsAt, removeProbe } from './probe-write.js';
 import { AwsCredentialSource } from './aws/credentials.js';
 import { awsErrorInfo, isRetryableAwsError, mapS3Error, wrongRegion } from './aws/errors.js';
 import { FastS3Presigner } from './aws/presigner.js';
@@ -135,22 +136,71 @@ class AwsDriver implements ProviderDriver {
   }
 
   /**
-   * For `verify` on read-only integrations: PutObject with the minted credentials themselves,
-   * bypassing assetlink's READ_ONLY guard, to prove the session policy (or the customer's grants)
-   * stop writes at AWS. Anything it manages to create is deleted before answering 'allowed'.
+   * For `verify` on read-only integrations: a create-only PutObject with the minted credentials
+   * themselves, bypassing assetlink's READ_ONLY guard, to prove the session policy (or the
+   * customer's grants) stop writes at AWS. Anything it creates is deleted by exact version.
    */
   async probeRawWrite(target: ObjectTarget, body: Uint8Array): Promise<'refused' | 'allowed'> {
-    const { PutObjectCommand } = await loadS3();
+    let created: ObjectVersion;
     try {
-      await this.#run(target, 'probe write', true, async (client, config) => {
-        await client.send(new PutObjectCommand({ ...this.#objectParams(target, config), Body: body, ContentLength: body.byteLength }));
-      });
+      created = await this.createIfAbsent(target, body, { contentType: 'text/plain' });
     } catch (error) {
       if (error instanceof AssetLinkError && error.code === 'ACCESS_DENIED') return 'refused';
       throw error;
     }
-    await this.delete(target);
+    await removeProbe(() => this.deleteVersion(target, created), target);
     return 'allowed';
+  }
+
+  /** PutObject with `If-None-Match: *`: S3 answers 412 (or 409 while a concurrent write is in flight) when the key exists. */
+  async createIfAbsent(target: ObjectTarget, body: Uint8Array, opts: { contentType?: string }): Promise<ObjectVersion> {
+    const { PutObjectCommand } = await loadS3();
+    return this.#run(target, 'create', true, async (client, config) => {
+      try {
+        const out = await client.send(new PutObjectCommand({
+          ...this.#objectParams(target, config),
+          Body: body,
+          ContentLength: body.byteLength,
+          IfNoneMatch: '*',
+          ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+        }));
+        if (!out.ETag) throw new ProviderError(`S3 created ${target.location.uri} but returned no ETag`, this.#errorOptions(target));
+        return { value: out.ETag, ...(out.VersionId ? { versionId: out.VersionId } : {}) };
+      } catch (error) {
+        const { status } = awsErrorInfo(error);
+        if (status === 412 || status === 409) throw alreadyExistsAt(target);
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Deletes exactly `version`: by VersionId on a versioned bucket (needs s3:DeleteObjectVersion;
+   * without it, falls back to the next form), else DeleteObject with `If-Match: <ETag>` (S3's
+   * conditional delete, evaluated on the current version: 412 when someone replaced it).
+   */
+  async deleteVersion(target: ObjectTarget, version: ObjectVersion): Promise<boolean> {
+    const { DeleteObjectCommand } = await loadS3();
+    if (version.versionId !== undefined) {
+      try {
+        await this.#run(target, 'delete', true, async (client, config) => {
+          await client.send(new DeleteObjectCommand({ ...this.#objectParams(target, config), VersionId: version.versionId }));
+        });
+        return true;
+      } catch (error) {
+        if (!(error instanceof AssetLinkError && error.code === 'ACCESS_DENIED')) throw error;
+      }
+    }
+    return this.#run(target, 'delete', true, async (client, config) => {
+      try {
+        await client.send(new DeleteObjectCommand({ ...this.#objectParams(target, config), IfMatch: version.value }));
+        return true;
+      } catch (error) {
+        const { status } = awsErrorInfo(error);
+        if (status === 412 || status === 409 || status === 404) return false;
+        throw error;
+      }
+    });
   }
 
   /** For `verify`: the bucket's CORS rules (needs s3:GetBucketCORS; no rules configured → []). */

@@ -1,10 +1,11 @@
 import type { Storage } from '@google-cloud/storage';
-import type { AssetLinkError } from '../errors.js';
+import { AssetLinkError, ProviderError } from '../errors.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
 import type { HeadResult, PresignedUrl } from '../types.js';
 import type {
-  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ProviderDriver,
+  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ObjectVersion, ProviderDriver,
 } from './driver.js';
+import { alreadyExistsAt, removeProbe } from './probe-write.js';
 import { GcpCredentials, type GcpRegistered } from './gcp/credentials.js';
 import { httpStatusOf, mapGcsError } from './gcp/errors.js';
 import { presignV4 } from './gcp/presign.js';
@@ -147,19 +148,50 @@ class GcpDriver implements ProviderDriver {
 
   /**
    * A write with the integration's own token, past assetlink's READ_ONLY guard (verify only):
-   * proves that the read-only scope / access boundary / IAM refuse it. Cleans up after itself.
+   * proves that the read-only scope / access boundary / IAM refuse it. Create-only, and any object
+   * it makes is removed by exact generation.
    */
   async probeRawWrite(target: ObjectTarget, body: Uint8Array): Promise<'refused' | 'allowed'> {
-    const { file } = await this.#file(target);
+    let created: ObjectVersion;
     try {
-      await file.save(Buffer.from(body), { resumable: false, contentType: 'text/plain' });
+      created = await this.createIfAbsent(target, body, { contentType: 'text/plain' });
     } catch (error) {
-      const mapped = this.#fail(error, target, 'probe write');
-      if (mapped.code === 'ACCESS_DENIED') return 'refused';
-      throw mapped;
+      if (error instanceof AssetLinkError && error.code === 'ACCESS_DENIED') return 'refused';
+      throw error;
     }
-    await file.delete({ ignoreNotFound: true }).catch(() => undefined);
+    await removeProbe(() => this.deleteVersion(target, created), target);
     return 'allowed';
+  }
+
+  /** `ifGenerationMatch=0`: GCS refuses the upload (412) when any live object has the name. */
+  async createIfAbsent(target: ObjectTarget, body: Uint8Array, opts: { contentType?: string }): Promise<ObjectVersion> {
+    try {
+      const { file } = await this.#file(target);
+      await file.save(Buffer.from(body), {
+        resumable: false,
+        preconditionOpts: { ifGenerationMatch: 0 },
+        ...(opts.contentType ? { contentType: opts.contentType } : {}),
+      });
+      const generation = file.metadata.generation;
+      if (generation === undefined || generation === null) throw new ProviderError(`Cloud Storage created ${target.location.uri} but reported no generation`, { integrationId: target.integration.id, uri: target.location.uri });
+      return { value: String(generation) };
+    } catch (error) {
+      if (httpStatusOf(error) === 412) throw alreadyExistsAt(target);
+      throw this.#fail(error, target, 'create');
+    }
+  }
+
+  /** `ifGenerationMatch=<generation>`: only that generation is deleted; a newer one (412) or none (404) is left. */
+  async deleteVersion(target: ObjectTarget, version: ObjectVersion): Promise<boolean> {
+    try {
+      const { file } = await this.#file(target);
+      await file.delete({ ifGenerationMatch: version.value });
+      return true;
+    } catch (error) {
+      const status = httpStatusOf(error);
+      if (status === 412 || status === 404) return false;
+      throw this.#fail(error, target, 'delete');
+    }
   }
 
   /** Needs `storage.buckets.get`, which object roles do not grant: expect ACCESS_DENIED for least-privilege setups. */

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
+import { alreadyExistsAt } from './probe-write.js';
 import { bytesStream, collect } from '../resolver/streams.js';
 import type { ByteRange, HeadResult, PresignedUrl } from '../types.js';
-import type { DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ProviderDriver } from './driver.js';
+import type { DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ObjectVersion, ProviderDriver } from './driver.js';
 import { signLocalUrl } from './local-presign.js';
 import { memoryStore, putMemoryObject, type MemoryObject } from './memory-store.js';
 
@@ -12,6 +14,9 @@ export function sliceRange(size: number, range: ByteRange | undefined, uri: stri
   if (range.start >= size && size > 0) throw new InvalidArgumentError(`range start ${range.start} is beyond the end of ${uri} (${size} bytes)`, { uri });
   return { start: range.start, end: Math.min(size, range.end === undefined ? size : range.end + 1) };
 }
+
+/** Versions handed out by createIfAbsent, per stored object (an overwrite is a new object). */
+const versions = new WeakMap<MemoryObject, string>();
 
 class MemoryDriver implements ProviderDriver {
   readonly provider = 'memory' as const;
@@ -42,6 +47,25 @@ class MemoryDriver implements ProviderDriver {
 
   async delete(t: ObjectTarget): Promise<void> {
     memoryStore(t.location.bucket).delete(t.location.key);
+  }
+
+  /** Create-only write (atomic: the store is in this process). The version is this exact object. */
+  async createIfAbsent(t: ObjectTarget, body: Uint8Array, opts: { contentType?: string }): Promise<ObjectVersion> {
+    if (memoryStore(t.location.bucket).has(t.location.key)) {
+      throw alreadyExistsAt(t);
+    }
+    const object = putMemoryObject(t.location.bucket, t.location.key, body.slice(), opts.contentType);
+    const value = randomUUID();
+    versions.set(object, value);
+    return { value };
+  }
+
+  async deleteVersion(t: ObjectTarget, version: ObjectVersion): Promise<boolean> {
+    const store = memoryStore(t.location.bucket);
+    const current = store.get(t.location.key);
+    if (!current || versions.get(current) !== version.value) return false;
+    store.delete(t.location.key);
+    return true;
   }
 
   async presign(t: ObjectTarget, req: DriverPresignRequest): Promise<PresignedUrl> {

@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { AssetLinkError, type AssetLinkErrorCode } from '../errors.js';
 import { matchExplicit } from '../integrations/match.js';
 import type { NormalizedIntegration, RegisteredIntegration } from '../integrations/registered.js';
-import type { CorsRule, ObjectTarget, ProviderDriver } from '../resolvers/driver.js';
+import type { CorsRule, ObjectTarget, ObjectVersion, ProviderDriver } from '../resolvers/driver.js';
 import { collect } from '../resolver/streams.js';
 import type { AssetLocation } from '../types.js';
 import { azureBlobUri, parseAssetUri, type ParseOptions } from '../uri/index.js';
 import { fixHint } from './hints.js';
+import { alreadyExists, exists, probeObject } from './probe-object.js';
 import type { CheckName, CheckStatus, VerificationCheck, VerificationReport, VerifyOptions } from './report.js';
 
 export interface VerifyDeps {
@@ -41,9 +42,11 @@ function corsAllows(rules: CorsRule[], origin: string, methods: string[]): boole
 }
 
 /**
- * Runs the "test connection" checks. Never leaves a probe object behind: the read-write probe deletes
- * in a finally, and the read-only probe only writes through the driver's raw-credential probe, which
- * deletes anything it manages to create.
+ * Runs the "test connection" checks. Never modifies or deletes an object it did not create: a
+ * `probeKey` that exists is refused (ALREADY_EXISTS) before anything is written, the probe is
+ * written create-only, and it is removed only while it is still the exact version written (see
+ * probe-object.ts). The read-only probe goes through the driver's raw-credential probe, which
+ * follows the same rules.
  */
 export async function verifyIntegration(deps: VerifyDeps, options: VerifyOptions = {}): Promise<VerificationReport> {
   const { integration: reg, driver } = deps;
@@ -104,23 +107,34 @@ export async function verifyIntegration(deps: VerifyDeps, options: VerifyOptions
 
   const probeKey = options.probeKey ?? `${base === '' ? '' : `${base}/`}.assetlink/verify-${randomBytes(8).toString('hex')}`;
   const probeBody = new TextEncoder().encode(`assetlink verification probe ${new Date(deps.now()).toISOString()}`);
+  const probe = probeObject(driver);
+  if (options.probeKey !== undefined) {
+    // A caller-chosen key: refused before any check runs (and so before anything is written) when it
+    // is outside the scope or already holds an object. The create-only write below still guards
+    // against an object that appears after this check.
+    const target = locate(options.probeKey);
+    const found = await exists(driver, target).catch(() => false);
+    if (found) throw alreadyExists(target);
+  }
   if (config.mode === 'read-write') {
     await run('write-probe', true, async () => {
       if (!canContinue) return { status: 'skipped', detail: 'skipped: no credentials' };
       const target = locate(probeKey);
-      let created = false;
+      let created: ObjectVersion | undefined;
       try {
-        await driver.write(target, probeBody, { contentType: 'text/plain' });
-        created = true;
+        created = await probe.create(target, probeBody);
         const back = await collect(await driver.read(target));
-        if (Buffer.compare(Buffer.from(back), Buffer.from(probeBody)) !== 0) return { status: 'fail', code: 'PROVIDER_ERROR', detail: `read back of ${target.location.uri} returned different bytes` };
-        await driver.delete(target);
-        created = false;
-        const gone = await driver.head(target).then(() => false, (e: unknown) => e instanceof AssetLinkError && e.code === 'NOT_FOUND');
-        if (!gone) return { status: 'fail', code: 'PROVIDER_ERROR', detail: `${target.location.uri} still exists after delete` };
-        return { status: 'pass', detail: `created, read back and deleted ${target.location.uri}` };
+        if (Buffer.compare(Buffer.from(back), Buffer.from(probeBody)) !== 0) {
+          return { status: 'fail', code: 'PROVIDER_ERROR', detail: `read back of ${target.location.uri} returned different bytes (if another writer replaced the probe, its object was left alone)` };
+        }
+        const removed = await probe.remove(target, created);
+        created = undefined;
+        return removed
+          ? { status: 'pass', detail: `created, read back and deleted ${target.location.uri}` }
+          : { status: 'warn', detail: `created and read back ${target.location.uri}; another writer replaced it before the clean-up, so it was left alone (delete not proven)` };
       } finally {
-        if (created) await driver.delete(target).catch(() => undefined);
+        // Only ever the exact version the probe wrote: a replaced object is someone else's.
+        if (created) await probe.remove(target, created).catch(() => undefined);
       }
     });
   } else {
@@ -128,9 +142,8 @@ export async function verifyIntegration(deps: VerifyDeps, options: VerifyOptions
       if (!canContinue) return { status: 'skipped', detail: 'skipped: no credentials' };
       if (!driver.probeRawWrite) return { status: 'skipped', detail: `assetlink refuses writes itself; ${config.provider} credentials cannot be probed` };
       const target = locate(probeKey);
+      // Create-only and cleaned up by exact version inside the driver; throws if its own object stayed.
       const outcome = await driver.probeRawWrite(target, probeBody);
-      const leftover = await driver.head(target).then(() => true, () => false);
-      if (leftover) return { status: 'fail', code: 'PROVIDER_ERROR', detail: `probe object ${target.location.uri} could not be removed; delete it by hand` };
       return outcome === 'refused'
         ? { status: 'pass', detail: 'the minted credentials cannot write (refused by the provider)' }
         : { status: 'warn', code: 'ACCESS_DENIED', detail: 'over-privileged: the integration is read-only but its credentials can write (assetlink still refuses writes)' };

@@ -41,6 +41,8 @@ interface ResumableSession {
   principal: string;
   chunks: Buffer[];
   received: number;
+  /** Preconditions of the initiating request, evaluated again when the upload completes. */
+  preconditions: Preconditions;
 }
 
 const READ_SCOPES = new Set<string>([SCOPES.storageReadOnly, SCOPES.storageReadWrite, SCOPES.storageFullControl, SCOPES.cloudPlatform, SCOPES.cloudPlatformReadOnly]);
@@ -127,7 +129,7 @@ export class FakeGcs extends FakeGoogleService {
       const object = json[2] !== undefined ? decodeURIComponent(json[2]) : undefined;
       if (object === undefined && req.method === 'GET') return this.#list(req, res, url, bucket, record);
       if (object !== undefined && req.method === 'GET') return this.#get(req, res, url, bucket, object, record);
-      if (object !== undefined && req.method === 'DELETE') return this.#delete(req, res, bucket, object, record);
+      if (object !== undefined && req.method === 'DELETE') return this.#delete(req, res, url, bucket, object, record);
     } else if (upload) {
       const bucket = decodeURIComponent(upload[1]!);
       if (req.method === 'POST') return this.#upload(req, res, url, bucket, record);
@@ -248,10 +250,16 @@ export class FakeGcs extends FakeGoogleService {
     res.end(req.method === 'HEAD' ? undefined : object.data);
   }
 
-  async #delete(req: IncomingMessage, res: ServerResponse, bucket: string, name: string, record: GcsRequestRecord): Promise<void> {
+  async #delete(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string, name: string, record: GcsRequestRecord): Promise<void> {
     const auth = this.#authorize(req, bucket, [{ permission: 'storage.objects.delete', object: name }], record);
     if (!('principal' in auth)) return this.#deny(res, auth);
-    if (!this.#bucket(bucket)!.objects.delete(name)) return sendError(res, 404, `No such object: ${bucket}/${name}`, 'notFound');
+    const objects = this.#bucket(bucket)!.objects;
+    const existing = objects.get(name);
+    // `generation` names one generation; without versioning only the live one exists.
+    const generation = url.searchParams.get('generation');
+    if (!existing || (generation !== null && generation !== existing.generation)) return sendError(res, 404, `No such object: ${bucket}/${name}`, 'notFound');
+    if (preconditionFails(queryPreconditions(url), existing)) return sendError(res, 412, PRECONDITION_FAILED, 'conditionNotMet');
+    objects.delete(name);
     res.writeHead(204);
     res.end();
   }
@@ -263,12 +271,6 @@ export class FakeGcs extends FakeGoogleService {
     return ops;
   }
 
-  #preconditionFailed(url: URL, bucket: string, name: string): boolean {
-    const match = url.searchParams.get('ifGenerationMatch');
-    if (match === null) return false;
-    const existing = this.#bucket(bucket)?.objects.get(name);
-    return match === '0' ? existing !== undefined : existing?.generation !== match;
-  }
 
   async #upload(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string, record: GcsRequestRecord): Promise<void> {
     const uploadType = url.searchParams.get('uploadType');
@@ -299,11 +301,14 @@ export class FakeGcs extends FakeGoogleService {
 
     const auth = this.#authorize(req, bucket, this.#writeOps(bucket, name), record);
     if (!('principal' in auth)) return this.#deny(res, auth);
-    if (this.#preconditionFailed(url, bucket, name)) return sendError(res, 412, 'At least one of the pre-conditions you specified did not hold.', 'conditionNotMet');
+    const preconditions = queryPreconditions(url);
+    if (preconditionFails(preconditions, this.#bucket(bucket)!.objects.get(name))) return sendError(res, 412, PRECONDITION_FAILED, 'conditionNotMet');
 
     if (uploadType === 'resumable') {
       const id = randomBytes(16).toString('hex');
-      this.#sessions.set(id, { bucket, name, ...(contentType ? { contentType } : {}), principal: auth.principal, chunks: [], received: 0 });
+      // GCS evaluates the preconditions again when the upload completes: an object created in the
+      // meantime must not be overwritten by an `ifGenerationMatch=0` upload.
+      this.#sessions.set(id, { bucket, name, ...(contentType ? { contentType } : {}), principal: auth.principal, chunks: [], received: 0, preconditions });
       const location = `${this.#baseUrl(req)}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`;
       res.writeHead(200, { location, 'x-guploader-uploadid': id, 'content-length': '0' });
       res.end();
@@ -340,6 +345,9 @@ export class FakeGcs extends FakeGoogleService {
     const total = range[3] === '*' ? undefined : Number(range[3]);
     if (total !== undefined && session.received === total) {
       this.#sessions.delete(url.searchParams.get('upload_id')!);
+      if (preconditionFails(session.preconditions, this.#bucket(bucket)!.objects.get(session.name))) {
+        return sendError(res, 412, PRECONDITION_FAILED, 'conditionNotMet');
+      }
       this.#store(bucket, session.name, Buffer.concat(session.chunks), session.contentType);
       return sendJson(res, 200, objectResource(this.#bucket(bucket)!.objects.get(session.name)!, this.#baseUrl(req)));
     }
@@ -379,6 +387,12 @@ export class FakeGcs extends FakeGoogleService {
       if (denial) return xmlError(403, 'AccessDenied', denial.message);
     }
 
+    // XML API preconditions (x-goog-if-generation-match / x-goog-if-metageneration-match).
+    const headerPreconditions = headerPreconditionsOf(req);
+    if ((method === 'PUT' || method === 'DELETE') && preconditionFails(headerPreconditions, bucket.objects.get(name))
+      && !(method === 'DELETE' && !bucket.objects.has(name))) {
+      return xmlError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.');
+    }
     if (method === 'PUT') {
       this.#store(bucketName, name, body!, req.headers['content-type']);
       res.writeHead(200, { etag: bucket.objects.get(name)!.etag, 'content-length': '0' });
@@ -395,4 +409,40 @@ export class FakeGcs extends FakeGoogleService {
     if (!object) return xmlError(404, 'NoSuchKey', 'The specified key does not exist.');
     this.#sendMedia(req, res, object);
   }
+}
+
+const PRECONDITION_FAILED = 'At least one of the pre-conditions you specified did not hold.';
+
+/** The generation / metageneration preconditions GCS evaluates against the live object. */
+interface Preconditions { ifGenerationMatch?: string; ifGenerationNotMatch?: string; ifMetagenerationMatch?: string; ifMetagenerationNotMatch?: string }
+
+function queryPreconditions(url: URL): Preconditions {
+  const out: Preconditions = {};
+  for (const name of ['ifGenerationMatch', 'ifGenerationNotMatch', 'ifMetagenerationMatch', 'ifMetagenerationNotMatch'] as const) {
+    const value = url.searchParams.get(name);
+    if (value !== null) out[name] = value;
+  }
+  return out;
+}
+
+function headerPreconditionsOf(req: IncomingMessage): Preconditions {
+  const generation = req.headers['x-goog-if-generation-match'];
+  const metageneration = req.headers['x-goog-if-metageneration-match'];
+  return {
+    ...(typeof generation === 'string' ? { ifGenerationMatch: generation } : {}),
+    ...(typeof metageneration === 'string' ? { ifMetagenerationMatch: metageneration } : {}),
+  };
+}
+
+/**
+ * As GCS: generation 0 stands for "no live object"; a metageneration condition needs an object.
+ * Any condition that does not hold fails the request (412) before anything changes.
+ */
+function preconditionFails(p: Preconditions, live: { generation: string; metageneration: string } | undefined): boolean {
+  const generation = live?.generation ?? '0';
+  if (p.ifGenerationMatch !== undefined && p.ifGenerationMatch !== generation) return true;
+  if (p.ifGenerationNotMatch !== undefined && p.ifGenerationNotMatch === generation) return true;
+  if (p.ifMetagenerationMatch !== undefined && (!live || p.ifMetagenerationMatch !== live.metageneration)) return true;
+  if (p.ifMetagenerationNotMatch !== undefined && live && p.ifMetagenerationNotMatch === live.metageneration) return true;
+  return false;
 }
