@@ -29,7 +29,14 @@ export interface AzuriteRequest {
   queryNames: string[];
   comp?: string;
   auth: 'bearer' | 'sharedkey' | 'sas' | 'anonymous';
+  /** The SAS fields that say what it grants (never its signature or key fields), when auth is 'sas'. */
+  sas?: AzuriteSasGrant;
+  /** Conditional request headers sent (If-None-Match / If-Match), for tests of create-only writes. */
+  conditions?: { ifNoneMatch?: string; ifMatch?: string };
 }
+
+/** What a SAS grants: permissions (sp), resource (sr), directory depth (sdd), validity, protocol. */
+export interface AzuriteSasGrant { sp?: string; sr?: string; sdd?: string; st?: string; se?: string; spr?: string }
 
 export interface AzuriteCorsRule {
   allowedOrigins: string[];
@@ -303,5 +310,22 @@ function describeRequest(req: import('node:http').IncomingMessage): AzuriteReque
     : authorization.startsWith('SharedKey') ? 'sharedkey'
       : params.has('sig') ? 'sas' : 'anonymous';
   const comp = params.get('comp') ?? undefined;
-  return { method: req.method ?? 'GET', path: q === -1 ? raw : raw.slice(0, q), queryNames: [...params.keys()], ...(comp ? { comp } : {}), auth };
+  const sas: AzuriteSasGrant = {};
+  if (auth === 'sas') {
+    for (const name of ['sp', 'sr', 'sdd', 'st', 'se', 'spr'] as const) {
+      const value = params.get(name);
+      if (value !== null) sas[name] = value;
+    }
+  }
+  const ifNoneMatch = req.headers['if-none-match'];
+  const ifMatch = req.headers['if-match'];
+  const conditions = {
+    ...(typeof ifNoneMatch === 'string' ? { ifNoneMatch } : {}),
+    ...(typeof ifMatch === 'string' ? { ifMatch } : {}),
+  };
+  return {
+    method: req.method ?? 'GET', path: q === -1 ? raw : raw.slice(0, q), queryNames: [...params.keys()], ...(comp ? { comp } : {}), auth,
+    ...(auth === 'sas' ? { sas } : {}),
+    ...(Object.keys(conditions).length ? { conditions } : {}),
+  };
 }
