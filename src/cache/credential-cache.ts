@@ -1,6 +1,6 @@
 import { AssetLinkError, CredentialsUnavailableError } from '../errors.js';
 import type { AssetLinkEvent } from '../events.js';
-import { backoffDelay, DEFAULT_RETRY, realSleep, type RetryPolicy } from './backoff.js';
+import { DEFAULT_RETRY, realSleep, retrying, type RetryPolicy } from './backoff.js';
 import type { CredentialStore } from './store.js';
 import { traced } from '../telemetry/otel.js';
 
@@ -161,31 +161,37 @@ export class CredentialCache {
   }
 
   async #fetchLoop(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<unknown>>, refresh: boolean): Promise<Entry> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const fetched = await traced('assetlink.credentials', { 'assetlink.integration_id': info.integrationId, 'assetlink.attempt': attempt }, fetch);
-        const entry: Entry = { value: fetched.value, expiresAt: fetched.expiresAt };
-        this.#remember(key, entry);
-        await this.#toStore(key, entry);
-        this.#emit({
-          type: refresh ? 'credentials.refreshed' : 'credentials.minted',
-          time: new Date(this.#now()),
-          integrationId: info.integrationId,
-          scope: info.scope,
-          ...(Number.isFinite(entry.expiresAt) ? { expiresAt: new Date(entry.expiresAt) } : {}),
-        });
-        return entry;
-      } catch (error) {
-        const typed = toCredentialError(error, info.integrationId);
-        const willRetry = typed.retryable && attempt < this.#retry.attempts;
-        this.#emit({
+    const fetched = await retrying(
+      async (attempt) => {
+        try {
+          return await traced('assetlink.credentials', { 'assetlink.integration_id': info.integrationId, 'assetlink.attempt': attempt }, fetch);
+        } catch (error) {
+          throw toCredentialError(error, info.integrationId);
+        }
+      },
+      {
+        policy: this.#retry,
+        isRetryable: (error) => (error as AssetLinkError).retryable,
+        sleep: this.#sleep,
+        random: this.#random,
+        now: this.#now,
+        onFailure: (error, attempt, willRetry) => this.#emit({
           type: 'credentials.failed', time: new Date(this.#now()), integrationId: info.integrationId,
-          scope: info.scope, code: typed.code, attempt, willRetry,
-        });
-        if (!willRetry) throw typed;
-        await this.#sleep(backoffDelay(attempt, this.#retry, this.#random));
-      }
-    }
+          scope: info.scope, code: (error as AssetLinkError).code, attempt, willRetry,
+        }),
+      },
+    );
+    const entry: Entry = { value: fetched.value, expiresAt: fetched.expiresAt };
+    this.#remember(key, entry);
+    await this.#toStore(key, entry);
+    this.#emit({
+      type: refresh ? 'credentials.refreshed' : 'credentials.minted',
+      time: new Date(this.#now()),
+      integrationId: info.integrationId,
+      scope: info.scope,
+      ...(Number.isFinite(entry.expiresAt) ? { expiresAt: new Date(entry.expiresAt) } : {}),
+    });
+    return entry;
   }
 
   async #fromStore(key: string, fresh: boolean): Promise<Entry | undefined> {

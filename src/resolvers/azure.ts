@@ -2,17 +2,21 @@ import { Readable } from 'node:stream';
 import type https from 'node:https';
 import type { BlobServiceClient, Pipeline } from '@azure/storage-blob';
 import { CachedTokenCredential, createAzureTokenStrategy } from '../auth/azure-token.js';
-import { InvalidTtlError, ProviderError, ReadOnlyError } from '../errors.js';
+import { AssetLinkError, InvalidTtlError, ProviderError, ReadOnlyError } from '../errors.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
 import type { AzureIntegration, AzurePlatformOptions, ByteRange, HeadResult, PresignedUrl } from '../types.js';
 import type {
-  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ProviderDriver,
+  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListPage, ListPageRequest, ListResult, ObjectTarget,
+  ObjectVersion, ProviderDriver,
 } from './driver.js';
 import { DelegationKeys, MAX_DELEGATION_KEY_SECONDS } from './azure/delegation-key.js';
 import { mapStorageError } from './azure/errors.js';
 import { typedByteStream } from '../resolver/streams.js';
 import { createTrustingAgent, storagePipeline } from './azure/http.js';
 import { assertListablePrefix, BlobEndpoint } from './azure/url.js';
+import { filterPage, type RawItem } from './azure/list-page.js';
+import { OperationSas, withSas, type OperationPermission, type OperationSasScope, type SasGrant } from './azure/operation-sas.js';
+import { alreadyExistsAt, removeProbe } from './probe-write.js';
 import { importOptional } from './registry.js';
 
 type StorageBlobModule = typeof import('@azure/storage-blob');
@@ -20,6 +24,10 @@ type StorageBlobModule = typeof import('@azure/storage-blob');
 /** Block size and parallelism for streaming uploads: bounded memory (4 × 4 MiB) per write. */
 const UPLOAD_BLOCK_BYTES = 4 * 1024 * 1024;
 const UPLOAD_CONCURRENCY = 4;
+/** Azure's maximum `maxresults` for List Blobs. */
+const MAX_LIST_PAGE = 5000;
+/** Storage errors that mean "this SAS kind is not accepted here" (a directory SAS on a service that will not list with it). */
+const SAS_RESOURCE_REFUSED = new Set(['AuthorizationResourceTypeMismatch', 'AuthorizationFailure', 'AuthenticationFailed']);
 
 /** What one Azure operation needs, derived from an ObjectTarget. */
 interface BlobTarget {
@@ -30,11 +38,15 @@ interface BlobTarget {
   key: string;
   uri: string;
   endpoint: BlobEndpoint;
-  /** The blob's URL ('' for a listing target). */
+  /** The blob's URL, without any SAS ('' for a listing target). */
   url: string;
 }
 
-/** Per-integration clients: one token credential and one storage pipeline, created on first use. */
+/**
+ * Per-integration Entra clients: the token credential and a bearer-token pipeline. The token is
+ * used for nothing but Get User Delegation Key (and reading the account's CORS rules for verify,
+ * which no SAS can authorise); every data-plane request carries a SAS instead.
+ */
 interface IntegrationClients {
   credential: CachedTokenCredential;
   pipeline: Pipeline;
@@ -43,9 +55,11 @@ interface IntegrationClients {
 export const createDriver: DriverFactory = (ctx) => new AzureDriver(ctx);
 
 /**
- * Azure Blob Storage through @azure/storage-blob, authenticated as the customer's app registration
- * (workload identity federation or client secret). Presigned URLs are user-delegation SAS signed
- * locally with a cached delegation key.
+ * Azure Blob Storage through @azure/storage-blob. The customer's app registration (workload
+ * identity federation or client secret) obtains a user delegation key; every data-plane request
+ * then carries a user-delegation SAS minted locally for that operation alone (operation-sas.ts),
+ * so a read-only integration's requests cannot write even when its identity could. Presigned URLs
+ * are user-delegation SAS from the same key.
  */
 class AzureDriver implements ProviderDriver {
   readonly provider = 'azure' as const;
@@ -54,28 +68,37 @@ class AzureDriver implements ProviderDriver {
   readonly #options: AzurePlatformOptions;
   readonly #agent: https.Agent | undefined;
   readonly #keys: DelegationKeys;
+  readonly #sas: OperationSas;
   /** Keyed by the registered integration, so re-registering an id builds fresh clients. */
   readonly #clients = new WeakMap<RegisteredIntegration, Promise<IntegrationClients>>();
   readonly #endpoints = new Map<string, BlobEndpoint>();
+  /** Per account: whether listings may use a directory SAS (hierarchical namespace), once known. */
+  readonly #directorySas = new Map<string, boolean>();
   #sdk: Promise<StorageBlobModule> | undefined;
+  /** Anonymous pipeline for requests whose URL already carries their SAS. */
+  #sasPipeline: Pipeline | undefined;
 
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;
     this.#options = ctx.platform.azure ?? {};
     this.#agent = createTrustingAgent(this.#options.ca);
+    const clockSkewSeconds = this.#options.clockSkewSeconds ?? 300;
     this.#keys = new DelegationKeys({
       cache: ctx.cache,
       now: ctx.now,
-      clockSkewSeconds: this.#options.clockSkewSeconds ?? 300,
+      clockSkewSeconds,
       ...(this.#options.delegationKeyTtlSeconds !== undefined ? { keyTtlSeconds: this.#options.delegationKeyTtlSeconds } : {}),
     });
+    this.#sas = new OperationSas({ now: ctx.now, clockSkewSeconds });
   }
 
   async head(target: ObjectTarget): Promise<HeadResult> {
     const t = this.#target(target);
-    const { sdk, pipeline } = await this.#clientsFor(t);
-    const blob = new sdk.BlobClient(t.url, pipeline);
-    const props = await this.#call(t, 'read the properties of', () => blob.getProperties());
+    const sdk = await this.#loadSdk();
+    const props = await this.#call(t, 'read the properties of', async () => {
+      const blob = new sdk.BlobClient(await this.#blobUrl(t, 'r'), this.#anonymous(sdk));
+      return blob.getProperties();
+    });
     return {
       size: props.contentLength ?? 0,
       ...(props.contentType !== undefined ? { contentType: props.contentType } : {}),
@@ -86,12 +109,15 @@ class AzureDriver implements ProviderDriver {
 
   async read(target: ObjectTarget, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
     const t = this.#target(target);
-    const { sdk, pipeline } = await this.#clientsFor(t);
-    const blob = new sdk.BlobClient(t.url, pipeline);
+    const sdk = await this.#loadSdk();
     const offset = range?.start ?? 0;
     const count = range?.end !== undefined ? range.end - range.start + 1 : undefined;
     // The per-request timeout covers the response headers only: a large body may take longer.
-    const response = await this.#call(t, 'read', () => blob.download(offset, count));
+    // A SAS is checked when a request starts, so a long download outliving it is fine.
+    const response = await this.#call(t, 'read', async () => {
+      const blob = new sdk.BlobClient(await this.#blobUrl(t, 'r'), this.#anonymous(sdk));
+      return blob.download(offset, count);
+    });
     const body = response.readableStreamBody as Readable | undefined;
     if (!body) throw new ProviderError(`Azure Storage returned no body for ${t.uri}`, { integrationId: t.integration.id, uri: t.uri });
     return typedByteStream(body as AsyncIterable<Uint8Array>, (error) => mapStorageError(error, { integrationId: t.integration.id, uri: t.uri, operation: 'read' }));
@@ -100,8 +126,10 @@ class AzureDriver implements ProviderDriver {
   async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void> {
     const t = this.#target(target);
     this.#assertWritable(t, 'write');
-    const { sdk, pipeline } = await this.#clientsFor(t);
-    const blob = new sdk.BlockBlobClient(t.url, pipeline);
+    const sdk = await this.#loadSdk();
+    // Every request of the upload (one Put Blob, or Put Block × n + Put Block List) signs itself
+    // with a `w` SAS for this blob: an upload longer than a SAS window keeps working.
+    const blob = new sdk.BlockBlobClient(t.url, this.#signingPipeline(sdk, t, 'w'));
     const blobHTTPHeaders = opts.contentType !== undefined ? { blobContentType: opts.contentType } : {};
     if (body instanceof Uint8Array) {
       await this.#call(t, 'write', () => blob.uploadData(body, {
@@ -117,10 +145,40 @@ class AzureDriver implements ProviderDriver {
   async delete(target: ObjectTarget): Promise<void> {
     const t = this.#target(target);
     this.#assertWritable(t, 'delete');
-    const { sdk, pipeline } = await this.#clientsFor(t);
-    const blob = new sdk.BlobClient(t.url, pipeline);
+    const sdk = await this.#loadSdk();
     // Deleting a blob that is already gone is not an error (the contract's idempotent delete).
-    await this.#call(t, 'delete', () => blob.deleteIfExists({ deleteSnapshots: 'include' }));
+    await this.#call(t, 'delete', async () => {
+      const blob = new sdk.BlobClient(await this.#blobUrl(t, 'd'), this.#anonymous(sdk));
+      return blob.deleteIfExists({ deleteSnapshots: 'include' });
+    });
+  }
+
+  /**
+   * Put Blob with `If-None-Match: *` and a create-only (`c`) SAS: Azure refuses to overwrite on
+   * both counts (409 BlobAlreadyExists / 412). The version is the new blob's ETag.
+   */
+  async createIfAbsent(target: ObjectTarget, body: Uint8Array, opts: { contentType?: string }): Promise<ObjectVersion> {
+    const t = this.#target(target);
+    this.#assertWritable(t, 'create');
+    return this.#createOnly(t, 'c', body, opts.contentType);
+  }
+
+  /** Delete Blob with `If-Match: <ETag>` and a `d` SAS: 412 (replaced) or 404 (gone) delete nothing. */
+  async deleteVersion(target: ObjectTarget, version: ObjectVersion): Promise<boolean> {
+    const t = this.#target(target);
+    this.#assertWritable(t, 'delete');
+    const sdk = await this.#loadSdk();
+    try {
+      await this.#call(t, 'delete', async () => {
+        const blob = new sdk.BlobClient(await this.#blobUrl(t, 'd'), this.#anonymous(sdk));
+        return blob.delete({ conditions: { ifMatch: version.value } });
+      });
+      return true;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 412 || status === 404) return false;
+      throw error;
+    }
   }
 
   async presign(target: ObjectTarget, request: DriverPresignRequest): Promise<PresignedUrl> {
@@ -160,15 +218,32 @@ class AzureDriver implements ProviderDriver {
   }
 
   async list(target: ObjectTarget, limit: number): Promise<ListResult> {
-    const t = this.#target(target, true);
-    const { sdk, pipeline } = await this.#clientsFor(t);
-    const container = new sdk.ContainerClient(t.endpoint.containerUrl(t.container), pipeline);
-    const page = await this.#call(t, 'list', async () => {
-      const pages = container.listBlobsFlat(t.key ? { prefix: t.key } : {}).byPage({ maxPageSize: Math.max(1, limit) });
-      return (await pages.next()).value;
-    });
-    const keys = (page?.segment.blobItems ?? []).map((item: { name: string }) => item.name).slice(0, limit);
-    return { keys, truncated: Boolean(page?.continuationToken) };
+    const page = await this.listPage(target, { prefix: target.location.key, delimiter: false, pageSize: Math.max(1, limit) });
+    return { keys: page.objects.map((o) => o.key).slice(0, limit), truncated: page.nextPageToken !== undefined };
+  }
+
+  /**
+   * One page of List Blobs with a list-only SAS: the container (sr=c), or on an account with a
+   * hierarchical namespace the directory that holds the prefix (sr=d + sdd), so there the SAS
+   * itself confines the listing. `startAfter` is applied by skipping (see list-page.ts);
+   * `endBefore` ends the listing at the first page that reaches it.
+   */
+  async listPage(target: ObjectTarget, request: ListPageRequest): Promise<ListPage> {
+    const t = this.#target({ ...target, location: { ...target.location, key: request.prefix } }, true);
+    const sdk = await this.#loadSdk();
+    const maxPageSize = Math.min(MAX_LIST_PAGE, Math.max(1, Math.floor(request.pageSize)));
+    let marker = request.pageToken;
+    for (;;) {
+      if (request.signal?.aborted) throw abortedError(t, request.signal);
+      const page = await this.#listOnce(sdk, t, request, maxPageSize, marker);
+      const filtered = filterPage(request, page.items, page.prefixes);
+      const next = filtered.reachedEnd ? undefined : page.continuationToken;
+      if (filtered.objects.length > 0 || filtered.prefixes.length > 0 || next === undefined) {
+        return { objects: filtered.objects, prefixes: filtered.prefixes, ...(next !== undefined ? { nextPageToken: next } : {}) };
+      }
+      // Everything on this page lay before `startAfter`: read on rather than hand back an empty page.
+      marker = next;
+    }
   }
 
   /**
@@ -188,32 +263,35 @@ class AzureDriver implements ProviderDriver {
     return {
       expiresAt: new Date(token.expiresOnTimestamp),
       detail: `Entra token for app ${config.auth.clientId} in tenant ${config.auth.tenantId} (${config.auth.kind}); ` +
-        `user delegation key for account ${account} valid until ${signer.expiresOn.toISOString()}`,
+        `user delegation key for account ${account} valid until ${signer.expiresOn.toISOString()}; ` +
+        `data-plane requests use per-operation SAS (${config.mode === 'read-write' ? 'r/w/c/d/l' : 'r/l only'})`,
     };
   }
 
   /**
-   * A write with the integration's own token, past assetlink's READ_ONLY guard (verify only): a
-   * Storage Blob Data Reader identity is refused by Azure. Deletes anything it manages to create.
+   * A create-only write with exactly the SAS this integration can mint for the blob, past
+   * assetlink's READ_ONLY guard (verify only). For a read-only integration that is an `r` SAS, so
+   * Azure refuses the write whatever role the customer assigned. Anything it manages to create is
+   * removed by exact ETag (which needs a `d` SAS: a read-only integration never gets one, and then
+   * reports the object for removal by hand).
    */
   async probeRawWrite(target: ObjectTarget, body: Uint8Array): Promise<'refused' | 'allowed'> {
     const t = this.#target(target);
-    const { sdk, pipeline } = await this.#clientsFor(t);
-    const blob = new sdk.BlockBlobClient(t.url, pipeline);
+    let created: ObjectVersion;
     try {
-      await this.#call(t, 'probe a write to', () => blob.upload(body, body.byteLength, { blobHTTPHeaders: { blobContentType: 'text/plain' } }));
+      created = await this.#createOnly(t, t.config.mode === 'read-write' ? 'c' : 'r', body, 'text/plain');
     } catch (error) {
-      if ((error as { code?: string }).code === 'ACCESS_DENIED') return 'refused';
+      if (error instanceof AssetLinkError && error.code === 'ACCESS_DENIED') return 'refused';
       throw error;
     }
-    await blob.deleteIfExists().catch(() => undefined);
+    await removeProbe(() => this.deleteVersion(target, created), target);
     return 'allowed';
   }
 
   /**
    * The account's Blob service CORS rules. Reading them (Get Blob Service Properties) needs more than
-   * the data roles grant, so least-privilege setups get ACCESS_DENIED here; `az storage cors list`
-   * shows them to the customer.
+   * the data roles grant, and no SAS but an account SAS can authorise it, so this one read uses the
+   * Entra token; least-privilege setups get ACCESS_DENIED here; `az storage cors list` shows them.
    */
   async getCors(target: ObjectTarget): Promise<CorsRule[]> {
     const t = this.#target(target, true);
@@ -232,6 +310,7 @@ class AzureDriver implements ProviderDriver {
 
   async close(): Promise<void> {
     this.#keys.clear();
+    this.#sas.clear();
     this.#agent?.destroy();
   }
 
@@ -264,6 +343,117 @@ class AzureDriver implements ProviderDriver {
     }
   }
 
+  /** Put Blob, create-only (`If-None-Match: *`), with a SAS of `permissions`. */
+  async #createOnly(t: BlobTarget, permissions: 'c' | 'r', body: Uint8Array, contentType: string | undefined): Promise<ObjectVersion> {
+    const sdk = await this.#loadSdk();
+    try {
+      const response = await this.#call(t, 'create', async () => {
+        const blob = new sdk.BlockBlobClient(await this.#blobUrl(t, permissions), this.#anonymous(sdk));
+        return blob.upload(body, body.byteLength, {
+          conditions: { ifNoneMatch: '*' },
+          ...(contentType !== undefined ? { blobHTTPHeaders: { blobContentType: contentType } } : {}),
+        });
+      });
+      if (!response.etag) throw new ProviderError(`Azure Storage created ${t.uri} but returned no ETag`, { integrationId: t.integration.id, uri: t.uri });
+      return { value: response.etag };
+    } catch (error) {
+      const status = statusOf(error);
+      const at = { integration: t.integration, location: { provider: 'azure' as const, account: t.account, bucket: t.container, key: t.key, uri: t.uri } };
+      if (status === 409 || status === 412) throw alreadyExistsAt(at);
+      // A create-only (`c`) SAS may not replace a blob: Azure answers 403 AuthorizationPermissionMismatch
+      // before it looks at If-None-Match. Whether that meant "exists" or "not allowed" is told apart
+      // by a read; nothing was written either way.
+      if (permissions === 'c' && status === 403 && storageCodeOf(error) === 'AuthorizationPermissionMismatch'
+        && await this.head(at).then(() => true, () => false)) throw alreadyExistsAt(at);
+      throw error;
+    }
+  }
+
+  /** The blob URL with a SAS for one operation. */
+  async #blobUrl(t: BlobTarget, permissions: OperationPermission): Promise<string> {
+    return withSas(t.url, await this.#sas.query(this.#sasScope(t), { resource: 'b', path: t.key, permissions }));
+  }
+
+  #sasScope(t: BlobTarget): OperationSasScope {
+    return {
+      key: `${t.integration.cacheNamespace}\n${t.account}\n${t.container}`,
+      integrationId: t.integration.id,
+      mode: t.config.mode,
+      account: t.endpoint.sasAccount,
+      container: t.container,
+      uri: t.uri,
+      signer: (neededUntil) => this.#keys.signerFor(this.#keyScope(t), neededUntil),
+    };
+  }
+
+  async #listOnce(sdk: StorageBlobModule, t: BlobTarget, request: ListPageRequest, maxPageSize: number, marker: string | undefined): Promise<RawListPage> {
+    const directory = await this.#listingDirectory(sdk, t, request.prefix);
+    const run = async (useDirectory: boolean): Promise<RawListPage> => {
+      const grant: SasGrant = useDirectory && directory
+        ? { resource: 'd', path: directory.path, depth: directory.depth, permissions: 'l' }
+        : { resource: 'c', path: '', permissions: 'l' };
+      const sas = await this.#sas.query(this.#sasScope(t), grant);
+      const container = new sdk.ContainerClient(withSas(t.endpoint.containerUrl(t.container), sas), this.#anonymous(sdk));
+      const options = { ...(request.prefix ? { prefix: request.prefix } : {}), ...(request.signal ? { abortSignal: request.signal } : {}) };
+      const pages = request.delimiter
+        ? container.listBlobsByHierarchy('/', options).byPage({ maxPageSize, ...(marker ? { continuationToken: marker } : {}) })
+        : container.listBlobsFlat(options).byPage({ maxPageSize, ...(marker ? { continuationToken: marker } : {}) });
+      const page = (await pages.next()).value as RawSdkPage | undefined;
+      const segment = page?.segment;
+      return {
+        items: (segment?.blobItems ?? []).map((item) => ({
+          name: item.name,
+          ...(item.properties?.contentLength !== undefined ? { size: item.properties.contentLength } : {}),
+          ...(item.properties?.etag !== undefined ? { etag: item.properties.etag } : {}),
+          ...(item.properties?.lastModified !== undefined ? { lastModified: item.properties.lastModified } : {}),
+          ...(item.properties?.contentType ? { contentType: item.properties.contentType } : {}),
+        })),
+        prefixes: (segment?.blobPrefixes ?? []).map((p) => p.name),
+        ...(page?.continuationToken ? { continuationToken: page.continuationToken } : {}),
+      };
+    };
+    return this.#call(t, 'list', async () => {
+      if (!directory) return run(false);
+      try {
+        return await run(true);
+      } catch (error) {
+        // A service that will not list with a directory SAS: the container list SAS (still list-only,
+        // the prefix enforced by assetlink) is what every other account gets. Remembered per account.
+        if (!SAS_RESOURCE_REFUSED.has(storageCodeOf(error) ?? '')) throw error;
+        this.#directorySas.set(t.account, false);
+        return run(false);
+      }
+    });
+  }
+
+  /**
+   * The directory a listing SAS can be confined to: on accounts with a hierarchical namespace, the
+   * deepest whole directory of the prefix. Found once per account with Get Account Information
+   * (authorised by the list SAS itself); Azurite and flat-namespace accounts answer "no" or refuse,
+   * and get the container SAS.
+   */
+  async #listingDirectory(sdk: StorageBlobModule, t: BlobTarget, prefix: string): Promise<{ path: string; depth: number } | undefined> {
+    const slash = prefix.lastIndexOf('/');
+    if (slash <= 0) return undefined;
+    let hns = this.#directorySas.get(t.account);
+    if (hns === undefined) {
+      try {
+        const sas = await this.#sas.query(this.#sasScope(t), { resource: 'c', path: '', permissions: 'l' });
+        const container = new sdk.ContainerClient(withSas(t.endpoint.containerUrl(t.container), sas), this.#anonymous(sdk));
+        hns = (await container.getAccountInfo()).isHierarchicalNamespaceEnabled === true;
+        this.#directorySas.set(t.account, hns);
+      } catch (error) {
+        const status = statusOf(error);
+        // Refused (the list SAS does not cover it): the account is treated as flat from now on.
+        if (status === 403) this.#directorySas.set(t.account, false);
+        return undefined;
+      }
+    }
+    if (!hns) return undefined;
+    const path = prefix.slice(0, slash);
+    return { path, depth: path.split('/').length };
+  }
+
   #keyScope(t: BlobTarget): import('./azure/delegation-key.js').DelegationKeyScope {
     return {
       integrationId: t.integration.id,
@@ -274,7 +464,11 @@ class AzureDriver implements ProviderDriver {
         const { sdk, pipeline } = await this.#clientsFor(t);
         return new sdk.BlobServiceClient(t.endpoint.serviceUrl, pipeline);
       },
-      mapError: (error) => mapStorageError(error, { integrationId: t.integration.id, uri: t.uri, operation: 'get a user delegation key for' }),
+      mapError: (error) => {
+        // Storage refused the Entra token itself (expired early, revoked): mint a new one next time.
+        if (tokenRejected(error)) void this.#dropToken(t);
+        return mapStorageError(error, { integrationId: t.integration.id, uri: t.uri, operation: 'get a user delegation key for' });
+      },
     };
   }
 
@@ -296,11 +490,39 @@ class AzureDriver implements ProviderDriver {
       requestTimeoutMs: this.#ctx.requestTimeoutMs,
     });
     const credential = new CachedTokenCredential(this.#ctx.cache, t.integration.id, strategy, t.integration.cacheNamespace);
-    const pipeline = storagePipeline(sdk, credential, this.#agent, {
+    // One attempt per request: Get User Delegation Key is retried by the credential cache (bounded,
+    // jittered, see docs/reliability.md); two retry layers would multiply.
+    const pipeline = storagePipeline(sdk, credential, this.#agent, { retryOptions: { maxTries: 1 } }, this.#ctx.requestTimeoutMs);
+    return { credential, pipeline };
+  }
+
+  /** The shared anonymous pipeline: every request on it carries its own SAS in the URL. */
+  #anonymous(sdk: StorageBlobModule): Pipeline {
+    this.#sasPipeline ??= storagePipeline(sdk, undefined, this.#agent, {
       // Short, bounded retries: callers see a typed, retryable error instead of a long stall.
       retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000 },
     }, this.#ctx.requestTimeoutMs);
-    return { credential, pipeline };
+    return this.#sasPipeline;
+  }
+
+  /**
+   * A pipeline for one multi-request operation (an upload) on one blob: each request is signed as
+   * it is sent with the current window's SAS of `permissions`, so it never carries an old one.
+   */
+  #signingPipeline(sdk: StorageBlobModule, t: BlobTarget, permissions: OperationPermission): Pipeline {
+    const pipeline = storagePipeline(sdk, undefined, this.#agent, {
+      retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000 },
+    }, this.#ctx.requestTimeoutMs);
+    const scope = this.#sasScope(t);
+    pipeline.factories.push({
+      create: (next) => ({
+        sendRequest: async (request) => {
+          request.url = withSas(request.url, await this.#sas.query(scope, { resource: 'b', path: t.key, permissions }));
+          return next.sendRequest(request);
+        },
+      }),
+    });
+    return pipeline;
   }
 
   #loadSdk(): Promise<StorageBlobModule> {
@@ -314,11 +536,16 @@ class AzureDriver implements ProviderDriver {
     try {
       return await run();
     } catch (error) {
-      // A token storage no longer accepts (expired early, revoked) must not stay cached until its
-      // stated expiry, failing every call: drop it so the next call mints a new one.
-      if (tokenRejected(error)) await this.#dropToken(t);
+      // A SAS storage refuses to authenticate (its delegation key was revoked, or rotated away):
+      // forget the key and the SAS it signed so the next call gets a new key.
+      if (!(error instanceof AssetLinkError) && tokenRejected(error)) this.#forgetKey(t);
       throw mapStorageError(error, { integrationId: t.integration.id, uri: t.uri, operation });
     }
+  }
+
+  #forgetKey(t: BlobTarget): void {
+    this.#ctx.cache.invalidate(DelegationKeys.cacheKey({ cacheNamespace: t.integration.cacheNamespace, tenantId: t.config.auth.tenantId, account: t.account }));
+    this.#sas.forget(`${t.integration.cacheNamespace}\n${t.account}\n`);
   }
 
   /** Forgets the token everywhere it is cached: the credential cache, the SDK credential, and the pipeline's bearer policy (so the pipeline is rebuilt). */
@@ -327,6 +554,33 @@ class AzureDriver implements ProviderDriver {
     this.#clients.delete(t.integration);
     (await pending?.catch(() => undefined))?.credential.invalidate();
   }
+}
+
+interface RawListPage { items: RawItem[]; prefixes: string[]; continuationToken?: string }
+
+/** The fields of a List Blobs page the driver reads (flat and hierarchical pages share them). */
+interface RawSdkPage {
+  continuationToken?: string;
+  segment?: {
+    blobItems?: Array<{ name: string; properties?: { contentLength?: number; etag?: string; lastModified?: Date; contentType?: string } }>;
+    blobPrefixes?: Array<{ name: string }>;
+  };
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (error instanceof AssetLinkError) return statusOf(error.cause);
+  const e = (error ?? {}) as { statusCode?: number; status?: number };
+  return e.statusCode ?? e.status;
+}
+
+function storageCodeOf(error: unknown): string | undefined {
+  if (error instanceof AssetLinkError) return storageCodeOf(error.cause);
+  const e = (error ?? {}) as { code?: string; details?: { errorCode?: string } };
+  return e.details?.errorCode ?? e.code;
+}
+
+function abortedError(t: BlobTarget, signal: AbortSignal): AssetLinkError {
+  return mapStorageError(Object.assign(new Error('aborted'), { name: 'AbortError', cause: signal.reason }), { integrationId: t.integration.id, uri: t.uri, operation: 'list' });
 }
 
 /** Storage refused the bearer token itself (401, or 403 AuthenticationFailed), not what it may do. */

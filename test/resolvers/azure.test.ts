@@ -74,7 +74,7 @@ describe('azure driver against Azurite (HTTPS, OAuth) and a fake Entra', () => {
   });
 
   describe('objects', () => {
-    it('heads, reads (whole, ranges) over HTTPS with a bearer token from Entra', async () => {
+    it('heads, reads (whole, ranges) over HTTPS with a read-only SAS signed by a delegation key obtained with the Entra token', async () => {
       const resolver = makeResolver();
       const before = env.azurite.requests.length;
       const asset = await resolver.resolveAsset(uri('ro/photo.jpg'));
@@ -86,7 +86,8 @@ describe('azure driver against Azurite (HTTPS, OAuth) and a fake Entra', () => {
       expect(decode(new Uint8Array(await new Response(await asset.read({ range: { start: 3, end: 6 } })).arrayBuffer()))).toBe('3456');
       expect(decode(new Uint8Array(await new Response(await asset.read({ range: { start: 8 } })).arrayBuffer()))).toBe('89');
       const blobRequests = env.azurite.requests.slice(before).filter((r) => r.path === `/${ACCOUNT}/${CONTAINER}/ro/photo.jpg`);
-      expect(blobRequests.map((r) => [r.method, r.auth])).toEqual([['HEAD', 'bearer'], ['GET', 'bearer'], ['GET', 'bearer'], ['GET', 'bearer']]);
+      expect(blobRequests.map((r) => [r.method, r.auth, r.sas?.sp])).toEqual([['HEAD', 'sas', 'r'], ['GET', 'sas', 'r'], ['GET', 'sas', 'r'], ['GET', 'sas', 'r']]);
+      expect(env.azurite.requests.slice(before).filter((r) => r.auth === 'bearer').map((r) => r.comp)).toEqual(['userdelegationkey']);
     });
 
     it('writes bytes and streams (block upload), sets the content type, deletes idempotently', async () => {
@@ -360,11 +361,11 @@ describe('azure driver against Azurite (HTTPS, OAuth) and a fake Entra', () => {
       expect(other.checks.find((c) => c.name === 'cors')!.status).toBe('fail');
     });
 
-    it('a read-only integration probes whether its own token can write (Azurite has no RBAC, so it can)', async () => {
+    it('a read-only integration cannot write even though its token could (Azurite has no RBAC): its SAS carries only r', async () => {
       const resolver = makeResolver();
       const report = await resolver.verify('ro');
       const probe = report.checks.find((c) => c.name === 'read-only-enforced')!;
-      expect(probe.status).toBe('warn');
+      expect(probe.status).toBe('pass');
       expect(await env.azurite.listBlobs(CONTAINER, 'ro/.assetlink', ACCOUNT)).toEqual([]);
     });
 

@@ -635,6 +635,9 @@ describe('secret canaries', () => {
     }
     expect(statuses).toMatchObject({ 'aws-ro': 'active', 'aws-wrong-external-id': 'pending', 'aws-ak-bad': 'pending', 'gcp-locked': 'pending', 'gcp-key-unknown': 'pending', 'azure-cs-wrong': 'pending', 'azure-forged': 'pending' });
     sweep.record('verify/unknown-id', await resolver.verify('no-such-id').catch((e: unknown) => e));
+    // A probe key that already holds an object is refused before anything is written.
+    const awsRo = integrations.find((i) => i.id === 'aws-ro')!;
+    sweep.record('verify/existing-probe-key', await resolver.verify('aws-ro', { probeKey: `${(awsRo.scope as { prefix?: string }).prefix ?? ''}/a.txt` }).catch((e: unknown) => e));
   });
 
   it('registration: invalid integrations with secrets in them, ad-hoc conflicts, summaries, setup plans', () => {

@@ -20,20 +20,33 @@ export interface DelegationKey {
   value: string;
 }
 
-/** Permissions in the canonical order Azure requires (r a c w d ...); only these are issued. */
-export type BlobSasPermissions = 'r' | 'cw';
+/**
+ * Permissions in the canonical order Azure requires (r a c w d ... l); only these are issued:
+ * presigned URLs get `r` or `cw`, data-plane operations exactly one of `r`, `c`, `w`, `d`, `l`.
+ */
+export type BlobSasPermissions = 'r' | 'c' | 'w' | 'd' | 'cw' | 'l';
+
+/** `b` one blob, `c` the container (listing), `d` a directory (accounts with a hierarchical namespace). */
+export type SasResource = 'b' | 'c' | 'd';
 
 export interface BlobSasRequest {
   /** Account name the service knows itself by (see serviceAccountName). */
   account: string;
   container: string;
-  /** Blob name, unencoded; the exact key that passed the scope check. */
+  /**
+   * Blob name, unencoded; the exact key that passed the scope check. For a directory SAS the
+   * directory path (no trailing '/'); ignored for a container SAS.
+   */
   blob: string;
   permissions: BlobSasPermissions;
   startsOn: Date;
   expiresOn: Date;
   /** `rsct`: Content-Type the service returns when the URL is used for a GET. */
   responseContentType?: string;
+  /** Default `b`. */
+  resource?: SasResource;
+  /** `sdd`: depth of the directory (its number of path segments); required for `d`. */
+  directoryDepth?: number;
 }
 
 /** `2025-01-01T00:00:00Z`: what Azure and the SDK put in SAS times. */
@@ -61,7 +74,8 @@ class TimeMemo {
 }
 
 /**
- * Signs blob-scoped (sr=b), https-only user-delegation SAS tokens with one delegation key. All
+ * Signs https-only user-delegation SAS tokens with one delegation key: blob-scoped (sr=b) for
+ * presigned URLs and object operations, container (sr=c) or directory (sr=d) for listings. All
  * per-key parts of the string-to-sign and the query are prepared once, so a URL costs one HMAC
  * and a few string joins. Output is byte-for-byte what `generateBlobSASQueryParameters(...)
  * .toString()` produces for the same inputs (tested over many generated inputs).
@@ -97,15 +111,27 @@ export class UserDelegationSasSigner {
     const st = this.#st.format(request.startsOn);
     const se = this.#se.format(request.expiresOn);
     const rsct = request.responseContentType ?? '';
+    const resource = request.resource ?? 'b';
+    // The container is the resource of a container SAS; a directory SAS names the directory the
+    // way a blob SAS names the blob (its depth travels in `sdd` only, unsigned).
+    const canonical = resource === 'c'
+      ? `/blob/${request.account}/${request.container}`
+      : `/blob/${request.account}/${request.container}/${request.blob}`;
+    let sdd = '';
+    if (resource === 'd') {
+      const depth = request.directoryDepth;
+      if (depth === undefined || !Number.isInteger(depth) || depth < 1) throw new TypeError('a directory SAS needs a positive directoryDepth');
+      sdd = `&sdd=${depth}`;
+    }
     // Line order of the 2025-07-05 user-delegation string-to-sign:
     // sp st se canonicalizedResource skoid sktid skt ske sks skv saoid agentObjectId scid skdutid
     // sduoid sip spr sv sr snapshotTime ses rscc rscd rsce rscl rsct
     const stringToSign =
-      `${request.permissions}\n${st}\n${se}\n/blob/${request.account}/${request.container}/${request.blob}\n` +
-      `${this.#keyLines}\nhttps\n${SAS_VERSION}\nb\n\n\n\n\n\n\n${rsct}`;
+      `${request.permissions}\n${st}\n${se}\n${canonical}\n` +
+      `${this.#keyLines}\nhttps\n${SAS_VERSION}\n${resource}\n\n\n\n\n\n\n${rsct}`;
     const sig = createHmac('sha256', this.#hmacKey).update(stringToSign, 'utf8').digest('base64');
     return (
-      `sv=${SAS_VERSION}&spr=https&st=${this.#st.encoded}&se=${this.#se.encoded}&${this.#keyQuery}&sr=b&sp=${request.permissions}` +
+      `sv=${SAS_VERSION}&spr=https&st=${this.#st.encoded}&se=${this.#se.encoded}&${this.#keyQuery}&sr=${resource}${sdd}&sp=${request.permissions}` +
       `${rsct ? `&rsct=${enc(rsct)}` : ''}&sig=${enc(sig)}`
     );
   }

@@ -46,6 +46,23 @@ export interface AzuriteCorsRule {
   maxAgeSeconds?: number;
 }
 
+/** A fault Azurite answers a request with instead of serving it (test harnesses: retry behaviour). */
+export interface AzuriteFault {
+  /** HTTP status to answer with (Azure-shaped XML error), e.g. 429, 500, 503. Omit with `delayMs`/`reset` to only delay or cut. */
+  status?: number;
+  /** Wait this long first. */
+  delayMs?: number;
+  /** Cut the connection without answering. */
+  reset?: boolean;
+  /** Only requests with this `comp` (e.g. 'userdelegationkey', 'list') match. Default: any. */
+  comp?: string;
+  /** How many matching requests get it. Default 1. */
+  times?: number;
+}
+
+/** Decides, per request, whether it gets a fault (consulted when no queued fault matches). */
+export type AzuriteFaultPolicy = (request: AzuriteRequest) => AzuriteFault | undefined;
+
 export interface PutBlobOptions {
   contentType?: string;
   account?: string;
@@ -58,7 +75,9 @@ interface AzuriteAccountStore { accounts: Record<string, AzuriteAccountRecord>; 
 interface AzuriteBlobServerInstance {
   httpServer: {
     address(): AddressInfo | string | null;
-    prependListener(event: 'request', listener: (req: import('node:http').IncomingMessage) => void): unknown;
+    listeners(event: 'request'): Array<(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void>;
+    removeAllListeners(event: 'request'): unknown;
+    on(event: 'request', listener: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void): unknown;
   };
   accountDataStore: AzuriteAccountStore;
   start(): Promise<void>;
@@ -155,6 +174,10 @@ export class AzuriteBlobServer {
   readonly ca: string;
   /** Every request received, in order (tests assert what reached the wire). */
   readonly requests: AzuriteRequest[] = [];
+  /** Requests answered with an injected fault. */
+  faultsServed = 0;
+  readonly #faults: AzuriteFault[] = [];
+  #faultPolicy: AzuriteFaultPolicy | undefined;
   readonly #tls: TestCertificate;
   readonly #accounts: Map<string, string>;
   readonly #memoryLimit: number;
@@ -198,13 +221,57 @@ export class AzuriteBlobServer {
     const accounts: Record<string, AzuriteAccountRecord> = {};
     for (const [name, key] of this.#accounts) accounts[name] = { name, key1: Buffer.from(key, 'base64') };
     store.refresh = () => { store.accounts = accounts; };
-    server.httpServer.prependListener('request', (req) => this.requests.push(describeRequest(req)));
+    // Every request is recorded, then either answered with an injected fault or served by Azurite.
+    const serve = server.httpServer.listeners('request');
+    server.httpServer.removeAllListeners('request');
+    server.httpServer.on('request', (req, res) => {
+      const record = describeRequest(req);
+      this.requests.push(record);
+      const fault = this.#nextFault(record);
+      if (!fault) {
+        for (const listener of serve) listener(req, res);
+        return;
+      }
+      this.faultsServed++;
+      // A delay-only fault serves the request normally afterwards.
+      if (!fault.status && !fault.reset) {
+        setTimeout(() => { for (const listener of serve) listener(req, res); }, fault.delayMs ?? 0);
+        return;
+      }
+      void serveFault(req, res, fault);
+    });
     await server.start();
     const address = server.httpServer.address();
     if (address === null || typeof address === 'string') throw new Error('Azurite did not report a TCP port');
     this.#port = address.port;
     this.#server = server;
     this.#agent = createTrustingAgent(this.ca);
+  }
+
+  /** The next matching requests get `fault` instead of an answer (`times`, default 1). */
+  injectFault(fault: AzuriteFault): void {
+    this.#faults.push({ ...fault, times: fault.times ?? 1 });
+  }
+
+  /** Faults by rule (e.g. a seeded "5% of key requests"); `undefined` removes it. */
+  setFaultPolicy(policy: AzuriteFaultPolicy | undefined): void { this.#faultPolicy = policy; }
+
+  /** Drops queued faults and the fault policy. */
+  clearFaults(): void {
+    this.#faults.length = 0;
+    this.#faultPolicy = undefined;
+  }
+
+  #nextFault(request: AzuriteRequest): AzuriteFault | undefined {
+    const index = this.#faults.findIndex((f) => f.comp === undefined || f.comp === request.comp);
+    if (index >= 0) {
+      const fault = this.#faults[index]!;
+      fault.times = (fault.times ?? 1) - 1;
+      if (fault.times <= 0) this.#faults.splice(index, 1);
+      return fault;
+    }
+    const fault = this.#faultPolicy?.(request);
+    return fault && (fault.comp === undefined || fault.comp === request.comp) ? fault : undefined;
   }
 
   get port(): number { return this.#port; }
@@ -299,6 +366,20 @@ export class AzuriteBlobServer {
     const credential = new sdk.StorageSharedKeyCredential(account, this.accountKey(account));
     return { sdk, pipeline: storagePipeline(sdk, credential, this.#agent, { retryOptions: { maxTries: 1 } }) };
   }
+}
+
+async function serveFault(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, fault: AzuriteFault): Promise<void> {
+  req.resume();
+  if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+  if (fault.reset) {
+    req.socket.destroy();
+    return;
+  }
+  const status = fault.status ?? 500;
+  const code = status === 503 ? 'ServerBusy' : status === 429 ? 'TooManyRequests' : status === 403 ? 'AuthorizationFailure' : 'InternalError';
+  const body = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>injected fault</Message></Error>`;
+  res.writeHead(status, { 'content-type': 'application/xml', 'x-ms-error-code': code, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 function describeRequest(req: import('node:http').IncomingMessage): AzuriteRequest {

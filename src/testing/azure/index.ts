@@ -1,6 +1,6 @@
 /** In-process Azure fakes for test harnesses (re-exported by `assetlink/testing`). */
 export { AzuriteBlobServer, AZURITE_DEFAULT_ACCOUNT, AZURITE_DEFAULT_KEY } from './azurite.js';
-export type { AzuriteCorsRule, AzuriteOptions, AzuriteRequest, AzuriteSasGrant, PutBlobOptions } from './azurite.js';
+export type { AzuriteCorsRule, AzuriteFault, AzuriteFaultPolicy, AzuriteOptions, AzuriteRequest, AzuriteSasGrant, PutBlobOptions } from './azurite.js';
 export { FakeEntra } from './fake-entra.js';
 export type { FakeEntraApp, FakeEntraFault, FakeEntraFaultPolicy, FakeEntraOptions, FakeEntraTokenRequest, FakeFederatedCredential } from './fake-entra.js';
 export { FakeOidcIssuer, ENTRA_FEDERATION_AUDIENCE } from './oidc-issuer.js';
