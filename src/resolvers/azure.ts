@@ -237,7 +237,10 @@ class AzureDriver implements ProviderDriver {
       if (request.signal?.aborted) throw abortedError(t, request.signal);
       const page = await this.#listOnce(sdk, t, request, maxPageSize, marker);
       const filtered = filterPage(request, page.items, page.prefixes);
-      const next = filtered.reachedEnd ? undefined : page.continuationToken;
+      // Accounts with a hierarchical namespace list directory-first ('/' before every other
+      // character), not in byte order: there `endBefore` only filters, it cannot end the listing.
+      const ordered = this.#directorySas.get(t.account) !== true;
+      const next = filtered.reachedEnd && ordered ? undefined : page.continuationToken;
       if (filtered.objects.length > 0 || filtered.prefixes.length > 0 || next === undefined) {
         return { objects: filtered.objects, prefixes: filtered.prefixes, ...(next !== undefined ? { nextPageToken: next } : {}) };
       }
