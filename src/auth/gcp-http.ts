@@ -15,6 +15,8 @@ export interface TokenServiceCall {
   json?: unknown;
   form?: Record<string, string>;
   timeoutMs: number;
+  /** The caller's signal, combined with the per-request timeout. */
+  signal?: AbortSignal;
 }
 
 export async function callTokenService<T>(call: TokenServiceCall): Promise<T> {
@@ -26,7 +28,9 @@ export async function callTokenService<T>(call: TokenServiceCall): Promise<T> {
 
   let response: Response;
   try {
-    response = await fetch(call.url, { method: 'POST', headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(call.timeoutMs) });
+    const timeout = AbortSignal.timeout(call.timeoutMs);
+    const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+    response = await fetch(call.url, { method: 'POST', headers, ...(body !== undefined ? { body } : {}), signal });
   } catch (error) {
     // Unreachable or timed out: worth retrying, and nothing was decided about permissions.
     throw new CredentialsUnavailableError(`${call.purpose}: ${new URL(call.url).host} unreachable (${errorName(error)})`, {

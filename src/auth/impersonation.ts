@@ -1,4 +1,5 @@
-import { CredentialsUnavailableError } from '../errors.js';
+import { retrying, type RetryPolicy } from '../cache/backoff.js';
+import { AssetLinkError, CredentialsUnavailableError } from '../errors.js';
 import { callTokenService } from './gcp-http.js';
 import type { PlatformIdentity } from './gcp-platform-identity.js';
 
@@ -21,7 +22,12 @@ export interface ImpersonationOptions {
   iamEndpoint: string;
   identity: PlatformIdentity;
   integrationId: string;
+  /** Per attempt. */
   timeoutMs: number;
+  /** The caller's signal: aborts the request in flight and any further attempt. */
+  signal?: AbortSignal;
+  /** Attempts and backoff of signing calls; default DEFAULT_RETRY (3 attempts, jittered, ≤ 2 s). */
+  retry?: RetryPolicy;
 }
 
 function resourceName(email: string): string {
@@ -60,24 +66,37 @@ export async function generateAccessToken(
   return { token: response.accessToken, expiresAt };
 }
 
-/** `signBlob`: an RSA-SHA256 signature of `payload` by a Google-managed key of the target. */
+/**
+ * `signBlob`: an RSA-SHA256 signature of `payload` by a Google-managed key of the target. Nothing
+ * caches a signature, so this call carries its own retry: the shared bounded, jittered retry
+ * (cache/backoff.ts) for throttling, 5xx, resets and timeouts; a refusal (403) fails at once.
+ * Each attempt is bounded by `timeoutMs`; `signal` (the caller's) stops further attempts.
+ */
 export async function signBlob(target: ImpersonationTarget, payload: string | Uint8Array, options: ImpersonationOptions): Promise<Buffer> {
-  const bearer = await options.identity.accessToken();
-  const response = await callTokenService<{ signedBlob?: string }>({
-    url: methodUrl(options.iamEndpoint, target.serviceAccount, 'signBlob'),
-    purpose: `signing as ${target.serviceAccount} (IAM signBlob)`,
-    integrationId: options.integrationId,
-    timeoutMs: options.timeoutMs,
-    bearer,
-    json: {
-      ...(target.delegates?.length ? { delegates: target.delegates.map(resourceName) } : {}),
-      payload: Buffer.from(payload).toString('base64'),
-    },
-  });
-  if (!response.signedBlob) {
-    throw new CredentialsUnavailableError(`signing as ${target.serviceAccount}: IAM answered without a signature`, {
-      integrationId: options.integrationId, retryable: true,
+  const body = {
+    ...(target.delegates?.length ? { delegates: target.delegates.map(resourceName) } : {}),
+    payload: Buffer.from(payload).toString('base64'),
+  };
+  return retrying(async () => {
+    const bearer = await options.identity.accessToken();
+    const response = await callTokenService<{ signedBlob?: string }>({
+      url: methodUrl(options.iamEndpoint, target.serviceAccount, 'signBlob'),
+      purpose: `signing as ${target.serviceAccount} (IAM signBlob)`,
+      integrationId: options.integrationId,
+      timeoutMs: options.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+      bearer,
+      json: body,
     });
-  }
-  return Buffer.from(response.signedBlob, 'base64');
+    if (!response.signedBlob) {
+      throw new CredentialsUnavailableError(`signing as ${target.serviceAccount}: IAM answered without a signature`, {
+        integrationId: options.integrationId, retryable: true,
+      });
+    }
+    return Buffer.from(response.signedBlob, 'base64');
+  }, {
+    ...(options.retry ? { policy: options.retry } : {}),
+    isRetryable: (error) => error instanceof AssetLinkError && error.retryable,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BlobSASPermissions, generateBlobSASQueryParameters, SASProtocol, type UserDelegationKey } from '@azure/storage-blob';
+import { createHmac } from 'node:crypto';
+import { BlobSASPermissions, ContainerSASPermissions, generateBlobSASQueryParameters, SASProtocol, type UserDelegationKey } from '@azure/storage-blob';
 import { SAS_VERSION, sasTime, UserDelegationSasSigner, type BlobSasPermissions, type DelegationKey } from '../../src/resolvers/azure/sas.js';
 import { seededRandom } from '../helpers/prng.js';
 
@@ -56,5 +57,45 @@ describe('user-delegation SAS signer', () => {
     expect(query.get('sv')).toBe(SAS_VERSION);
     expect(query.get('se')).toBe('2025-01-01T01:00:00Z');
     expect(signer.expiresOn.toISOString()).toBe('2025-01-02T00:00:00.000Z');
+  });
+
+  it('container SAS (sr=c, list only) is byte-for-byte what the SDK produces', () => {
+    const random = seededRandom(7070);
+    for (let i = 0; i < 300; i++) {
+      const base = Date.UTC(2025, 0, 1) + Math.floor(random() * 365 * 86_400) * 1000;
+      const sdkKey: UserDelegationKey = {
+        signedObjectId: `oid-${i}`, signedTenantId: `tid-${i}`, signedStartsOn: new Date(base - 3_600_000), signedExpiresOn: new Date(base + 86_400_000),
+        signedService: 'b', signedVersion: '2025-07-05', value: Buffer.from(Array.from({ length: 32 }, () => Math.floor(random() * 256))).toString('base64'),
+      };
+      const ours: DelegationKey = { ...sdkKey, signedStartsOn: sasTime(sdkKey.signedStartsOn), signedExpiresOn: sasTime(sdkKey.signedExpiresOn) };
+      const container = ['images', 'raw-data', 'x'.repeat(63)][i % 3]!;
+      const startsOn = new Date(base - 300_000);
+      const expiresOn = new Date(base + 1_800_000);
+      const expected = generateBlobSASQueryParameters({
+        containerName: container, permissions: ContainerSASPermissions.parse('l'), startsOn, expiresOn, protocol: SASProtocol.Https, version: SAS_VERSION,
+      }, sdkKey, 'acct').toString();
+      const actual = new UserDelegationSasSigner(ours).sign({ account: 'acct', container, blob: '', permissions: 'l', resource: 'c', startsOn, expiresOn });
+      expect(actual).toBe(expected);
+    }
+  });
+
+  it('directory SAS (sr=d + sdd) signs the directory as its resource, per the documented string-to-sign', () => {
+    const key: DelegationKey = {
+      signedObjectId: 'oid', signedTenantId: 'tid', signedStartsOn: '2025-01-01T00:00:00Z', signedExpiresOn: '2025-01-02T00:00:00Z',
+      signedService: 'b', signedVersion: '2025-07-05', value: Buffer.alloc(32, 9).toString('base64'),
+    };
+    const startsOn = new Date('2025-01-01T00:00:00Z');
+    const expiresOn = new Date('2025-01-01T00:30:00Z');
+    const query = new URLSearchParams(new UserDelegationSasSigner(key).sign({
+      account: 'acct', container: 'lake', blob: 'raw/2025', permissions: 'l', resource: 'd', directoryDepth: 2, startsOn, expiresOn,
+    }));
+    // Written out independently of the signer: sp st se resource skoid sktid skt ske sks skv, six
+    // empty lines (saoid suoid scid skdutid sduoid sip), spr sv sr, snapshot ses rscc rscd rsce rscl rsct.
+    const stringToSign = ['l', '2025-01-01T00:00:00Z', '2025-01-01T00:30:00Z', '/blob/acct/lake/raw/2025',
+      'oid', 'tid', '2025-01-01T00:00:00Z', '2025-01-02T00:00:00Z', 'b', '2025-07-05', '', '', '', '', '', '',
+      'https', SAS_VERSION, 'd', '', '', '', '', '', '', ''].join('\n');
+    expect(query.get('sig')).toBe(createHmac('sha256', Buffer.alloc(32, 9)).update(stringToSign).digest('base64'));
+    expect([query.get('sr'), query.get('sdd'), query.get('sp')]).toEqual(['d', '2', 'l']);
+    expect(() => new UserDelegationSasSigner(key).sign({ account: 'a', container: 'c', blob: 'd', permissions: 'l', resource: 'd', startsOn, expiresOn })).toThrow(/directoryDepth/);
   });
 });
