@@ -66,6 +66,26 @@ export async function bench(): Promise<BenchRow[]> {
     const locations = Array.from({ length: 1000 }, (_, i) => parseAssetUri(`https://${account}.blob.core.windows.net/bench/images/${i}.jpg`));
     const driverPresign = (): Promise<unknown> => driver.presign({ integration, location: locations[n++ % 1000]! }, { method: 'GET', ttlSeconds: 3600, clamp: false });
 
+    // Data plane: a head of one small blob per call, through the driver (per-operation SAS from the
+    // cache, anonymous pipeline) and through the SDK with the bearer token (what the driver did
+    // before it minted a SAS per operation). Both go to Azurite over HTTPS on loopback.
+    await env.azurite.putBlob('bench', 'data/one.bin', new Uint8Array(1024), { account });
+    const dataLocation = parseAssetUri(`https://${account}.blob.core.windows.net/bench/data/one.bin`);
+    const driverHead = (): Promise<unknown> => driver.head({ integration, location: dataLocation });
+    const driverRead = async (): Promise<unknown> => {
+      const stream = await driver.read({ integration, location: dataLocation });
+      for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) void chunk;
+      return undefined;
+    };
+    const bearerBlob = new sdk.BlobClient(`${env.azurite.blobEndpoint(account)}/bench/data/one.bin`, storagePipeline(sdk, credential, agent));
+    const sdkHead = (): Promise<unknown> => bearerBlob.getProperties();
+    const sdkRead = async (): Promise<unknown> => {
+      const response = await bearerBlob.download();
+      for await (const chunk of response.readableStreamBody as AsyncIterable<Uint8Array>) void chunk;
+      return undefined;
+    };
+    const [headOps = 0, sdkHeadOps = 0, readOps = 0, sdkReadOps = 0] = await bestOfInterleaved([driverHead, sdkHead, driverRead, sdkRead], 3, 1_000, 10);
+
     const keyCallsBefore = env.azurite.userDelegationKeyRequests;
     const [driverOps = 0, resolverOps = 0, udkUrlOps = 0, sharedKeyOps = 0, signerOps = 0, sdkSignOps = 0] = await bestOfInterleaved(
       [driverPresign, ours, sdkUdkUrl, sdkSharedKeyUrl, ownSign, sdkSign], 4, 500, 50,
@@ -78,6 +98,9 @@ export async function bench(): Promise<BenchRow[]> {
       compare('resolver.presign GET (parse + match + audit + telemetry + driver)', '@azure/storage-blob BlobClient.generateUserDelegationSasUrl', resolverOps, udkUrlOps, undefined,
         'provider-independent resolver overhead dominates here; see docs/providers/azure.md'),
       compare('resolver.presign GET (parse + match + audit + telemetry + driver)', '@azure/storage-blob BlobClient.generateSasUrl (account key)', resolverOps, sharedKeyOps),
+      compare('azure driver head (per-operation r SAS, cached per window)', '@azure/storage-blob getProperties with the bearer token', headOps, sdkHeadOps, undefined,
+        'Azurite on loopback; the SAS replaces the bearer token on every data-plane request (docs/providers/azure.md)'),
+      compare('azure driver read 1 KiB (per-operation r SAS)', '@azure/storage-blob download with the bearer token', readOps, sdkReadOps),
     ];
   } finally {
     agent?.destroy();
