@@ -34,7 +34,7 @@ function fromAuthClient(client: NonNullable<GcpPlatformOptions['authClient']>): 
       try {
         result = await client.getAccessToken();
       } catch (error) {
-        throw unavailable('platform.gcp.authClient could not produce an access token', error);
+        throw unavailable('platform.gcp.authClient could not produce an access token', error, isTransient(error));
       }
       const token = typeof result === 'string' ? result : result?.token;
       if (!token) throw unavailable('platform.gcp.authClient returned no access token');
@@ -74,6 +74,7 @@ function fromApplicationDefault(): PlatformIdentity {
         result = await (await auth).getAccessToken();
       } catch (error) {
         if ((error as { code?: string }).code === 'MISSING_DEPENDENCY') throw error;
+        if (isTransient(error)) throw unavailable('Application Default Credentials could not reach their token service', error, true);
         throw unavailable(
           'no platform identity for GCP: set platform.gcp.authClient or platform.gcp.credentials, or configure Application Default Credentials',
           error,
@@ -86,7 +87,19 @@ function fromApplicationDefault(): PlatformIdentity {
   };
 }
 
-function unavailable(message: string, cause?: unknown): CredentialsUnavailableError {
-  // The platform identity is configuration, not a passing fault: retrying will not fix it.
-  return new CredentialsUnavailableError(message, { retryable: false, ...(cause !== undefined ? { cause } : {}) });
+function unavailable(message: string, cause?: unknown, retryable = false): CredentialsUnavailableError {
+  // A missing or refused platform identity is configuration, not a passing fault: retrying will not
+  // fix it. A token service that throttled, failed or could not be reached is worth another attempt.
+  return new CredentialsUnavailableError(message, { retryable, ...(cause !== undefined ? { cause } : {}) });
+}
+
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** gaxios / fetch-style failures of the token endpoint behind an auth client: 408, 429, 5xx, resets, timeouts. */
+function isTransient(error: unknown): boolean {
+  const e = (error ?? {}) as { status?: unknown; code?: unknown; name?: unknown; response?: { status?: unknown }; cause?: { code?: unknown } };
+  const status = typeof e.status === 'number' ? e.status : typeof e.response?.status === 'number' ? e.response.status : typeof e.code === 'number' ? e.code : undefined;
+  if (status !== undefined) return status === 408 || status === 429 || status >= 500;
+  const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : undefined;
+  return (code !== undefined && TRANSIENT_CODES.has(code)) || e.name === 'TimeoutError' || e.name === 'AbortError';
 }

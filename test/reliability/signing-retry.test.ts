@@ -136,6 +136,34 @@ describe('GCP: IAM signBlob (impersonated presigns)', () => {
   });
 });
 
+describe('GCP: the platform identity behind IAM calls', () => {
+  it('a transient failure of the platform token (503, reset) is retried; a refusal is not', async () => {
+    const world = await startGcpWorld();
+    try {
+      let calls = 0;
+      let failWith: unknown[] = [];
+      const authClient = {
+        getAccessToken: async () => {
+          calls++;
+          const next = failWith.shift();
+          if (next) throw next;
+          return { token: 'platform-token-canary-5f0c' };
+        },
+      };
+      const resolver = world.resolver({ platform: { gcp: { ...world.platform.gcp, authClient } } });
+      failWith = [Object.assign(new Error('backend'), { status: 503 }), Object.assign(new Error('reset'), { code: 'ECONNRESET' })];
+      expect((await resolver.presign(`gs://${BUCKET}/datasets/p.jpg`, 60)).url).toContain('X-Goog-Signature=');
+      expect(calls).toBe(3);
+      calls = 0;
+      failWith = [Object.assign(new Error('invalid_grant'), { status: 400 }), Object.assign(new Error('invalid_grant'), { status: 400 })];
+      expect((await failure(resolver.presign(`gs://${BUCKET}/datasets/q.jpg`, 60))).retryable).toBe(false);
+      expect(calls).toBe(1);
+    } finally {
+      await world.close();
+    }
+  });
+});
+
 describe('Azure: Entra tokens and user delegation keys', () => {
   const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
   const APP = '0f7e1a52-1111-4c2b-9d7e-5f4a3b2c1d0e';
@@ -232,6 +260,24 @@ describe('AWS: STS AssumeRole (one attempt per SDK call, retried by the credenti
       const before = fakes.sts.requestCount;
       await resolver.presign('s3://retry-bucket/a.txt', 60);
       expect(fakes.sts.requestCount - before).toBe(3);
+    } finally {
+      fakes.sts.clearFaults();
+      await resolver.close();
+    }
+  });
+
+  it("verify's GetCallerIdentity (access keys) is retried like the other token-service calls", async () => {
+    fakes.keyring.addStaticKey({ accessKeyId: 'AKIARETRYSTATIC00001', secretAccessKey: 'retry-static-secret', accountId: '111111111111' });
+    const resolver = createAssetResolver({
+      platform: { aws: fakes.platform },
+      integrations: [{ id: 'k', provider: 'aws', scope: { bucket: 'retry-bucket' }, auth: { kind: 'access-key', accessKeyId: 'AKIARETRYSTATIC00001', secretAccessKey: 'retry-static-secret' } }],
+    });
+    try {
+      fakes.sts.injectFault({ type: 'throttle' });
+      const before = fakes.sts.requestCount;
+      const report = await resolver.verify('k');
+      expect(report.checks.find((c) => c.name === 'credentials')).toMatchObject({ status: 'pass' });
+      expect(fakes.sts.requestCount - before).toBe(2);
     } finally {
       fakes.sts.clearFaults();
       await resolver.close();

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAssetResolver, type AssetResolver, type Integration } from '../../src/index.js';
 import type { AssetLocation } from '../../src/types.js';
@@ -172,5 +173,22 @@ describe('per-operation user-delegation SAS', () => {
     expect(Date.parse(sas.se!)).toBeLessThanOrEqual(now + 30 * 60_000);
     expect(Date.parse(sas.st!)).toBeGreaterThanOrEqual(now - 30 * 60_000 - 300_000);
     expect(sas.spr).toBe('https');
+  });
+
+  it('the SAS of a failed data-plane request never shows in the error', async () => {
+    const driver = await resolver.driver('azure');
+    const integration = resolver.integration('ro');
+    const missing: AssetLocation = { provider: 'azure', account: ACCOUNT, bucket: CONTAINER, key: 'in/missing.txt', uri: uri('in/missing.txt') };
+    const errors = [
+      await failure(driver.head({ integration, location: missing })),
+      await failure(driver.read({ integration, location: missing })),
+      await failure((await resolver.resolveAsset(uri('in/missing.txt'))).bytes()),
+    ];
+    for (const error of errors) {
+      for (const shown of [error.message, JSON.stringify(error), inspect(error, { depth: 6 }), String(error.stack), String((error.cause as Error | undefined)?.message)]) {
+        expect(shown).not.toMatch(/sig=(?!\[REDACTED\])[A-Za-z0-9%+/=]{8,}/);
+        expect(shown).not.toMatch(/skoid=|sktid=/);
+      }
+    }
   });
 });

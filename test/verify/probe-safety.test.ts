@@ -70,6 +70,24 @@ describe('memory', () => {
   });
 });
 
+describe('file (no conditional primitives: existence and version checks around the probe)', () => {
+  it('an existing probeKey is refused with ALREADY_EXISTS and the file is untouched', async () => {
+    const fs = await import('node:fs/promises');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const root = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'assetlink-probe-')));
+    try {
+      await fs.writeFile(path.join(root, 'keep.txt'), 'customer data');
+      const resolver = createAssetResolver({ integrations: [{ id: 'files', provider: 'file', mode: 'read-write', scope: { root } }] });
+      const error = await failure(resolver.verify('files', { probeKey: `${root.replace(/^\/+/, '')}/keep.txt` }));
+      expect(error.code).toBe('ALREADY_EXISTS');
+      expect(await fs.readFile(path.join(root, 'keep.txt'), 'utf8')).toBe('customer data');
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('azure (Azurite: no RBAC, so every token could write)', () => {
   const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
   const APP = '0f7e1a52-1111-4c2b-9d7e-5f4a3b2c1d0e';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { retrying } from '../../cache/backoff.js';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { assumeRole, DEFAULT_SESSION_SECONDS, sessionNameFor, type AssumeRoleRequest } from '../../auth/assume-role.js';
 import { accessKeyCredentials } from '../../auth/access-key.js';
@@ -124,7 +125,11 @@ export class AwsCredentialSource {
       requestHandler: { connectionTimeout: this.#ctx.requestTimeoutMs, socketTimeout: this.#ctx.requestTimeoutMs, requestTimeout: this.#ctx.requestTimeoutMs, throwOnRequestTimeout: true },
     });
     try {
-      const who = await sts.send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(this.#ctx.requestTimeoutMs) });
+      // One SDK attempt per call (maxAttempts: 1), retried here like every token-service call.
+      const who = await retrying(
+        () => sts.send(new GetCallerIdentityCommand({}), { abortSignal: AbortSignal.timeout(this.#ctx.requestTimeoutMs) }),
+        { isRetryable: isRetryableAwsError },
+      );
       const whose = config.auth.kind === 'access-key' ? "the integration's access key" : 'the platform identity (granted by the bucket policy)';
       return { detail: `${whose} is ${who.Arn ?? 'valid'}`, ...expiresAt };
     } catch (error) {
