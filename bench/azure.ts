@@ -1,6 +1,7 @@
 import { createAssetResolver, parseAssetUri } from '../src/index.js';
 import { SAS_VERSION, UserDelegationSasSigner, sasTime } from '../src/resolvers/azure/sas.js';
 import { storagePipeline, createTrustingAgent } from '../src/resolvers/azure/http.js';
+import { OperationSas, type OperationSasScope } from '../src/resolvers/azure/operation-sas.js';
 import { startAzureTestEnvironment } from '../src/testing/azure/environment.js';
 import { bestOfInterleaved, compare, type BenchRow } from './measure.js';
 
@@ -86,6 +87,18 @@ export async function bench(): Promise<BenchRow[]> {
     };
     const [headOps = 0, sdkHeadOps = 0, readOps = 0, sdkReadOps = 0] = await bestOfInterleaved([driverHead, sdkHead, driverRead, sdkRead], 3, 1_000, 10);
 
+    // The per-operation SAS itself, without the network: the cached lookup every data-plane call
+    // makes against signing a fresh one (what it costs once per window, blob and permission).
+    const operationSas = new OperationSas({ now: Date.now, clockSkewSeconds: 300 });
+    const sasScope: OperationSasScope = {
+      key: 'bench', integrationId: 'bench', mode: 'read-only', account, container: 'bench', uri: 'bench', signer: async () => signer,
+    };
+    const cachedSas = (): Promise<string> => operationSas.query(sasScope, { resource: 'b', path: 'data/one.bin', permissions: 'r' });
+    const freshSas = (): string => signer.sign({
+      account, container: 'bench', blob: `data/${n++ % 1000}.bin`, permissions: 'r', startsOn: new Date(Date.now() - 300_000), expiresOn: new Date(Date.now() + 1_800_000),
+    });
+    const [cachedSasOps = 0, freshSasOps = 0] = await bestOfInterleaved([cachedSas, freshSas], 3, 300, 50);
+
     const keyCallsBefore = env.azurite.userDelegationKeyRequests;
     const [driverOps = 0, resolverOps = 0, udkUrlOps = 0, sharedKeyOps = 0, signerOps = 0, sdkSignOps = 0] = await bestOfInterleaved(
       [driverPresign, ours, sdkUdkUrl, sdkSharedKeyUrl, ownSign, sdkSign], 4, 500, 50,
@@ -101,6 +114,8 @@ export async function bench(): Promise<BenchRow[]> {
       compare('azure driver head (per-operation r SAS, cached per window)', '@azure/storage-blob getProperties with the bearer token', headOps, sdkHeadOps, undefined,
         'Azurite on loopback; the SAS replaces the bearer token on every data-plane request (docs/providers/azure.md)'),
       compare('azure driver read 1 KiB (per-operation r SAS)', '@azure/storage-blob download with the bearer token', readOps, sdkReadOps),
+      compare('per-operation SAS, cached for its window (OperationSas.query)', 'signing a fresh SAS (UserDelegationSasSigner.sign)', cachedSasOps, freshSasOps, undefined,
+        'what each data-plane request pays for its SAS on the hot path'),
     ];
   } finally {
     agent?.destroy();
