@@ -208,7 +208,7 @@ export function azureSetup(i: AzureIntegration, options: SetupOptions, origins: 
   steps.push({
     id: 'azure.delegator',
     title: `Assign ${AZURE_ROLES.delegator.name} on storage account ${account}`,
-    description: 'Needed for presigned URLs (user delegation SAS): the user delegation key is requested from the storage account, so the permission must be assigned at the account, not the container. This role grants nothing but that key; blob access still comes only from the container assignment.',
+    description: 'Needed for every operation and every presigned URL (each carries a user delegation SAS that assetlink signs with this key): the user delegation key is requested from the storage account, so the permission must be assigned at the account, not the container. This role grants nothing but that key; blob access still comes only from the container assignment.',
     kind: 'command',
     document: delegator,
     text: roleAssignmentCommand(delegator, `assetlink integration ${i.id}: user delegation keys`),
