@@ -126,6 +126,20 @@ describe('GCP: IAM signBlob (impersonated presigns)', () => {
     }
   });
 
+  it('a signBlob that never answers ends after 3 timed-out attempts with a typed, retryable error (no hang)', async () => {
+    const quick = world.resolver({ requestTimeoutMs: 500 });
+    world.fake.iam.injectFault({ delayMs: 4_000, pathIncludes: ':signBlob', times: 3 });
+    const before = signBlobs();
+    try {
+      const error = await failure(quick.presign(`gs://${BUCKET}/datasets/hung.jpg`, 600));
+      expect(error.code).toBe('CREDENTIALS_UNAVAILABLE');
+      expect(error.retryable).toBe(true);
+      expect(signBlobs() - before).toBe(3);
+    } finally {
+      world.fake.iam.clearFaults();
+    }
+  });
+
   it('a hung signBlob costs one request timeout per attempt, then the next attempt succeeds', async () => {
     const quick = world.resolver({ requestTimeoutMs: 1_000 });
     world.fake.iam.injectFault({ delayMs: 5_000, pathIncludes: ':signBlob' });
