@@ -1,4 +1,4 @@
-import type { ListPage, ListPageObject, ListPageRequest } from '../driver.js';
+import type { ListPageObject, ListPageRequest } from '../driver.js';
 
 /**
  * Turns Azure List Blobs pages into the driver's ListPage: the exclusive `startAfter` / `endBefore`
@@ -70,8 +70,4 @@ export function filterPage(request: ListPageRequest, items: RawItem[], prefixes:
   objects.sort((x, y) => compareUtf8(x.key, y.key));
   kept.sort(compareUtf8);
   return { objects, prefixes: kept, reachedEnd };
-}
-
-export function emptyPage(): ListPage {
-  return { objects: [], prefixes: [] };
 }
