@@ -27,8 +27,9 @@ interface Shape { callersPerKey: number; requestTimeoutMs: number }
 const AWS: Shape = { callersPerKey: 10, requestTimeoutMs: 1_500 };
 const GCP: Shape = { callersPerKey: 10, requestTimeoutMs: 1_500 };
 // Azurite (HTTPS, in this process) is the slowest emulator: fewer callers and a longer timeout so
-// that storage stays healthy and only Entra is under test.
-const AZURE: Shape = { callersPerKey: 3, requestTimeoutMs: 3_000 };
+// that storage stays healthy and only Entra is under test. (Each cold key also fetches a user
+// delegation key from Azurite now: every data-plane request carries a SAS signed with it.)
+const AZURE: Shape = { callersPerKey: 3, requestTimeoutMs: 5_000 };
 
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => { unhandled.push(reason); };

@@ -387,7 +387,9 @@ describe('azure driver against Azurite (HTTPS, OAuth) and a fake Entra', () => {
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       const port = (silent.address() as { port: number }).port;
       try {
-        const resolver = makeResolver({ requestTimeoutMs: 300, platform: { azure: { ...env.platform, blobEndpoint: `https://127.0.0.1:${port}/{account}` } } });
+        // 1 s, not less: the fake Entra (same process, shared machine) must answer the token request
+        // within the same timeout before the silent storage endpoint is even asked.
+        const resolver = makeResolver({ requestTimeoutMs: 1_000, platform: { azure: { ...env.platform, blobEndpoint: `https://127.0.0.1:${port}/{account}` } } });
         const error = await failure((await resolver.resolveAsset(uri('ro/photo.jpg'))).head());
         expect(error.code).toBe('TIMEOUT');
         expect(error.retryable).toBe(true);

@@ -223,7 +223,7 @@ describe('aws (existence check; the race cases are in s3-conditional-probe.test.
       expect(error.code).toBe('ALREADY_EXISTS');
       expect(Buffer.from((await fakes.s3.getObject('probe-bucket', key))!.body).toString()).toBe('customer data');
       expect(fakes.s3.requests.slice(before).filter((r) => r.key === key && (r.method === 'PUT' || r.method === 'DELETE'))).toEqual([]);
-    });
+    }, 60_000);
   }
 
   it('a probeKey outside the integration scope is refused before anything is sent', async () => {
