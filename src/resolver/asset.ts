@@ -73,10 +73,16 @@ export class BoundAsset implements ResolvedAsset {
 
   write(body: WriteBody, opts: WriteOptions = {}): Promise<void> {
     return this.#traced('assetlink.write', async () => {
-      this.#refuseIfReadOnly('write');
-      const normalized = normalizeBody(body);
-      await this.#deps.driver.write(this.#target, normalized, opts.contentType === undefined ? {} : { contentType: opts.contentType });
-      this.#event('asset.written', normalized instanceof Uint8Array ? normalized.byteLength : undefined);
+      try {
+        this.#refuseIfReadOnly('write');
+        const normalized = normalizeBody(body);
+        await this.#deps.driver.write(this.#target, normalized, opts.contentType === undefined ? {} : { contentType: opts.contentType });
+        this.#event('asset.written', normalized instanceof Uint8Array ? normalized.byteLength : undefined);
+      } catch (error) {
+        // A body stream that was refused before anyone read it is cancelled, releasing what feeds it (a file handle, a socket).
+        if (body instanceof ReadableStream && !body.locked) await body.cancel(error).catch(() => undefined);
+        throw error;
+      }
     });
   }
 

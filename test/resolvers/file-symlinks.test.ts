@@ -6,6 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAssetResolver, fetchPresigned, type AssetResolver } from '../../src/index.js';
 import { useProcFdForTests } from '../../src/resolvers/file-paths.js';
 import { codeOf } from '../helpers/failure.js';
+import { detectHandleLeaks } from '../helpers/handle-leaks.js';
+
+detectHandleLeaks();
 
 /**
  * Issue 13 item 2: a `file` integration never reaches outside its root through a symbolic link, on
