@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'MISSING_DEPENDENCY',
   'TIMEOUT',
   'INVALID_ARGUMENT',
+  'BODY_TOO_LARGE',
 ] as const;
 
 export type AssetLinkErrorCode = (typeof ERROR_CODES)[number];
@@ -142,6 +143,11 @@ export class TimeoutError extends AssetLinkError {
 export class InvalidArgumentError extends AssetLinkError {
   declare readonly code: 'INVALID_ARGUMENT';
   constructor(message: string, options?: AssetLinkErrorOptions) { super('INVALID_ARGUMENT', message, options); }
+}
+
+export class BodyTooLargeError extends AssetLinkError {
+  declare readonly code: 'BODY_TOO_LARGE';
+  constructor(message: string, options?: AssetLinkErrorOptions) { super('BODY_TOO_LARGE', message, options); }
 }
 
 export function isAssetLinkError(value: unknown): value is AssetLinkError {

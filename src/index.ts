@@ -12,7 +12,7 @@ export {
   AssetLinkError, ERROR_CODES, isAssetLinkError,
   InvalidUriError, UnsupportedUriError, NoIntegrationError, OutOfScopeError, ReadOnlyError, InvalidIntegrationError,
   InvalidTtlError, CredentialsUnavailableError, AccessDeniedError, NotFoundError, BlockedHostError, ProviderError,
-  MissingDependencyError, TimeoutError, InvalidArgumentError,
+  MissingDependencyError, TimeoutError, InvalidArgumentError, BodyTooLargeError,
 } from './errors.js';
 export type { AssetLinkErrorCode } from './errors.js';
 export type { AssetLinkEvent, AssetLinkEventType } from './events.js';

@@ -156,6 +156,18 @@ export interface HttpsPlatformOptions {
   ca?: string;
   /** Redirects followed per request, each re-checked. Default 5. */
   maxRedirects?: number;
+  /**
+   * Largest body one request may deliver, in bytes, counted decompressed when the server sends
+   * `Content-Encoding` anyway. Past it, `bytes()` and `read()` fail with `BODY_TOO_LARGE` (refused
+   * before reading when `Content-Length` says so). Default 32 MiB; `Infinity` disables the limit.
+   */
+  maxBodyBytes?: number;
+  /**
+   * Overall deadline of one request, ms: redirects, headers and the whole body. A body still
+   * arriving at the deadline fails with `TIMEOUT`, however steadily it trickles. Default: the
+   * resolver's `requestTimeoutMs`; `Infinity` leaves only the idle timeout.
+   */
+  deadlineMs?: number;
 }
 
 export interface PlatformOptions {
