@@ -183,6 +183,13 @@ export interface CacheOptions {
   /** Most credential entries kept. Default 10 000. */
   maxEntries?: number;
   store?: CredentialStore;
+  /**
+   * With a shared `store`: longest wait, ms, for another process that holds the lock for a
+   * credential to publish it. After that this process mints the credential itself (taking the lock
+   * over, so the next caller does not wait again). A lock with no expiry is taken over at once.
+   * Default 2 000.
+   */
+  lockWaitMs?: number;
 }
 
 export interface ResolverOptions {

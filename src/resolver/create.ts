@@ -56,6 +56,7 @@ export class AssetResolver {
       ...(options.cache?.refreshBeforeExpirySeconds !== undefined ? { refreshBeforeExpirySeconds: options.cache.refreshBeforeExpirySeconds } : {}),
       ...(options.cache?.maxEntries !== undefined ? { maxEntries: options.cache.maxEntries } : {}),
       ...(options.cache?.store !== undefined ? { store: options.cache.store } : {}),
+      ...(options.cache?.lockWaitMs !== undefined ? { lockWaitMs: options.cache.lockWaitMs } : {}),
       now: this.#now,
       emit: this.#emitter,
     });
