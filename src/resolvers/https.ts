@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { AssetLinkError, BlockedHostError, BodyTooLargeError, InvalidArgumentError, InvalidTtlError, ProviderError, ReadOnlyError } from '../errors.js';
 import { systemResolve, type ResolveHost } from '../net/guarded-connect.js';
@@ -33,6 +34,8 @@ class HttpsDriver implements ProviderDriver {
 
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;
+    // Every request in flight (body streams included) listens to this one signal.
+    setMaxListeners(0, this.#closing.signal);
     this.#options = ctx.platform.https ?? {};
     this.#resolve = this.#options.lookup ?? systemResolve;
     const max = this.#options.maxRedirects;
