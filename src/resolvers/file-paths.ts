@@ -112,7 +112,7 @@ export async function walkToParent(root: string, key: string, uri: string, optio
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') {
-            if (options.allowMissing) { await dir.close(); return undefined; }
+            if (options.allowMissing) { await dir.close().catch(() => undefined); return undefined; }
             if (!options.create || attempt > 0) throw new NotFoundError(`${uri} does not exist`, { uri });
             await fs.mkdir(parent.at()).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'EEXIST') throw e; });
             continue;
@@ -128,7 +128,7 @@ export async function walkToParent(root: string, key: string, uri: string, optio
       const opened = next;
       dirPath = path.join(dirPath, segment);
       if (!procFd) await verifySame(opened, dirPath, uri, root).catch(async (e: unknown) => { await opened.close(); throw e; });
-      await dir.close();
+      await dir.close().catch(() => undefined);
       dir = opened;
     }
     return new ParentDir(dir, dirPath, segments[segments.length - 1]!);
