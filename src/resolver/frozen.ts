@@ -21,8 +21,8 @@ export function ownPresignedUrl(presigned: PresignedUrl): PresignedUrl {
 }
 
 /**
- * A deep copy of an options tree in which every plain object and array is copied and frozen; functions
- * and class instances (SDK clients, auth clients) are kept by reference. Options a caller mutates after
+ * A deep copy of an options tree in which every plain object and array is copied and frozen; functions,
+ * class instances and objects with methods (SDK clients, auth clients) are kept by reference. Options a caller mutates after
  * handing them over (an allow-list array, a nested object) then change nothing.
  */
 export function frozenOptions<T>(value: T): T {
@@ -41,6 +41,8 @@ function copyPlain(value: unknown, seen: WeakMap<object, unknown>): unknown {
   }
   const proto = Object.getPrototypeOf(value) as object | null;
   if (proto !== Object.prototype && proto !== null) return value;
+  // An object with methods (a hand-written auth client) is behaviour, not settings: it may keep state on itself.
+  if (Object.values(value).some((v) => typeof v === 'function')) return value;
   const out: Record<string, unknown> = {};
   seen.set(value, out);
   for (const key of Object.keys(value)) {
