@@ -22,9 +22,12 @@ export function ownPresignedUrl(presigned: PresignedUrl): PresignedUrl {
 
 /**
  * A deep copy of an options tree in which every plain object and array is copied and frozen; functions,
- * class instances and objects with methods (SDK clients, auth clients) are kept by reference. Options a caller mutates after
+ * class instances and clients (`authClient`, which may keep state on itself) are kept by reference. Options a caller mutates after
  * handing them over (an allow-list array, a nested object) then change nothing.
  */
+/** Option keys whose values are objects with behaviour and state of their own, never copied. */
+const BEHAVIOUR = new Set(['authClient']);
+
 export function frozenOptions<T>(value: T): T {
   return copyPlain(value, new WeakMap()) as T;
 }
@@ -41,12 +44,11 @@ function copyPlain(value: unknown, seen: WeakMap<object, unknown>): unknown {
   }
   const proto = Object.getPrototypeOf(value) as object | null;
   if (proto !== Object.prototype && proto !== null) return value;
-  // An object with methods (a hand-written auth client) is behaviour, not settings: it may keep state on itself.
-  if (Object.values(value).some((v) => typeof v === 'function')) return value;
   const out: Record<string, unknown> = {};
   seen.set(value, out);
   for (const key of Object.keys(value)) {
-    Object.defineProperty(out, key, { value: copyPlain((value as Record<string, unknown>)[key], seen), enumerable: true });
+    const inner = (value as Record<string, unknown>)[key];
+    Object.defineProperty(out, key, { value: BEHAVIOUR.has(key) ? inner : copyPlain(inner, seen), enumerable: true });
   }
   return Object.freeze(out);
 }
