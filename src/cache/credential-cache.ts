@@ -149,9 +149,16 @@ export class CredentialCache {
   async #lockOrWait(key: string, refresh: boolean): Promise<{ release?: () => Promise<void>; entry?: Entry }> {
     const store = this.#store;
     if (!store?.lock) return {};
+    // Holding the lock: the previous holder may have published and let go just before we took it.
+    const holding = async (release: () => Promise<void>): Promise<{ release?: () => Promise<void>; entry?: Entry }> => {
+      const entry = await this.#readStore(key, refresh);
+      if (!entry) return { release };
+      await release().catch(() => undefined);
+      return { entry };
+    };
     try {
       const release = await store.lock(key, LOCK_TTL_MS);
-      if (release) return { release };
+      if (release) return await holding(release);
       const holder = store.lockHolder ? await store.lockHolder(key) : undefined;
       const stale = holder !== undefined && (holder.ttlMs === undefined || holder.ttlMs > LOCK_TTL_MS);
       if (!stale) {
@@ -163,16 +170,11 @@ export class CredentialCache {
           if (entry) return { entry };
           // The holder let go without publishing (its fetch failed): take the lock ourselves.
           const freed = await store.lock(key, LOCK_TTL_MS);
-          if (freed) return { release: freed };
+          if (freed) return await holding(freed);
         }
       }
       const takenOver = await store.takeOverLock?.(key, holder?.token, LOCK_TTL_MS);
-      if (takenOver) {
-        // The holder may have published just before we took over.
-        const entry = await this.#readStore(key, refresh);
-        if (entry) { await takenOver(); return { entry }; }
-        return { release: takenOver };
-      }
+      if (takenOver) return await holding(takenOver);
       return {};
     } catch (error) {
       // The store went away under us: the holder can no longer publish, so stop waiting for it.

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CredentialCache } from '../../src/cache/credential-cache.js';
 import { createRedisCredentialStore, type RedisCredentialStore, type RedisLike } from '../../src/cache/redis-store.js';
-import { createAssetResolver, type AssetLinkEvent } from '../../src/index.js';
+import { createAssetResolver, type AssetLinkEvent, type CredentialStore } from '../../src/index.js';
 import { startAwsFakes, type AwsFakes } from '../../src/testing/aws/index.js';
 import { hasRedisServer, startRedis, type RedisHandle } from '../helpers/redis-server.js';
 
@@ -153,6 +153,29 @@ describe.skipIf(!hasRedisServer)('Redis lock starvation (real redis-server)', ()
     expect(await new CredentialCache({ store, now: clock.now, sleep: clock.sleep }).get(key, info, own.fetch)).toBe('self-1');
     expect(own.calls()).toBe(1);
     expect(clock.waited()).toBeLessThan(500);
+    expect(await raw.get(lockKeyOf(key))).toBeNull();
+  });
+
+  it('a holder that publishes and lets go between a waiter\'s poll and its lock attempt is not minted over', async () => {
+    const key = freshKey();
+    await raw.set(lockKeyOf(key), 'the-holder', 'PX', 10_000);
+    let locks = 0;
+    // The holder publishes and releases exactly after the waiter's second poll read the store (and found nothing).
+    const racing: CredentialStore = {
+      get: (k) => store.get(k), set: (k, e) => store.set(k, e), delete: (k) => store.delete(k),
+      lockHolder: (k) => store.lockHolder(k), takeOverLock: (k, h, ttl) => store.takeOverLock(k, h, ttl),
+      lock: async (k, ttl) => {
+        if (++locks === 3) {
+          await store.set(k, { value: 'from-holder', expiresAt: Date.now() + 600_000 });
+          await raw.del(lockKeyOf(key));
+        }
+        return store.lock(k, ttl);
+      },
+    };
+    const clock = virtualTime();
+    const own = minted('waiter');
+    expect(await new CredentialCache({ store: racing, now: clock.now, sleep: clock.sleep }).get(key, info, own.fetch)).toBe('from-holder');
+    expect(own.calls()).toBe(0);
     expect(await raw.get(lockKeyOf(key))).toBeNull();
   });
 
