@@ -90,7 +90,10 @@ class FileDriver implements ProviderDriver {
   async list(t: ObjectTarget, limit: number): Promise<ListResult> {
     let keys: string[];
     try {
-      keys = await listFilesBelow(rootOf(t), t.location.uri, Number.MAX_SAFE_INTEGER);
+      // Listing the whole root may stop after `limit + 1` keys; a narrower prefix filters a full walk.
+      const root = rootOf(t);
+      const wholeRoot = t.location.key.replace(/\/+$/, '') === root.replace(/^\/+/, '').replace(/\/+$/, '');
+      keys = await listFilesBelow(root, t.location.uri, wholeRoot ? limit : Number.MAX_SAFE_INTEGER);
     } catch (error) { throw mapFsError(error, t); }
     const under = keys.filter((k) => k.startsWith(t.location.key)).sort();
     return { keys: under.slice(0, limit), truncated: under.length > limit };
