@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'TIMEOUT',
   'INVALID_ARGUMENT',
   'ALREADY_EXISTS',
+  'BODY_TOO_LARGE',
 ] as const;
 
 export type AssetLinkErrorCode = (typeof ERROR_CODES)[number];
@@ -149,6 +150,11 @@ export class InvalidArgumentError extends AssetLinkError {
 export class AlreadyExistsError extends AssetLinkError {
   declare readonly code: 'ALREADY_EXISTS';
   constructor(message: string, options?: AssetLinkErrorOptions) { super('ALREADY_EXISTS', message, options); }
+}
+
+export class BodyTooLargeError extends AssetLinkError {
+  declare readonly code: 'BODY_TOO_LARGE';
+  constructor(message: string, options?: AssetLinkErrorOptions) { super('BODY_TOO_LARGE', message, options); }
 }
 
 export function isAssetLinkError(value: unknown): value is AssetLinkError {

@@ -7,13 +7,13 @@ export type { ParseOptions, EndpointOverride } from './uri/index.js';
 export { validateIntegration } from './integrations/validate.js';
 export { CredentialCache } from './cache/credential-cache.js';
 export type { Expiring, CacheKeyInfo, CredentialCacheOptions } from './cache/credential-cache.js';
-export type { CredentialStore, StoredCredential } from './cache/store.js';
+export type { CredentialStore, LockHolder, StoredCredential } from './cache/store.js';
 export {
   AssetLinkError, ERROR_CODES, isAssetLinkError,
   InvalidUriError, UnsupportedUriError, NoIntegrationError, OutOfScopeError, ReadOnlyError, InvalidIntegrationError,
   InvalidTtlError, CredentialsUnavailableError, AccessDeniedError, NotFoundError, BlockedHostError, ProviderError,
   MissingDependencyError, TimeoutError, InvalidArgumentError,
-  AlreadyExistsError,
+  AlreadyExistsError, BodyTooLargeError,
 } from './errors.js';
 export type { AssetLinkErrorCode } from './errors.js';
 export type { AssetLinkEvent, AssetLinkEventType } from './events.js';

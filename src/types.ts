@@ -156,6 +156,18 @@ export interface HttpsPlatformOptions {
   ca?: string;
   /** Redirects followed per request, each re-checked. Default 5. */
   maxRedirects?: number;
+  /**
+   * Largest body one request may deliver, in bytes, counted decompressed when the server sends
+   * `Content-Encoding` anyway. Past it, `bytes()` and `read()` fail with `BODY_TOO_LARGE` (refused
+   * before reading when `Content-Length` says so). Default 32 MiB; `Infinity` disables the limit.
+   */
+  maxBodyBytes?: number;
+  /**
+   * Overall deadline of one request, ms: redirects, headers and the whole body. A body still
+   * arriving at the deadline fails with `TIMEOUT`, however steadily it trickles. Default: the
+   * resolver's `requestTimeoutMs`; `Infinity` leaves only the idle timeout.
+   */
+  deadlineMs?: number;
 }
 
 export interface PlatformOptions {
@@ -171,6 +183,13 @@ export interface CacheOptions {
   /** Most credential entries kept. Default 10 000. */
   maxEntries?: number;
   store?: CredentialStore;
+  /**
+   * With a shared `store`: longest wait, ms, for another process that holds the lock for a
+   * credential to publish it. After that this process mints the credential itself (taking the lock
+   * over, so the next caller does not wait again). A lock with no expiry is taken over at once.
+   * Default 2 000.
+   */
+  lockWaitMs?: number;
 }
 
 export interface ResolverOptions {

@@ -1,4 +1,4 @@
-import { AssetLinkError, CredentialsUnavailableError } from '../errors.js';
+import { AssetLinkError, CredentialsUnavailableError, InvalidArgumentError } from '../errors.js';
 import type { AssetLinkEvent } from '../events.js';
 import { DEFAULT_RETRY, realSleep, retrying, type RetryPolicy } from './backoff.js';
 import type { CredentialStore } from './store.js';
@@ -20,6 +20,8 @@ export interface CredentialCacheOptions {
   random?: () => number;
   retry?: Partial<RetryPolicy>;
   emit?: (event: AssetLinkEvent) => void;
+  /** Longest wait for another process's lock before minting here (and taking the lock over). Default 2 000 ms. */
+  lockWaitMs?: number;
 }
 
 export interface CacheKeyInfo {
@@ -30,8 +32,10 @@ export interface CacheKeyInfo {
 
 interface Entry { value: unknown; expiresAt: number }
 
+/** Lifetime of a store lock assetlink takes; a lock that lives longer (or forever) was not set by assetlink. */
 const LOCK_TTL_MS = 10_000;
 const LOCK_POLL_MS = 50;
+const DEFAULT_LOCK_WAIT_MS = 2_000;
 
 /**
  * Credentials keyed by integration and exact downscoped scope.
@@ -52,6 +56,7 @@ export class CredentialCache {
   readonly #random: () => number;
   readonly #retry: RetryPolicy;
   readonly #emit: (event: AssetLinkEvent) => void;
+  readonly #lockWaitMs: number;
   #storeWarned = false;
 
   constructor(options: CredentialCacheOptions = {}) {
@@ -63,6 +68,9 @@ export class CredentialCache {
     this.#random = options.random ?? Math.random;
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#emit = options.emit ?? (() => undefined);
+    const wait = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
+    if (!(Number.isFinite(wait) && wait >= 0)) throw new InvalidArgumentError(`cache.lockWaitMs must be a number of milliseconds ≥ 0, got ${String(wait)}`);
+    this.#lockWaitMs = wait;
   }
 
   get size(): number { return this.#entries.size; }
@@ -132,32 +140,47 @@ export class CredentialCache {
 
   /**
    * Cross-process single flight: take the store's lock, or wait for the process holding it to
-   * publish the credential. A broken store or a holder that never publishes → fetch ourselves.
+   * publish the credential — at most `lockWaitMs`. A holder that makes no progress in that time (a
+   * lock that is never released, a process that died or hangs) is taken over: the first waiter to
+   * give up replaces the lock atomically and mints; a lock that never expires (no TTL, so not one
+   * assetlink set) is taken over at once. A lock released without a credential is taken by the next
+   * poll. A broken store → fetch here. Whoever mints publishes, so later callers do not wait again.
    */
   async #lockOrWait(key: string, refresh: boolean): Promise<{ release?: () => Promise<void>; entry?: Entry }> {
-    if (!this.#store?.lock) return {};
-    let release: (() => Promise<void>) | undefined;
+    const store = this.#store;
+    if (!store?.lock) return {};
+    // Holding the lock: the previous holder may have published and let go just before we took it.
+    const holding = async (release: () => Promise<void>): Promise<{ release?: () => Promise<void>; entry?: Entry }> => {
+      const entry = await this.#readStore(key, refresh);
+      if (!entry) return { release };
+      await release().catch(() => undefined);
+      return { entry };
+    };
     try {
-      release = await this.#store.lock(key, LOCK_TTL_MS);
+      const release = await store.lock(key, LOCK_TTL_MS);
+      if (release) return await holding(release);
+      const holder = store.lockHolder ? await store.lockHolder(key) : undefined;
+      const stale = holder !== undefined && (holder.ttlMs === undefined || holder.ttlMs > LOCK_TTL_MS);
+      if (!stale) {
+        const giveUpAt = this.#now() + this.#lockWaitMs;
+        // Bounded by the clock and by a poll count, so an injected clock that stands still cannot spin forever.
+        for (let polls = Math.ceil(this.#lockWaitMs / LOCK_POLL_MS); polls > 0 && this.#now() < giveUpAt; polls--) {
+          await this.#sleep(Math.min(LOCK_POLL_MS, Math.max(1, giveUpAt - this.#now())));
+          const entry = await this.#readStore(key, refresh);
+          if (entry) return { entry };
+          // The holder let go without publishing (its fetch failed): take the lock ourselves.
+          const freed = await store.lock(key, LOCK_TTL_MS);
+          if (freed) return await holding(freed);
+        }
+      }
+      const takenOver = await store.takeOverLock?.(key, holder?.token, LOCK_TTL_MS);
+      if (takenOver) return await holding(takenOver);
+      return {};
     } catch (error) {
+      // The store went away under us: the holder can no longer publish, so stop waiting for it.
       this.#warnStore(error);
       return {};
     }
-    if (release) return { release };
-    const deadline = this.#now() + LOCK_TTL_MS;
-    for (let i = 0; i < LOCK_TTL_MS / LOCK_POLL_MS && this.#now() < deadline; i++) {
-      await realSleep(LOCK_POLL_MS);
-      let entry: Entry | undefined;
-      try {
-        entry = await this.#readStore(key, refresh);
-      } catch (error) {
-        // The store went away under us: the holder can no longer publish, so stop waiting for it.
-        this.#warnStore(error);
-        return {};
-      }
-      if (entry) return { entry };
-    }
-    return {};
   }
 
   async #fetchLoop(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<unknown>>, refresh: boolean): Promise<Entry> {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { importOptional } from '../resolvers/registry.js';
 import { SealedBox } from './encryption.js';
-import type { CredentialStore, StoredCredential } from './store.js';
+import type { CredentialStore, LockHolder, StoredCredential } from './store.js';
 
 /** The subset of an ioredis client the store uses, so callers may pass their own client. */
 export interface RedisLike {
@@ -26,6 +26,12 @@ export interface RedisCredentialStoreOptions {
 }
 
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+/** [token, pttl] of the lock, or nil when free. PTTL -1: the lock never expires (not one assetlink set). */
+const HOLDER = "local v = redis.call('get', KEYS[1]) if v == false then return nil end return {v, redis.call('pttl', KEYS[1])}";
+/** Replaces the lock only if it is still the one the caller saw (ARGV[1]; '' = free), so one waiter wins. */
+const TAKE_OVER = "local v = redis.call('get', KEYS[1]) "
+  + "if (v == false and ARGV[1] == '') or (v ~= false and v == ARGV[1] and ARGV[1] ~= '') then "
+  + "redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end return 0";
 
 /**
  * A shared, encrypted credential store. Keys are hashed (customer bucket names and integration ids
@@ -77,6 +83,21 @@ export class RedisCredentialStore implements CredentialStore {
     const lockKey = this.#redisKey('lock', key);
     const ok = await this.#client.set(lockKey, token, 'PX', ttlMs, 'NX');
     if (ok !== 'OK') return undefined;
+    return async () => { await this.#client.eval(RELEASE, 1, lockKey, token).catch(() => undefined); };
+  }
+
+  async lockHolder(key: string): Promise<LockHolder | undefined> {
+    const answer = await this.#client.eval(HOLDER, 1, this.#redisKey('lock', key));
+    if (!Array.isArray(answer) || typeof answer[0] !== 'string') return undefined;
+    const pttl = Number(answer[1]);
+    return { token: answer[0], ttlMs: pttl >= 0 ? pttl : undefined };
+  }
+
+  async takeOverLock(key: string, holder: string | undefined, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    const token = randomBytes(16).toString('hex');
+    const lockKey = this.#redisKey('lock', key);
+    const won = await this.#client.eval(TAKE_OVER, 1, lockKey, holder ?? '', token, String(ttlMs));
+    if (Number(won) !== 1) return undefined;
     return async () => { await this.#client.eval(RELEASE, 1, lockKey, token).catch(() => undefined); };
   }
 

@@ -17,5 +17,19 @@ export interface CredentialStore {
    * the lock for `key`, or `undefined` when another process does (the caller then polls `get`).
    */
   lock?(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
+  /**
+   * Optional, with `takeOverLock`: who holds the lock for `key` — the holder's token and its
+   * remaining time to live in ms (`undefined`: the lock never expires) — or `undefined` when free.
+   */
+  lockHolder?(key: string): Promise<LockHolder | undefined>;
+  /**
+   * Optional: takes over the lock for `key` from a holder that made no progress, atomically and
+   * only if the lock is still held by `holder` (as `lockHolder` reported it; `undefined` = free).
+   * Resolves to a release function, or `undefined` when another process moved first.
+   */
+  takeOverLock?(key: string, holder: string | undefined, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
   close?(): Promise<void>;
 }
+
+/** The holder of a store lock, as `CredentialStore.lockHolder` reports it. */
+export interface LockHolder { token: string; ttlMs: number | undefined }

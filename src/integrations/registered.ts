@@ -22,7 +22,8 @@ export class RegisteredIntegration<I extends NormalizedIntegration = NormalizedI
   readonly cacheNamespace: string;
 
   constructor(config: I) {
-    this.#config = config;
+    // Frozen (functions such as Azure assertion callbacks excepted): nothing handed this object can widen it.
+    this.#config = deepFreeze(config);
     this.cacheNamespace = `${config.id}|${fingerprint(config)}`;
     this.#summary = deepFreeze(summarize(config));
     this.#prefix = ((config.scope as { prefix?: string }).prefix ?? '').replace(/\/+$/, '');

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { InvalidIntegrationError } from '../errors.js';
 import type { Integration, Mode } from '../types.js';
+import { ownCopy } from './own-copy.js';
 import type { NormalizedIntegration } from './registered.js';
 
 const PROVIDERS = new Set(['aws', 'gcp', 'azure', 'https', 'memory', 'file']);
@@ -62,7 +63,7 @@ function mode(obj: Dict, allowed: Mode[]): Mode {
 /** Validates an integration and returns a normalised deep copy (mode filled in, prefix trimmed). */
 export function validateIntegration(input: Integration): NormalizedIntegration {
   if (!isDict(input)) return fail('integration', 'must be an object');
-  const raw = input as unknown as Dict;
+  const raw = ownCopy(input) as Dict;
   const id = str(raw, 'id', '', ID, 'use 1–128 of letters, digits and . _ : @ / -, starting with a letter or digit');
   const provider = raw.provider;
   if (typeof provider !== 'string' || !PROVIDERS.has(provider)) fail('provider', 'must be one of aws, gcp, azure, https, memory, file');

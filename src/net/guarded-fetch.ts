@@ -15,7 +15,7 @@ export interface GuardedFetchOptions {
   /** Deadline for the whole redirect chain up to the final response headers, ms. */
   timeoutMs: number;
   maxRedirects: number;
-  /** Aborts everything in flight (the driver's `close()`). */
+  /** Aborts everything in flight: the driver's `close()`, the request's overall deadline. */
   signal?: AbortSignal;
 }
 
@@ -65,7 +65,8 @@ function requestOnce(target: TargetUrl, method: 'GET' | 'HEAD', options: Guarded
       defaultPort: 443,
       path: target.path,
       method,
-      headers: { 'user-agent': 'assetlink', ...options.headers },
+      // identity: bytes as stored. A server that compresses anyway is decoded, and counted decoded (response-body.ts).
+      headers: { 'user-agent': 'assetlink', 'accept-encoding': 'identity', ...options.headers },
       // No agent: this function opens the socket itself, through the guard, for every request.
       createConnection: (_opts: unknown, done: (error: Error | null, socket?: Socket) => void) => {
         connectGuarded({ target, policy: options.policy, resolve: options.resolve, signal, ...(options.ca !== undefined ? { ca: options.ca } : {}) })

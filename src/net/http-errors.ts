@@ -1,5 +1,5 @@
 import {
-  AccessDeniedError, AssetLinkError, BlockedHostError, InvalidArgumentError, InvalidTtlError, NotFoundError, ProviderError, TimeoutError,
+  AccessDeniedError, AssetLinkError, BlockedHostError, BodyTooLargeError, InvalidArgumentError, InvalidTtlError, NotFoundError, ProviderError, TimeoutError,
   type AssetLinkErrorOptions,
 } from '../errors.js';
 
@@ -37,6 +37,7 @@ type Ctor = new (message: string, options?: AssetLinkErrorOptions) => AssetLinkE
 const BY_CODE: Partial<Record<AssetLinkError['code'], Ctor>> = {
   BLOCKED_HOST: BlockedHostError, PROVIDER_ERROR: ProviderError, TIMEOUT: TimeoutError, NOT_FOUND: NotFoundError,
   ACCESS_DENIED: AccessDeniedError, INVALID_ARGUMENT: InvalidArgumentError, INVALID_TTL: InvalidTtlError,
+  BODY_TOO_LARGE: BodyTooLargeError,
 };
 
 /**

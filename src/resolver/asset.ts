@@ -6,6 +6,7 @@ import type {
   AssetLocation, ByteRange, HeadResult, Mode, PresignedUrl, PresignOptions, ReadOptions, ResolvedAsset, WriteBody, WriteOptions,
 } from '../types.js';
 import { traced } from '../telemetry/otel.js';
+import { frozenLocation, ownPresignedUrl } from './frozen.js';
 import { collect, normalizeBody } from './streams.js';
 import { checkTtl } from './ttl.js';
 
@@ -18,23 +19,36 @@ export interface AssetDeps {
   now(): number;
 }
 
-/** One asset bound to the integration that covers it. Holds no credentials itself. */
+/**
+ * One asset bound to the integration that covers it. Holds no credentials itself.
+ * Every check and every driver call uses private state fixed at construction (a frozen copy of the
+ * location, the integration's mode): the public `location`, `integrationId` and `mode` are
+ * read-only, frozen copies for the caller, and changing them could not change what the asset does.
+ */
 export class BoundAsset implements ResolvedAsset {
-  readonly location: AssetLocation;
-  readonly integrationId: string;
-  readonly mode: Mode;
+  declare readonly location: AssetLocation;
+  declare readonly integrationId: string;
+  declare readonly mode: Mode;
   readonly #deps: AssetDeps;
+  readonly #target: ObjectTarget;
+  readonly #mode: Mode;
 
   constructor(deps: AssetDeps) {
     this.#deps = deps;
-    this.location = deps.target.location;
-    this.integrationId = deps.target.integration.id;
-    this.mode = deps.target.integration.mode;
+    this.#target = Object.freeze({ integration: deps.target.integration, location: frozenLocation(deps.target.location) });
+    this.#mode = deps.target.integration.mode;
+    Object.defineProperties(this, {
+      location: { value: frozenLocation(deps.target.location), enumerable: true },
+      integrationId: { value: deps.target.integration.id, enumerable: true },
+      mode: { value: this.#mode, enumerable: true },
+    });
+    // Nor can methods be swapped by replacing the prototype. Keep this the constructor's last line.
+    Object.freeze(this);
   }
 
   head(): Promise<HeadResult> {
     return this.#traced('assetlink.head', async () => {
-      const result = await this.#deps.driver.head(this.#deps.target);
+      const result = await this.#deps.driver.head(this.#target);
       this.#event('asset.head');
       return result;
     });
@@ -42,8 +56,8 @@ export class BoundAsset implements ResolvedAsset {
 
   read(opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
     return this.#traced('assetlink.read', async () => {
-      const range = opts.range === undefined ? undefined : checkRange(opts.range, this.location);
-      const stream = await this.#deps.driver.read(this.#deps.target, range);
+      const range = opts.range === undefined ? undefined : checkRange(opts.range, this.#target.location);
+      const stream = await this.#deps.driver.read(this.#target, range);
       this.#event('asset.read');
       return stream;
     });
@@ -51,7 +65,7 @@ export class BoundAsset implements ResolvedAsset {
 
   bytes(): Promise<Uint8Array> {
     return this.#traced('assetlink.bytes', async () => {
-      const data = await collect(await this.#deps.driver.read(this.#deps.target));
+      const data = await collect(await this.#deps.driver.read(this.#target));
       this.#event('asset.read', data.byteLength);
       return data;
     });
@@ -59,17 +73,23 @@ export class BoundAsset implements ResolvedAsset {
 
   write(body: WriteBody, opts: WriteOptions = {}): Promise<void> {
     return this.#traced('assetlink.write', async () => {
-      this.#refuseIfReadOnly('write');
-      const normalized = normalizeBody(body);
-      await this.#deps.driver.write(this.#deps.target, normalized, opts.contentType === undefined ? {} : { contentType: opts.contentType });
-      this.#event('asset.written', normalized instanceof Uint8Array ? normalized.byteLength : undefined);
+      try {
+        this.#refuseIfReadOnly('write');
+        const normalized = normalizeBody(body);
+        await this.#deps.driver.write(this.#target, normalized, opts.contentType === undefined ? {} : { contentType: opts.contentType });
+        this.#event('asset.written', normalized instanceof Uint8Array ? normalized.byteLength : undefined);
+      } catch (error) {
+        // A body stream that was refused before anyone read it is cancelled, releasing what feeds it (a file handle, a socket).
+        if (body instanceof ReadableStream && !body.locked) await body.cancel(error).catch(() => undefined);
+        throw error;
+      }
     });
   }
 
   delete(): Promise<void> {
     return this.#traced('assetlink.delete', async () => {
       this.#refuseIfReadOnly('delete');
-      await this.#deps.driver.delete(this.#deps.target);
+      await this.#deps.driver.delete(this.#target);
       this.#event('asset.deleted');
     });
   }
@@ -84,17 +104,17 @@ export class BoundAsset implements ResolvedAsset {
     if (method === 'PUT') this.#refuseIfReadOnly('presign PUT');
     const driver = this.#deps.driver;
     const ttlSeconds = checkTtl(opts.ttlSeconds, driver.maxPresignTtlSeconds, opts.clamp === true, `${driver.provider} presigned URLs`);
-    const presigned = await driver.presign(this.#deps.target, {
+    const presigned = await driver.presign(this.#target, {
       method, ttlSeconds, clamp: opts.clamp === true, ...(opts.contentType !== undefined ? { contentType: opts.contentType } : {}),
     });
     if (this.#deps.listening) {
       const now = this.#deps.now();
       this.#deps.emit({
-        type: 'presign.issued', time: new Date(now), integrationId: this.integrationId, provider: this.location.provider,
-        uri: this.location.uri, method, ttlSeconds: Math.round((presigned.expiresAt.getTime() - now) / 1000), expiresAt: presigned.expiresAt,
+        type: 'presign.issued', time: new Date(now), integrationId: this.#target.integration.id, provider: this.#target.location.provider,
+        uri: this.#target.location.uri, method, ttlSeconds: Math.round((presigned.expiresAt.getTime() - now) / 1000), expiresAt: presigned.expiresAt,
       });
     }
-    return presigned;
+    return ownPresignedUrl(presigned);
   }
 
   toJSON(): Record<string, unknown> {
@@ -104,25 +124,28 @@ export class BoundAsset implements ResolvedAsset {
   [inspectSymbol](): string { return `ResolvedAsset ${JSON.stringify(this.toJSON())}`; }
 
   #refuseIfReadOnly(operation: string): void {
-    if (this.mode === 'read-write') return;
-    this.#deps.emit({ type: 'write.refused', time: new Date(this.#deps.now()), integrationId: this.integrationId, provider: this.location.provider, uri: this.location.uri, operation });
+    if (this.#mode === 'read-write') return;
+    const { integration, location } = this.#target;
+    this.#deps.emit({ type: 'write.refused', time: new Date(this.#deps.now()), integrationId: integration.id, provider: location.provider, uri: location.uri, operation });
     throw new ReadOnlyError(
-      `cannot ${operation} ${this.location.uri}: integration "${this.integrationId}" is read-only. Use a read-write integration (mode: 'read-write') for this location.`,
-      { integrationId: this.integrationId, uri: this.location.uri },
+      `cannot ${operation} ${location.uri}: integration "${integration.id}" is read-only. Use a read-write integration (mode: 'read-write') for this location.`,
+      { integrationId: integration.id, uri: location.uri },
     );
   }
 
   #traced<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const { integration, location } = this.#target;
     return traced(name, {
-      'assetlink.integration_id': this.integrationId, 'assetlink.provider': this.location.provider,
-      'assetlink.bucket': this.location.bucket, 'assetlink.mode': this.mode,
+      'assetlink.integration_id': integration.id, 'assetlink.provider': location.provider,
+      'assetlink.bucket': location.bucket, 'assetlink.mode': this.#mode,
     }, fn);
   }
 
   #event(type: 'asset.read' | 'asset.written' | 'asset.deleted' | 'asset.head', bytes?: number): void {
     if (!this.#deps.listening) return;
+    const { integration, location } = this.#target;
     this.#deps.emit({
-      type, time: new Date(this.#deps.now()), integrationId: this.integrationId, provider: this.location.provider, uri: this.location.uri,
+      type, time: new Date(this.#deps.now()), integrationId: integration.id, provider: location.provider, uri: location.uri,
       ...(bytes !== undefined ? { bytes } : {}),
     });
   }

@@ -14,7 +14,9 @@ import type {
 import { parseAssetUri, type EndpointOverride, type ParseOptions } from '../uri/index.js';
 import type { VerificationReport, VerifyOptions } from '../verify/report.js';
 import { verifyIntegration } from '../verify/verify.js';
+import { AdHocIntegrations } from './ad-hoc.js';
 import { BoundAsset } from './asset.js';
+import { frozenOptions } from './frozen.js';
 
 /** An integration given by id, by object, or left for the resolver to match by scope. */
 export type IntegrationRef = string | Integration;
@@ -32,7 +34,7 @@ export interface ResolverPresignOptions {
  */
 export class AssetResolver {
   readonly #integrations = new IntegrationRegistry();
-  readonly #adHoc = new WeakMap<object, RegisteredIntegration>();
+  readonly #adHoc = new AdHocIntegrations();
   readonly #drivers = new Map<Provider, Promise<ProviderDriver>>();
   readonly #platform: PlatformOptions;
   readonly #cache: CredentialCache;
@@ -45,7 +47,8 @@ export class AssetResolver {
   readonly #emitter = (event: AssetLinkEvent): void => this.#emit(event);
 
   constructor(options: ResolverOptions = {}) {
-    this.#platform = options.platform ?? {};
+    // A frozen copy: options the caller mutates later (an allow-list array) change nothing here.
+    this.#platform = frozenOptions(options.platform ?? {});
     this.#onEvent = options.onEvent;
     this.#now = options.now ?? Date.now;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -53,6 +56,7 @@ export class AssetResolver {
       ...(options.cache?.refreshBeforeExpirySeconds !== undefined ? { refreshBeforeExpirySeconds: options.cache.refreshBeforeExpirySeconds } : {}),
       ...(options.cache?.maxEntries !== undefined ? { maxEntries: options.cache.maxEntries } : {}),
       ...(options.cache?.store !== undefined ? { store: options.cache.store } : {}),
+      ...(options.cache?.lockWaitMs !== undefined ? { lockWaitMs: options.cache.lockWaitMs } : {}),
       now: this.#now,
       emit: this.#emitter,
     });
@@ -168,15 +172,14 @@ export class AssetResolver {
       if (!found) throw new NoIntegrationError(`no integration with id "${ref}" is registered`, { integrationId: ref });
       return found;
     }
-    const cached = this.#adHoc.get(ref);
-    if (cached) return cached;
-    const registered = new RegisteredIntegration(validateIntegration(ref));
-    const existing = this.#integrations.get(registered.id);
-    if (existing && existing.cacheNamespace !== registered.cacheNamespace) {
-      throw new InvalidIntegrationError('id', `"${registered.id}" is registered with a different configuration; give the ad-hoc integration its own id`);
-    }
-    this.#adHoc.set(ref, registered);
-    return registered;
+    return this.#adHoc.get(ref, (copy) => {
+      const registered = new RegisteredIntegration(validateIntegration(copy));
+      const existing = this.#integrations.get(registered.id);
+      if (existing && existing.cacheNamespace !== registered.cacheNamespace) {
+        throw new InvalidIntegrationError('id', `"${registered.id}" is registered with a different configuration; give the ad-hoc integration its own id`);
+      }
+      return registered;
+    });
   }
 
   #driver(provider: Provider): Promise<ProviderDriver> {

@@ -1,13 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { AssetLinkError, NotFoundError, OutOfScopeError, ProviderError } from '../errors.js';
+import { typedByteStream } from '../resolver/streams.js';
 import type { ByteRange, HeadResult, PresignedUrl } from '../types.js';
 import type { DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ProviderDriver } from './driver.js';
-import { READ_FLAGS, safePath } from './file-paths.js';
+import { checkPathForPresign, deleteFile, listFilesBelow, openFileForRead, writeFileAtomically } from './file-paths.js';
 import { signLocalUrl } from './local-presign.js';
 import { sliceRange } from './memory.js';
 
@@ -35,50 +30,43 @@ class FileDriver implements ProviderDriver {
 
   async head(t: ObjectTarget): Promise<HeadResult> {
     try {
-      const file = await safePath(rootOf(t), t.location.key, t.location.uri, false);
-      const handle = await fs.open(file, READ_FLAGS);
-      try {
-        const stat = await handle.stat();
-        if (!stat.isFile()) throw new NotFoundError(`${t.location.uri} is not a file`, { uri: t.location.uri });
-        return { size: stat.size, lastModified: stat.mtime, etag: `"${stat.size.toString(16)}-${stat.mtimeMs.toString(16)}"` };
-      } finally { await handle.close(); }
+      const { handle, stat } = await openFileForRead(rootOf(t), t.location.key, t.location.uri);
+      await handle.close();
+      return { size: stat.size, lastModified: stat.mtime, etag: `"${stat.size.toString(16)}-${stat.mtimeMs.toString(16)}"` };
     } catch (error) { throw mapFsError(error, t); }
   }
 
   async read(t: ObjectTarget, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
     try {
-      const file = await safePath(rootOf(t), t.location.key, t.location.uri, false);
-      const handle = await fs.open(file, READ_FLAGS);
-      const stat = await handle.stat().catch(async (e: unknown) => { await handle.close(); throw e; });
-      if (!stat.isFile()) { await handle.close(); throw new NotFoundError(`${t.location.uri} is not a file`, { uri: t.location.uri }); }
-      const { start, end } = sliceRange(stat.size, range, t.location.uri);
+      const { handle, stat } = await openFileForRead(rootOf(t), t.location.key, t.location.uri);
+      let start: number;
+      let end: number;
+      try {
+        ({ start, end } = sliceRange(stat.size, range, t.location.uri));
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
       if (end <= start) { await handle.close(); return new ReadableStream({ start: (c) => c.close() }); }
-      const stream = createReadStream('', { fd: handle.fd, start, end: end - 1, autoClose: true });
-      stream.on('close', () => { void handle.close().catch(() => undefined); });
-      return Readable.toWeb(stream) as ReadableStream<Uint8Array>;
+      // The stream owns the handle: it is closed at the end, on an error and when the consumer cancels.
+      const stream = handle.createReadStream({ start, end: end - 1, autoClose: true });
+      return await typedByteStream(stream, (error) => mapFsError(error, t));
     } catch (error) { throw mapFsError(error, t); }
   }
 
   async write(t: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>): Promise<void> {
     try {
-      const file = await safePath(rootOf(t), t.location.key, t.location.uri, true);
-      // Write beside the target and rename, so readers never see half a file.
-      const temp = path.join(path.dirname(file), `.assetlink-${randomBytes(6).toString('hex')}.tmp`);
-      try {
-        const source = body instanceof Uint8Array ? Readable.from([body]) : Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
-        await pipeline(source, createWriteStream(temp, { flags: 'wx' }) as Writable);
-        await fs.rename(temp, file);
-      } catch (error) {
-        await fs.rm(temp, { force: true });
-        throw error;
-      }
-    } catch (error) { throw mapFsError(error, t); }
+      await writeFileAtomically(rootOf(t), t.location.key, t.location.uri, body instanceof Uint8Array ? body : (body as unknown as AsyncIterable<Uint8Array>));
+    } catch (error) {
+      // A body stream refused before it was read is cancelled, so whatever feeds it (a file, a socket) is released.
+      if (body instanceof ReadableStream && !body.locked) await body.cancel(error).catch(() => undefined);
+      throw mapFsError(error, t);
+    }
   }
 
   async delete(t: ObjectTarget): Promise<void> {
     try {
-      const file = await safePath(rootOf(t), t.location.key, t.location.uri, false);
-      await fs.rm(file, { force: true });
+      await deleteFile(rootOf(t), t.location.key, t.location.uri);
     } catch (error) {
       const mapped = mapFsError(error, t);
       if (mapped.code !== 'NOT_FOUND') throw mapped;
@@ -86,26 +74,27 @@ class FileDriver implements ProviderDriver {
   }
 
   async presign(t: ObjectTarget, req: DriverPresignRequest): Promise<PresignedUrl> {
+    // Checked now (what exists must not be a link) and again, race-free, when the URL is used.
+    try {
+      await checkPathForPresign(rootOf(t), t.location.key, t.location.uri);
+    } catch (error) { throw mapFsError(error, t); }
     const expiresAt = Math.floor(this.now() / 1000 + req.ttlSeconds) * 1000;
+    // The root is signed into the URL: fetchPresigned walks from it exactly as the driver does.
     const url = signLocalUrl({
-      scheme: 'file', bucket: '', key: t.location.key, method: req.method, expiresAt,
+      scheme: 'file', bucket: rootOf(t), key: t.location.key, method: req.method, expiresAt,
       ...(req.contentType !== undefined ? { contentType: req.contentType } : {}),
     });
     return { url, method: req.method, expiresAt: new Date(expiresAt), headers: req.contentType !== undefined && req.method === 'PUT' ? { 'content-type': req.contentType } : {} };
   }
 
   async list(t: ObjectTarget, limit: number): Promise<ListResult> {
-    const root = rootOf(t);
-    const keys: string[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      for (const entry of await fs.readdir(dir, { withFileTypes: true }).catch(() => [])) {
-        if (keys.length > limit) return;
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else if (entry.isFile()) keys.push(full.replace(/^\/+/, ''));
-      }
-    };
-    await walk(root);
+    let keys: string[];
+    try {
+      // Listing the whole root may stop after `limit + 1` keys; a narrower prefix filters a full walk.
+      const root = rootOf(t);
+      const wholeRoot = t.location.key.replace(/\/+$/, '') === root.replace(/^\/+/, '').replace(/\/+$/, '');
+      keys = await listFilesBelow(root, t.location.uri, wholeRoot ? limit : Number.MAX_SAFE_INTEGER);
+    } catch (error) { throw mapFsError(error, t); }
     const under = keys.filter((k) => k.startsWith(t.location.key)).sort();
     return { keys: under.slice(0, limit), truncated: under.length > limit };
   }

@@ -8,11 +8,13 @@ import type { HttpMethod } from '../types.js';
 const processKey = randomBytes(32);
 
 const SIG = 'X-AssetLink-Signature';
+const ROOT = 'X-AssetLink-Root';
 
+/** `bucket` is the memory store's name, or for `file` the integration's root directory (signed, so a URL cannot pick its own root). */
 export interface LocalGrant { scheme: 'memory' | 'file'; bucket: string; key: string; method: HttpMethod; expiresAt: number; contentType?: string }
 
 function payload(g: LocalGrant): string {
-  return [g.scheme, g.bucket, g.key, g.method, String(g.expiresAt), g.contentType ?? ''].join('\n');
+  return JSON.stringify([g.scheme, g.bucket, g.key, g.method, g.expiresAt, g.contentType ?? null]);
 }
 
 function encodeKey(key: string): string {
@@ -23,6 +25,7 @@ export function signLocalUrl(grant: LocalGrant): string {
   const signature = createHmac('sha256', processKey).update(payload(grant)).digest('hex');
   const base = grant.scheme === 'memory' ? `memory://${grant.bucket}/${encodeKey(grant.key)}` : `file:///${encodeKey(grant.key)}`;
   const params = new URLSearchParams({ 'X-AssetLink-Method': grant.method, 'X-AssetLink-Expires': String(Math.floor(grant.expiresAt / 1000)) });
+  if (grant.scheme === 'file') params.set(ROOT, grant.bucket);
   if (grant.contentType !== undefined) params.set('X-AssetLink-Content-Type', grant.contentType);
   params.set(SIG, signature);
   return `${base}?${params.toString()}`;
@@ -48,7 +51,9 @@ export function verifyLocalUrl(url: string): LocalGrant | undefined {
   const signature = params.get(SIG) ?? '';
   if ((method !== 'GET' && method !== 'PUT') || !Number.isInteger(expires)) return undefined;
   const contentType = params.get('X-AssetLink-Content-Type') ?? undefined;
-  const grant: LocalGrant = { scheme, bucket: scheme === 'memory' ? m[2]! : '', key, method, expiresAt: expires * 1000, ...(contentType !== undefined ? { contentType } : {}) };
+  const bucket = scheme === 'memory' ? m[2]! : params.get(ROOT);
+  if (bucket === null) return undefined;
+  const grant: LocalGrant = { scheme, bucket, key, method, expiresAt: expires * 1000, ...(contentType !== undefined ? { contentType } : {}) };
   const expected = Buffer.from(createHmac('sha256', processKey).update(payload(grant)).digest('hex'));
   const given = Buffer.from(signature);
   return given.length === expected.length && timingSafeEqual(given, expected) ? grant : undefined;

@@ -112,7 +112,7 @@ describe.skipIf(!hasRedisServer)('shared Redis credential store (real redis-serv
       world.fakes.sts.injectFault({ type: 'delay', ms: 2_000 });
       const readA = a.resolveAsset(object.uri).then((x) => x.bytes()).then((bytes) => { finished.push('A'); return sha256(bytes); });
       // A is inside AssumeRole (received, not yet answered).
-      await expect.poll(() => world.fakes.sts.requestCount > requestsBefore && world.fakes.sts.calls.length === callsBefore).toBe(true);
+      await expect.poll(() => world.fakes.sts.requestCount > requestsBefore && world.fakes.sts.calls.length === callsBefore, { timeout: 10_000 }).toBe(true);
       const readB = b.resolveAsset(object.uri).then((x) => x.bytes()).then((bytes) => { finished.push('B'); return sha256(bytes); });
       await new Promise((r) => setTimeout(r, 200)); // B is polling for A's credentials
       await own.stop();

@@ -3,6 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createAssetResolver } from '../../src/index.js';
 import { describeProviderContract } from '../contract/provider-contract.js';
+import { detectHandleLeaks } from '../helpers/handle-leaks.js';
+
+detectHandleLeaks();
 
 describeProviderContract('file', async () => {
   const base = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'assetlink-contract-')));

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAssetResolver, fetchPresigned, type AssetResolver } from '../../src/index.js';
 import { codeOf } from '../helpers/failure.js';
+import { detectHandleLeaks } from '../helpers/handle-leaks.js';
+
+detectHandleLeaks();
 
 describe('file provider: nothing escapes the root', () => {
   let base: string;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { extraRoutes } from './https-fixture-limits.js';
 
 interface Selfsigned {
   generate(attrs: Array<{ name: string; value: string }>, options: Record<string, unknown>): { private: string; cert: string };
@@ -87,6 +88,7 @@ function handle(req: IncomingMessage, res: ServerResponse, objects: Map<string, 
   const status = /^\/status\/(\d{3})$/.exec(path);
   if (status) { res.writeHead(Number(status[1]), { 'content-type': 'text/plain' }).end('secret server detail'); return; }
   if (path === '/slow') return; // never answers: for timeouts
+  if (extraRoutes(req, res, url)) return;
   if (path === '/stall-body') { res.writeHead(200, { 'content-length': '10' }); res.write('abc'); return; }
   if (path.startsWith('/signed/')) {
     // Like a pre-signed S3 GET URL: the signature must be present, and only GET is allowed.

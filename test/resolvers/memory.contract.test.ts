@@ -1,6 +1,9 @@
 import { createAssetResolver } from '../../src/index.js';
 import { putMemoryObject } from '../../src/resolvers/memory-store.js';
 import { describeProviderContract } from '../contract/provider-contract.js';
+import { detectHandleLeaks } from '../helpers/handle-leaks.js';
+
+detectHandleLeaks();
 
 describeProviderContract('memory', async () => {
   const resolver = createAssetResolver({

@@ -575,10 +575,11 @@ describe('secret canaries', () => {
     codes.blocked = (await sweep.failure('https/blocked-host', resolver.resolveAsset(`https://not-allowed.test/k?sig=${C.tamperedSig}`, 'https-any'))).code;
     codes.unsupported = (await sweep.failure('https/unsupported-scheme', resolver.resolveAsset(`gcs://${BUCKET}/ro/a.txt?X-Goog-Signature=${C.tamperedSig}`))).code;
     codes.ttl = (await sweep.failure('https/presign-past-expiry', (await resolver.resolveAsset(`${base}/ok/a.txt?sig=${C.tamperedSig}&se=2000-01-01`, 'https-any')).presign({ ttlSeconds: 60 }))).code;
+    codes.tooLarge = (await sweep.failure('https/body-too-large', (await resolver.resolveAsset(`${base}/huge/obj.bin?sig=${C.tamperedSig}&se=2030-01-01`, 'https-any')).bytes())).code;
     expect(codes).toEqual({
       tampered: 'ACCESS_DENIED', failing: 'PROVIDER_ERROR', missing: 'NOT_FOUND', hang: 'TIMEOUT', metadata: 'BLOCKED_HOST', http: 'BLOCKED_HOST',
       userinfo: 'BLOCKED_HOST', elsewhere: 'BLOCKED_HOST', privateCloudHost: 'BLOCKED_HOST', userinfoUri: 'INVALID_URI', blocked: 'BLOCKED_HOST',
-      unsupported: 'UNSUPPORTED_URI', ttl: 'INVALID_TTL',
+      unsupported: 'UNSUPPORTED_URI', ttl: 'INVALID_TTL', tooLarge: 'BODY_TOO_LARGE',
     });
   });
 
