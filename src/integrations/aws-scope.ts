@@ -111,8 +111,13 @@ export function awsScopeExtras(scope: Dict, bucket: string, auth: unknown): Pick
   return extras;
 }
 
-/** The partition of a validated AWS integration: explicit, else its role ARN, region or access point ARN, else `aws`. */
-export function awsPartitionOf(config: { scope: AwsScope; auth: { kind: string } }): AwsPartition {
+/** The partition a validated AWS integration states or implies (explicit, role ARN, region, access point ARN), if any. */
+export function statedAwsPartition(config: { scope: AwsScope; auth: { kind: string } }): AwsPartition | undefined {
   if (config.scope.partition !== undefined) return config.scope.partition;
-  return partitionClaims(config.scope as unknown as Dict, config.auth)[0]?.partition ?? 'aws';
+  return partitionClaims(config.scope as unknown as Dict, config.auth)[0]?.partition;
+}
+
+/** The partition of a validated AWS integration: the one it states or implies, else `aws`. */
+export function awsPartitionOf(config: { scope: AwsScope; auth: { kind: string } }): AwsPartition {
+  return statedAwsPartition(config) ?? 'aws';
 }

@@ -3,7 +3,8 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import { assumeRole, DEFAULT_SESSION_SECONDS, sessionNameFor, type AssumeRoleRequest } from '../../auth/assume-role.js';
 import { accessKeyCredentials } from '../../auth/access-key.js';
 import { platformIdentity, type PlatformIdentity } from '../../auth/cross-account.js';
-import { buildSessionPolicy, MAX_SESSION_POLICY_LENGTH, partitionForRegion, type AwsPartition } from '../../auth/session-policy.js';
+import { buildSessionPolicy, MAX_SESSION_POLICY_LENGTH, type AwsPartition } from '../../auth/session-policy.js';
+import { awsPartitionOf } from '../../integrations/aws-scope.js';
 import { AccessDeniedError, CredentialsUnavailableError, InvalidIntegrationError } from '../../errors.js';
 import type { AwsIntegration, AwsPlatformOptions } from '../../types.js';
 import type { DriverContext } from '../driver.js';
@@ -13,13 +14,9 @@ import { toIdentity, type AwsCredentialValue, type SdkCredentialIdentity } from 
 
 type AwsConfig = Omit<AwsIntegration, 'mode'> & { mode: 'read-only' | 'read-write' };
 
-/** Partition of the role (and so of the customer's bucket). */
+/** Partition of the integration (and so of the customer's bucket): explicit, role ARN, region or access point ARN. */
 export function partitionOf(config: AwsConfig): AwsPartition {
-  if (config.auth.kind === 'assume-role') {
-    const m = /^arn:(aws(?:-cn|-us-gov)?):/.exec(config.auth.roleArn);
-    if (m) return m[1] as AwsPartition;
-  }
-  return partitionForRegion(config.scope.region);
+  return awsPartitionOf(config);
 }
 
 const fingerprint = (...parts: string[]): string => createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
@@ -32,6 +29,8 @@ export function assumeRoleRequest(config: AwsConfig): AssumeRoleRequest {
     ...(config.scope.prefix !== undefined ? { prefix: config.scope.prefix } : {}),
     mode: config.mode,
     partition: partitionOf(config),
+    ...(config.scope.accessPointArn !== undefined ? { accessPointArn: config.scope.accessPointArn } : {}),
+    ...(config.scope.accountId !== undefined ? { accountId: config.scope.accountId } : {}),
   }));
   if (policy.length > MAX_SESSION_POLICY_LENGTH) {
     throw new InvalidIntegrationError('scope.prefix', `is too long: the session policy that confines the credentials to it would exceed AWS's ${MAX_SESSION_POLICY_LENGTH}-character limit`, { integrationId: config.id });
