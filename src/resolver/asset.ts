@@ -104,6 +104,16 @@ export class BoundAsset implements ResolvedAsset {
   [inspectSymbol](): string { return `ResolvedAsset ${JSON.stringify(this.toJSON())}`; }
 
   #refuseIfReadOnly(operation: string): void {
+    // A location pinned to a version or snapshot names bytes that never change: writing or
+    // deleting through it must not touch the live object (nor destroy the version), on any integration.
+    const pinned = this.location.version ?? this.location.snapshot;
+    if (pinned !== undefined) {
+      this.#deps.emit({ type: 'write.refused', time: new Date(this.#deps.now()), integrationId: this.integrationId, provider: this.location.provider, uri: this.location.uri, operation });
+      throw new ReadOnlyError(
+        `cannot ${operation} ${this.location.uri}: the URI pins ${this.location.version !== undefined ? 'version' : 'snapshot'} ${pinned}, and a pinned location is read-only. Use the URI without the version to ${operation} the live object.`,
+        { integrationId: this.integrationId, uri: this.location.uri },
+      );
+    }
     if (this.mode === 'read-write') return;
     this.#deps.emit({ type: 'write.refused', time: new Date(this.#deps.now()), integrationId: this.integrationId, provider: this.location.provider, uri: this.location.uri, operation });
     throw new ReadOnlyError(

@@ -8,6 +8,7 @@ import { awsPartitionOf } from '../../integrations/aws-scope.js';
 import { AccessDeniedError, CredentialsUnavailableError, InvalidIntegrationError } from '../../errors.js';
 import type { AwsIntegration, AwsPlatformOptions } from '../../types.js';
 import type { DriverContext } from '../driver.js';
+import { homeRegionFor } from './region.js';
 import { loadSts } from './sdk.js';
 import { awsErrorInfo, isRetryableAwsError } from './errors.js';
 import { toIdentity, type AwsCredentialValue, type SdkCredentialIdentity } from './types.js';
@@ -53,13 +54,14 @@ export class AwsCredentialSource {
   readonly #ctx: DriverContext;
   readonly #platform: AwsPlatformOptions;
   readonly #identity: PlatformIdentity;
-  #sts: Promise<STSClient> | undefined;
+  /** One STS client per region: AssumeRole goes to the integration's partition (see stsRegion). */
+  readonly #sts = new Map<string, Promise<STSClient>>();
 
   constructor(ctx: DriverContext, platform: AwsPlatformOptions) {
     this.#ctx = ctx;
     this.#platform = platform;
     this.#identity = platformIdentity(platform, async () => {
-      const sts = await this.#stsClient();
+      const sts = await this.#stsClient(this.#platform.region ?? 'us-east-1');
       return () => sts.config.credentials() as Promise<SdkCredentialIdentity>;
     });
   }
@@ -90,7 +92,7 @@ export class AwsCredentialSource {
         const key = this.credentialKey(config);
         const scope = `s3://${config.scope.bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''} ${config.mode}`;
         return this.#ctx.cache.get<AwsCredentialValue>(key, { integrationId: config.id, scope }, async () => {
-          const sts = await this.#stsClient();
+          const sts = await this.#stsClient(this.#stsRegion(config));
           const { AssumeRoleCommand } = await loadSts();
           return assumeRole(
             (input) => sts.send(new AssumeRoleCommand(input), { abortSignal: AbortSignal.timeout(this.#ctx.requestTimeoutMs) }),
@@ -116,7 +118,7 @@ export class AwsCredentialSource {
     }
     const { STSClient, GetCallerIdentityCommand } = await loadSts();
     const sts = new STSClient({
-      region: this.#platform.region ?? 'us-east-1',
+      region: this.#stsRegion(config),
       ...(this.#platform.stsEndpoint ? { endpoint: this.#platform.stsEndpoint } : {}),
       credentials: toIdentity(credentials),
       maxAttempts: 1,
@@ -146,14 +148,25 @@ export class AwsCredentialSource {
   platformIdentity(): Promise<AwsCredentialValue> { return this.#identity(); }
 
   async close(): Promise<void> {
-    const sts = this.#sts;
-    this.#sts = undefined;
-    if (sts) (await sts.catch(() => undefined))?.destroy();
+    const clients = [...this.#sts.values()];
+    this.#sts.clear();
+    for (const sts of clients) (await sts.catch(() => undefined))?.destroy();
   }
 
-  #stsClient(): Promise<STSClient> {
-    this.#sts ??= loadSts().then(({ STSClient }) => new STSClient({
-      region: this.#platform.region ?? 'us-east-1',
+  /**
+   * STS of the integration's partition: a role in aws-cn or aws-us-gov is unknown to the
+   * commercial STS (and the reverse), so the platform region is used only when it is in the
+   * integration's partition, else that partition's first region.
+   */
+  #stsRegion(config: AwsConfig): string {
+    return homeRegionFor(partitionOf(config), this.#platform.region);
+  }
+
+  #stsClient(region: string): Promise<STSClient> {
+    const existing = this.#sts.get(region);
+    if (existing) return existing;
+    const created = loadSts().then(({ STSClient }) => new STSClient({
+      region,
       ...(this.#platform.stsEndpoint ? { endpoint: this.#platform.stsEndpoint } : {}),
       ...(this.#platform.credentials ? { credentials: { ...this.#platform.credentials } } : {}),
       // One attempt per call: the credential cache retries with backoff, and two retry layers
@@ -168,7 +181,8 @@ export class AwsCredentialSource {
         throwOnRequestTimeout: true,
       },
     }));
-    this.#sts.catch(() => { this.#sts = undefined; });
-    return this.#sts;
+    created.catch(() => this.#sts.delete(region));
+    this.#sts.set(region, created);
+    return created;
   }
 }
