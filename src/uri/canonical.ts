@@ -7,7 +7,11 @@ import { azureBlobHost } from './azure.js';
  * (`A-Z a-z 0-9 - . _ ~`) is escaped, segment by segment, so '/' stays the separator. This is
  * also the encoding SigV4 expects, so a key round-trips through S3, GCS and Azure unchanged.
  */
+const UNRESERVED_PATH = /^[A-Za-z0-9\-._~/]*$/;
+
 export function encodeKeyForUrl(key: string): string {
+  // Most keys need no escaping at all: skip the split/encode/join.
+  if (UNRESERVED_PATH.test(key)) return key;
   return key
     .split('/')
     .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))

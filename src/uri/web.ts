@@ -12,7 +12,7 @@ import { AZURE_KEY, checkKey, GCS_KEY, S3_KEY } from './key.js';
 import { type Extras, location } from './location.js';
 import { checkAzureAccount, checkAzureContainer, checkGcsBucket } from './names.js';
 import { decodeSegment } from './percent.js';
-import { azurePin, gcsPin, s3Pin } from './pins.js';
+import { azurePin, gcsPin, type Pin, s3Pin } from './pins.js';
 import { presignedFrom } from './presigned.js';
 import { readQuery, type QueryParams } from './query.js';
 
@@ -98,11 +98,14 @@ export function web(scheme: string, rest: string, options: ParseOptions): AssetL
   if (azure !== undefined) {
     checkAzureAccount(azure.account);
     const [container, key] = takeBucket(segments, 'container', `https://${auth.host}/CONTAINER/blob`);
-    return azureLocation(azure.account, container, key, { ...extras, cloud: azure.cloud }, params);
+    extras.cloud = azure.cloud;
+    return azureLocation(azure.account, container, key, extras, params);
   }
   const key = segments.join('/');
   checkKey(key);
-  return location('https', auth.host, key, { ...extras, originalUrl, uri: httpsUri(auth.host, key, auth.port) });
+  extras.originalUrl = originalUrl;
+  extras.uri = httpsUri(auth.host, key, auth.port);
+  return location('https', auth.host, key, extras);
 }
 
 function awsLocation(host: AwsHost, segments: readonly string[], hostname: string, extras: Extras, params: QueryParams): AssetLocation {
@@ -124,13 +127,26 @@ function awsLocation(host: AwsHost, segments: readonly string[], hostname: strin
   checkKey(key, S3_KEY);
   const pin = s3Pin(params);
   if (pin.version !== undefined && kind === 'directory') throw new UriProblem('directory buckets do not keep object versions; remove versionId');
-  return location('aws', bucket, key, { ...extras, region: host.region, partition: host.partition, ...pin });
+  if (host.region !== undefined) extras.region = host.region;
+  extras.partition = host.partition;
+  pinInto(extras, pin);
+  return location('aws', bucket, key, extras);
 }
 
 function gcsLocation(bucket: string, key: string, extras: Extras, params: QueryParams): AssetLocation {
   checkGcsBucket(bucket);
   checkKey(key, GCS_KEY);
-  return location('gcp', bucket, key, { ...extras, ...gcsPin(params) });
+  pinInto(extras, gcsPin(params));
+  return location('gcp', bucket, key, extras);
+}
+
+/**
+ * Copies a pin into the location's extras. (Extras are built by assignment, not object spread:
+ * spreads of differently shaped objects are megamorphic and cost microseconds on this hot path.)
+ */
+function pinInto(extras: Extras, pin: Pin): void {
+  if (pin.version !== undefined) extras.version = pin.version;
+  if (pin.snapshot !== undefined) extras.snapshot = pin.snapshot;
 }
 
 function rejectPort(auth: Authority, providerHost: boolean, options: ParseOptions): void {
@@ -150,7 +166,9 @@ function azureLocation(account: string | undefined, container: string, key: stri
     if (pin.version !== undefined || pin.snapshot !== undefined) throw new UriProblem('a pinned version or snapshot needs the account: use the endpoint form that names it');
     return location('azure', container, key, extras);
   }
-  return location('azure', container, key, { ...extras, ...pin, account });
+  pinInto(extras, pin);
+  extras.account = account;
+  return location('azure', container, key, extras);
 }
 
 function viaEndpoint(match: ReturnType<typeof matchEndpointPath>, extras: Extras, params: QueryParams): AssetLocation {
@@ -169,7 +187,8 @@ function viaEndpoint(match: ReturnType<typeof matchEndpointPath>, extras: Extras
     checkKey(key, S3_KEY);
     const pin = s3Pin(params);
     if (pin.version !== undefined && kind === 'directory') throw new UriProblem('directory buckets do not keep object versions; remove versionId');
-    return location('aws', bucket, key, { ...extras, ...pin });
+    pinInto(extras, pin);
+    return location('aws', bucket, key, extras);
   }
   return gcsLocation(bucket, key, extras, params);
 }
