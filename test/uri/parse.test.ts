@@ -151,6 +151,7 @@ const rows: Row[] = [
   ['wasbs://container@acct.blob.core.windows.net/a/../b', 'INVALID_URI'],
   ['wasb://container@acct.blob.core.windows.net/k', 'INVALID_URI'],
   ['abfs://container@acct.dfs.core.windows.net/k', 'INVALID_URI'],
+  ['wasbs://container@acct.blob.core.windows.net/k?versionid=2024-01-01T00:00:00Z', 'INVALID_URI'],
 
   // ---- AWS https, virtual-hosted and path-style
   ['https://bucket.s3.amazonaws.com/key', aws('bucket', 'key', { region: undefined })],
