@@ -1,6 +1,7 @@
 import { InvalidIntegrationError } from '../errors.js';
 import type { AwsPartition, AwsScope } from '../types.js';
 import { checkS3BucketName, parseAccessPointArn, partitionOfRegion, s3BucketKind } from '../uri/aws-names.js';
+import { FORBIDDEN_CHARACTERS } from '../uri/controls.js';
 import { UriProblem } from '../uri/fail.js';
 
 /**
@@ -22,6 +23,8 @@ function fail(field: string, message: string): never {
 export function awsScopeBucket(scope: Dict): string {
   const bucket = scope.bucket;
   if (typeof bucket !== 'string' || bucket === '') return fail('scope.bucket', 'is required and must be a non-empty string');
+  // Refused without echoing: the message would carry the control character into logs.
+  if (FORBIDDEN_CHARACTERS.test(bucket)) return fail('scope.bucket', 'must not contain control characters or bidirectional controls');
   try {
     if (bucket.startsWith('arn:')) parseAccessPointArn(bucket);
     else checkS3BucketName(bucket);
@@ -80,7 +83,7 @@ export function awsScopeExtras(scope: Dict, bucket: string, auth: unknown): Pick
   if (scope.accessPointArn !== undefined) {
     if (kind !== 'alias') fail('scope.accessPointArn', 'is only for integrations whose scope.bucket is an access point alias (…-s3alias)');
     const arn = scope.accessPointArn;
-    if (typeof arn !== 'string') return fail('scope.accessPointArn', 'must be an access point ARN');
+    if (typeof arn !== 'string' || FORBIDDEN_CHARACTERS.test(arn)) return fail('scope.accessPointArn', 'must be an access point ARN');
     try {
       parseAccessPointArn(arn);
     } catch (error) {

@@ -47,9 +47,21 @@ function single(p: QueryParams, name: string): string | undefined {
   return values[0] ?? '';
 }
 
-function v4(p: QueryParams, prefix: 'X-Amz' | 'X-Goog'): Date {
-  const start = compactDate(single(p, `${prefix}-Date`), `${prefix}-Date`);
-  return new Date(start + lifetime(single(p, `${prefix}-Expires`), `${prefix}-Expires`, MAX_SIGNED_URL_SECONDS) * 1000);
+/**
+ * Each parameter present is checked; the expiry is known only when both are present. A URL
+ * missing one is refused by the provider anyway, and has no `expiresAt` here (presigning it
+ * fails with INVALID_TTL because it states no expiry).
+ */
+function v4(p: QueryParams, prefix: 'X-Amz' | 'X-Goog'): Date | undefined {
+  const date = single(p, `${prefix}-Date`);
+  const expires = single(p, `${prefix}-Expires`);
+  const start = date === undefined ? undefined : compactDate(date, `${prefix}-Date`);
+  const seconds = expires === undefined ? undefined : lifetime(expires, `${prefix}-Expires`, MAX_SIGNED_URL_SECONDS);
+  return start === undefined || seconds === undefined ? undefined : new Date(start + seconds * 1000);
+}
+
+function info(kind: PresignedInfo['kind'], expiresAt: Date | undefined): PresignedInfo {
+  return expiresAt === undefined ? { kind } : { kind, expiresAt };
 }
 
 /** The ISO 8601 shapes Azure accepts for `st`/`se`: a date, or a UTC time to minutes or seconds. */
@@ -88,8 +100,8 @@ function legacy(kind: 'aws' | 'gcp', p: QueryParams): PresignedInfo {
  */
 export function presignedFrom(p: QueryParams): PresignedInfo | undefined {
   if (p.size === 0) return undefined;
-  if (p.has('X-Amz-Signature')) return { kind: 'aws', expiresAt: v4(p, 'X-Amz') };
-  if (p.has('X-Goog-Signature')) return { kind: 'gcp', expiresAt: v4(p, 'X-Goog') };
+  if (p.has('X-Amz-Signature')) return info('aws', v4(p, 'X-Amz'));
+  if (p.has('X-Goog-Signature')) return info('gcp', v4(p, 'X-Goog'));
   if (p.has('sig')) return azure(p);
   if (p.has('Signature') && p.has('AWSAccessKeyId')) return legacy('aws', p);
   if (p.has('Signature') && p.has('GoogleAccessId')) return legacy('gcp', p);

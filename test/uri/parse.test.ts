@@ -375,7 +375,8 @@ const rows: Row[] = [
   [`https://bucket.s3.us-east-1.amazonaws.com/k?${SIGV4.replace('X-Amz-Expires=900', 'X-Amz-Expires=-5')}`, 'INVALID_URI'],
   [`https://bucket.s3.us-east-1.amazonaws.com/k?${SIGV4.replace('X-Amz-Expires=900', 'X-Amz-Expires=1.5')}`, 'INVALID_URI'],
   [`https://bucket.s3.us-east-1.amazonaws.com/k?${SIGV4.replace('X-Amz-Expires=900', 'X-Amz-Expires=')}`, 'INVALID_URI'],
-  [`https://bucket.s3.us-east-1.amazonaws.com/k?${SIGV4.replace('&X-Amz-Expires=900', '')}`, 'INVALID_URI'],
+  [`https://bucket.s3.us-east-1.amazonaws.com/k?${SIGV4.replace('&X-Amz-Expires=900', '')}`, aws('bucket', 'k', { region: 'us-east-1', presigned: { kind: 'aws' } })],
+  [`https://bucket.s3.us-east-1.amazonaws.com/k?${SIGV4.replace('&X-Amz-Date=20240101T000000Z', '').replace('X-Amz-Expires=900', 'X-Amz-Expires=999999')}`, 'INVALID_URI'],
   [`https://bucket.s3.us-east-1.amazonaws.com/k?${SIGV4}&X-Amz-Expires=60`, 'INVALID_URI'],
   [`https://bucket.s3.us-east-1.amazonaws.com/k?${SIGV4.replace('20240101T000000Z', '20241301T000000Z')}`, 'INVALID_URI'],
   [`https://bucket.s3.us-east-1.amazonaws.com/k?${SIGV4.replace('20240101T000000Z', '20240230T000000Z')}`, 'INVALID_URI'],
@@ -647,6 +648,16 @@ describe('parseAssetUri', () => {
   it('has at least 60 rows for issue 21 forms and their near misses', () => {
     const round2 = rows.filter(([input]) => /versionI[dD]|generation|snapshot|versionid|accesspoint|s3alias|--x-s3|s3express|s3-accelerate|chinacloudapi|usgovcloudapi|googleapis\.com\/(?:download\/)?storage\/v1|^arn:|s3:\/\/arn:|--ol-s3|\.mrap/i.test(input));
     expect(round2.length).toBeGreaterThanOrEqual(60);
+  });
+
+  it('never echoes a refused control or direction character raw (log and terminal injection)', () => {
+    for (const input of ['s3://bucket/k\u009b[31mred', 's3://bucket/a\u0085b', 'gs://bucket/x\u202egpj.exe', 'https://bucket.s3.amazonaws.com/a\u2028b']) {
+      const error = capture(() => parseAssetUri(input)) as AssetLinkError;
+      expect(error.code).toBe('INVALID_URI');
+      expect(error.message).not.toMatch(/[\u0080-\u009f\u2028\u202e]/);
+      expect(error.uri).not.toMatch(/[\u0080-\u009f\u2028\u202e]/);
+      expect(error.message).toMatch(/\\u(009B|0085|202E|2028)/);
+    }
   });
 
   it('explains control characters by code point', () => {
