@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ReadOnlyError } from '../errors.js';
+import { InvalidArgumentError, ReadOnlyError, UnsupportedUriError } from '../errors.js';
 import type { AssetLinkEvent } from '../events.js';
 import { inspectSymbol, redactUrl } from '../redact.js';
 import type { ProviderDriver, ObjectTarget } from '../resolvers/driver.js';
@@ -34,6 +34,7 @@ export class BoundAsset implements ResolvedAsset {
 
   head(): Promise<HeadResult> {
     return this.#traced('assetlink.head', async () => {
+      this.#refuseUnhonouredPin();
       const result = await this.#deps.driver.head(this.#deps.target);
       this.#event('asset.head');
       return result;
@@ -42,6 +43,7 @@ export class BoundAsset implements ResolvedAsset {
 
   read(opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
     return this.#traced('assetlink.read', async () => {
+      this.#refuseUnhonouredPin();
       const range = opts.range === undefined ? undefined : checkRange(opts.range, this.location);
       const stream = await this.#deps.driver.read(this.#deps.target, range);
       this.#event('asset.read');
@@ -51,6 +53,7 @@ export class BoundAsset implements ResolvedAsset {
 
   bytes(): Promise<Uint8Array> {
     return this.#traced('assetlink.bytes', async () => {
+      this.#refuseUnhonouredPin();
       const data = await collect(await this.#deps.driver.read(this.#deps.target));
       this.#event('asset.read', data.byteLength);
       return data;
@@ -82,6 +85,7 @@ export class BoundAsset implements ResolvedAsset {
     const method = opts.method ?? 'GET';
     if (method !== 'GET' && method !== 'PUT') throw new InvalidArgumentError(`presign method must be GET or PUT, got ${String(method)}`);
     if (method === 'PUT') this.#refuseIfReadOnly('presign PUT');
+    this.#refuseUnhonouredPin();
     const driver = this.#deps.driver;
     const ttlSeconds = checkTtl(opts.ttlSeconds, driver.maxPresignTtlSeconds, opts.clamp === true, `${driver.provider} presigned URLs`);
     const presigned = await driver.presign(this.#deps.target, {
@@ -102,6 +106,16 @@ export class BoundAsset implements ResolvedAsset {
   }
 
   [inspectSymbol](): string { return `ResolvedAsset ${JSON.stringify(this.toJSON())}`; }
+
+  /** A pinned location on a driver that would read the live object instead: refused, never answered wrongly. */
+  #refuseUnhonouredPin(): void {
+    const pinned = this.location.version ?? this.location.snapshot;
+    if (pinned === undefined || this.#deps.driver.honoursPins === true) return;
+    throw new UnsupportedUriError(
+      `UNSUPPORTED_URI: ${this.location.uri} pins ${this.location.version !== undefined ? 'version' : 'snapshot'} ${pinned}, which the ${this.location.provider} provider cannot read yet; it would return the live object instead`,
+      { integrationId: this.integrationId, uri: this.location.uri },
+    );
+  }
 
   #refuseIfReadOnly(operation: string): void {
     // A location pinned to a version or snapshot names bytes that never change: writing or

@@ -36,6 +36,7 @@ export const createDriver: DriverFactory = (ctx) => new AwsDriver(ctx);
 class AwsDriver implements ProviderDriver {
   readonly provider = 'aws' as const;
   readonly maxPresignTtlSeconds = SEVEN_DAYS;
+  readonly honoursPins = true;
   readonly #ctx: DriverContext;
   readonly #platform: AwsPlatformOptions;
   readonly #credentials: AwsCredentialSource;

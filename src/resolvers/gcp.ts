@@ -23,6 +23,7 @@ import { V4_MAX_EXPIRES_SECONDS } from './gcp/v4-signer.js';
 class GcpDriver implements ProviderDriver {
   readonly provider = 'gcp' as const;
   readonly maxPresignTtlSeconds = V4_MAX_EXPIRES_SECONDS;
+  readonly honoursPins = true;
   readonly #ctx: DriverContext;
   readonly #credentials: GcpCredentials;
   /** One client per registered integration object; replaced integrations get new ones. */

@@ -64,6 +64,16 @@ describe('pinned locations are read-only', () => {
     expect(message).toMatch(/pins (version|snapshot) .* a pinned location is read-only/);
   });
 
+  it.each([
+    'https://acct.blob.core.windows.net/data/a.jpg?versionid=2024-01-01T00:00:00.0000000Z',
+    'https://acct.blob.core.windows.net/data/a.jpg?snapshot=2024-01-01T00:00:00.0000000Z',
+  ])('%s: a driver that does not honour pins never serves the live object in place of the pinned one', async (uri) => {
+    const asset = await resolver.resolveAsset(uri);
+    for (const attempt of [asset.head(), asset.bytes(), asset.read(), asset.presign({ ttlSeconds: 60 })]) {
+      expect(await codeOf(attempt)).toBe('UNSUPPORTED_URI');
+    }
+  });
+
   it('the same object without the pin stays writable (the refusal is about the pin, not the integration)', async () => {
     const asset = await resolver.resolveAsset('s3://photos/a.jpg');
     // It gets as far as the (failing) endpoint: a request is made.
