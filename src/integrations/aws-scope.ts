@@ -120,7 +120,15 @@ export function statedAwsPartition(config: { scope: AwsScope; auth: { kind: stri
   return partitionClaims(config.scope as unknown as Dict, config.auth)[0]?.partition;
 }
 
+/** Per validated configuration object: matching and every presign ask, and the answer never changes. */
+const partitions = new WeakMap<object, AwsPartition>();
+
 /** The partition of a validated AWS integration: the one it states or implies, else `aws`. */
 export function awsPartitionOf(config: { scope: AwsScope; auth: { kind: string } }): AwsPartition {
-  return statedAwsPartition(config) ?? 'aws';
+  let partition = partitions.get(config);
+  if (partition === undefined) {
+    partition = statedAwsPartition(config) ?? 'aws';
+    partitions.set(config, partition);
+  }
+  return partition;
 }

@@ -22,8 +22,19 @@ export function partitionOf(config: AwsConfig): AwsPartition {
 
 const fingerprint = (...parts: string[]): string => createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
 
+/** Built once per validated configuration object: every credential lookup (so every presign) asks for it. */
+const requests = new WeakMap<AwsConfig, AssumeRoleRequest>();
+
 /** The AssumeRole request of an integration, session policy included. */
 export function assumeRoleRequest(config: AwsConfig): AssumeRoleRequest {
+  const known = requests.get(config);
+  if (known !== undefined) return known;
+  const request = Object.freeze(buildAssumeRoleRequest(config));
+  requests.set(config, request);
+  return request;
+}
+
+function buildAssumeRoleRequest(config: AwsConfig): AssumeRoleRequest {
   if (config.auth.kind !== 'assume-role') throw new TypeError('not an assume-role integration');
   const policy = JSON.stringify(buildSessionPolicy({
     bucket: config.scope.bucket,
