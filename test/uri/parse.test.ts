@@ -590,7 +590,7 @@ function capture(fn: () => unknown): unknown {
 
 describe('parseAssetUri', () => {
   it('has a long table', () => {
-    expect(rows.length).toBeGreaterThanOrEqual(130);
+    expect(rows.length).toBeGreaterThanOrEqual(450);
   });
 
   it.each(rows)('%j', (input, expected) => {
