@@ -1,6 +1,6 @@
 import { InvalidIntegrationError } from '../errors.js';
 import type { AwsPartition, AwsScope } from '../types.js';
-import { checkS3BucketName, parseAccessPointArn, partitionOfRegion, s3BucketKind } from '../uri/aws-names.js';
+import { checkDirectoryBucket, checkS3BucketName, parseAccessPointArn, partitionOfRegion, regionOfZone, s3BucketKind } from '../uri/aws-names.js';
 import { FORBIDDEN_CHARACTERS } from '../uri/controls.js';
 import { UriProblem } from '../uri/fail.js';
 
@@ -100,6 +100,10 @@ export function awsScopeExtras(scope: Dict, bucket: string, auth: unknown): Pick
     : extras.accessPointArn !== undefined ? parseAccessPointArn(extras.accessPointArn).region : undefined;
   if (arnRegion !== undefined && typeof scope.region === 'string' && scope.region !== arnRegion) {
     fail('scope.region', `"${scope.region}" is not the access point's region (${arnRegion})`);
+  }
+  const zoneRegion = kind === 'directory' ? regionOfZone(checkDirectoryBucket(bucket)) : undefined;
+  if (zoneRegion !== undefined && typeof scope.region === 'string' && scope.region !== zoneRegion) {
+    fail('scope.region', `"${scope.region}" is not the region of the directory bucket's zone (${zoneRegion})`);
   }
   if (kind === 'directory' && typeof scope.prefix === 'string' && scope.prefix.replace(/\/+$/, '') !== '') {
     fail('scope.prefix', 'cannot be enforced on a directory bucket: S3 Express grants access per bucket (s3express:CreateSession), so credentials minted for a prefix would reach the whole bucket. Scope the integration to the whole directory bucket, or use a general purpose bucket');

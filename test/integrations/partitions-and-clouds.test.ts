@@ -144,6 +144,7 @@ describe('access points, aliases and directory buckets in scopes (issue 21)', ()
     [{ bucket: 'arn:aws:iam::123456789012:role/x' }, role(), 'scope.bucket'],
     [{ bucket: 'b--ol-s3' }, role(), 'scope.bucket'],
     [{ bucket: DIR, prefix: 'images' }, role(), 'scope.prefix'],
+    [{ bucket: DIR, region: 'us-east-1' }, role(), 'scope.region'],
     [{ bucket: 'Bad_Bucket' }, role(), 'scope.bucket'],
   ])('refuses %j', (scope, auth, field) => {
     const refused = error(() => validateIntegration(awsIntegration('x', scope, auth)));
