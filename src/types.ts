@@ -4,6 +4,10 @@ import type { CredentialStore } from './cache/store.js';
 export type Provider = 'aws' | 'gcp' | 'azure' | 'https' | 'file' | 'memory';
 export type Mode = 'read-only' | 'read-write';
 export type HttpMethod = 'GET' | 'PUT';
+/** AWS partitions assetlink supports. A bucket in another partition is a different bucket. */
+export type AwsPartition = 'aws' | 'aws-cn' | 'aws-us-gov';
+/** Azure clouds assetlink supports: public (core.windows.net), China (chinacloudapi.cn), US Government (usgovcloudapi.net). */
+export type AzureCloud = 'public' | 'china' | 'usgov';
 
 /** Which query parameter marked a URL as already pre-signed. */
 export interface PresignedInfo {
@@ -26,8 +30,20 @@ export interface AssetLocation {
   uri: string;
   /** Present when the input URL already carried a signature (never re-signed blindly). */
   presigned?: PresignedInfo;
-  /** AWS partition derived from the host: 'aws' or 'aws-cn'. */
-  partition?: 'aws' | 'aws-cn';
+  /**
+   * AWS partition the URL names (from its host or ARN). Absent for `s3://` URIs and configured
+   * endpoints, which name no partition: they match the integration's partition.
+   */
+  partition?: AwsPartition;
+  /**
+   * The object version the URI pins: S3 `versionId`, GCS `generation`, Azure `versionid`. A pinned
+   * location is read-only: head/read/bytes/presign address exactly this version, write and delete fail.
+   */
+  version?: string;
+  /** Azure blob snapshot the URI pins (`snapshot=`); read-only like `version`. */
+  snapshot?: string;
+  /** Azure cloud of the account's host. Absent for `az://` URIs and configured endpoints (the integration's cloud applies). */
+  cloud?: AzureCloud;
   /**
    * The https URL exactly as given, fragment removed, query (and so any signature) kept. Set for
    * plain `https` assets and for pre-signed cloud URLs: the https provider fetches this URL, and a
@@ -39,7 +55,26 @@ export interface AssetLocation {
 
 // ---------------------------------------------------------------- integrations
 
-export interface AwsScope { bucket: string; prefix?: string; region?: string; accountId?: string }
+export interface AwsScope {
+  /**
+   * A bucket name, an access point ARN (`arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME`), an access
+   * point alias (`…-s3alias`) or a directory bucket (`NAME--ZONE--x-s3`).
+   */
+  bucket: string;
+  prefix?: string;
+  region?: string;
+  accountId?: string;
+  /**
+   * The partition the bucket lives in. Default: from `auth.roleArn`, else `region`, else an
+   * access point ARN, else `aws`; when given it must agree with all of them.
+   */
+  partition?: AwsPartition;
+  /**
+   * The access point ARN behind an alias `bucket`: IAM policies cannot name an access point by its
+   * alias, so assume-role integrations on an alias need it for their session policy.
+   */
+  accessPointArn?: string;
+}
 export type AwsAuth =
   | { kind: 'assume-role'; roleArn: string; externalId: string; sessionName?: string; durationSeconds?: number }
   | { kind: 'cross-account' }
@@ -52,7 +87,13 @@ export type GcpAuth =
   | { kind: 'service-account-key'; credentials: { client_email: string; private_key: string } };
 export interface GcpIntegration { id: string; provider: 'gcp'; mode?: Mode; scope: GcpScope; auth: GcpAuth }
 
-export interface AzureScope { account: string; container: string; prefix?: string }
+export interface AzureScope {
+  account: string;
+  container: string;
+  prefix?: string;
+  /** The account's cloud. Default `public`. Decides the blob host and the Entra authority. */
+  cloud?: AzureCloud;
+}
 export type AzureAuth =
   | { kind: 'federated'; tenantId: string; clientId: string; assertion: () => Promise<string> }
   | { kind: 'client-secret'; tenantId: string; clientId: string; clientSecret: string };

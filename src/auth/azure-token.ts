@@ -3,19 +3,28 @@ import type { AccessToken, ClientSecretCredentialOptions, TokenCredential } from
 import type { CredentialCache } from '../cache/credential-cache.js';
 import { CredentialsUnavailableError, InvalidIntegrationError } from '../errors.js';
 import { importOptional } from '../resolvers/registry.js';
-import type { AzureAuth } from '../types.js';
+import type { AzureAuth, AzureCloud } from '../types.js';
 import { mapEntraError } from './azure-errors.js';
 
 /** Token audience for Azure Storage data-plane calls. */
 export const STORAGE_SCOPE = 'https://storage.azure.com/.default';
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 
+/** The Entra authority of each Azure cloud: an app registered in Azure China or US Government signs in there. */
+export const AUTHORITY_HOSTS: Readonly<Record<AzureCloud, string>> = {
+  public: DEFAULT_AUTHORITY_HOST,
+  china: 'https://login.chinacloudapi.cn',
+  usgov: 'https://login.microsoftonline.us',
+};
+
 export type IdentityModule = typeof import('@azure/identity');
 
 /** How @azure/identity credentials reach the token service. */
 export interface AzureCredentialOptions {
-  /** https authority host; default https://login.microsoftonline.com. */
+  /** https authority host; default: the authority of `cloud` (https://login.microsoftonline.com for public). */
   authorityHost?: string;
+  /** The integration's cloud (`scope.cloud`), which picks the default authority. */
+  cloud?: AzureCloud;
   /** Agent trusting the test CA (platform.azure.ca), or undefined for the default agent. */
   agent?: https.Agent;
   /** Give up on a token-service request with no response after this long, ms. */
@@ -47,7 +56,7 @@ export async function loadIdentity(): Promise<IdentityModule> {
  * the SDK's own retries are off because the credential cache retries with backoff.
  */
 export function identityOptions(options: AzureCredentialOptions): ClientSecretCredentialOptions {
-  const authorityHost = options.authorityHost ?? DEFAULT_AUTHORITY_HOST;
+  const authorityHost = options.authorityHost ?? AUTHORITY_HOSTS[options.cloud ?? 'public'];
   if (!/^https:\/\//i.test(authorityHost)) {
     throw new InvalidIntegrationError('platform.azure.authorityHost', 'must be an https URL: client secrets and assertions never travel in clear text');
   }

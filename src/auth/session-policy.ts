@@ -1,4 +1,5 @@
-import type { Mode } from '../types.js';
+import type { AwsPartition, Mode } from '../types.js';
+import { parseAccessPointArn, regionOfZone, checkDirectoryBucket, s3BucketKind } from '../uri/aws-names.js';
 
 /**
  * The session policy passed with every AssumeRole. The resulting credentials can do only what
@@ -7,14 +8,19 @@ import type { Mode } from '../types.js';
  * bucket/prefix.
  */
 
-export type AwsPartition = 'aws' | 'aws-cn' | 'aws-us-gov';
+export type { AwsPartition };
 
 export interface SessionPolicyScope {
+  /** A bucket name, an access point ARN, an access point alias or a directory bucket. */
   bucket: string;
   /** Without trailing slash; '' or undefined for the whole bucket. */
   prefix?: string;
   mode: Mode;
   partition?: AwsPartition;
+  /** The access point ARN behind an alias bucket (IAM cannot name an access point by its alias). */
+  accessPointArn?: string;
+  /** The bucket owner, when known: names the account in directory bucket ARNs. */
+  accountId?: string;
 }
 
 export interface SessionPolicyStatement {
@@ -22,7 +28,7 @@ export interface SessionPolicyStatement {
   Effect: 'Allow';
   Action: string[];
   Resource: string;
-  Condition?: { StringLike: { 's3:prefix': string[] } };
+  Condition?: { StringLike: { 's3:prefix': string[] } } | { StringEquals: { 's3express:SessionMode': string } };
 }
 
 export interface SessionPolicy { Version: '2012-10-17'; Statement: SessionPolicyStatement[] }
@@ -30,9 +36,12 @@ export interface SessionPolicy { Version: '2012-10-17'; Statement: SessionPolicy
 /** AWS caps a session policy at 2048 characters of plain text. */
 export const MAX_SESSION_POLICY_LENGTH = 2048;
 
-export const READ_ACTIONS = ['s3:GetObject'] as const;
+/** GetObjectVersion: reads (and heads) of a pinned `versionId` need it on top of GetObject. */
+export const READ_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'] as const;
 export const METADATA_ACTIONS = ['s3:GetBucketLocation'] as const;
 export const WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'] as const;
+/** Every data-plane request to a directory bucket is authorised by this one action (session-based auth). */
+export const DIRECTORY_ACTIONS = ['s3express:CreateSession'] as const;
 
 /**
  * IAM has no backslash escape: `*` and `?` in a Resource or StringLike value are always wildcards,
@@ -50,24 +59,70 @@ export function partitionForRegion(region: string | undefined): AwsPartition {
   return 'aws';
 }
 
-export function buildSessionPolicy(scope: SessionPolicyScope): SessionPolicy {
+/**
+ * The IAM resources a scope names. A general purpose bucket: `arn:P:s3:::B` and its objects
+ * `arn:P:s3:::B/KEY`. An access point (by ARN, or an alias with its ARN): the access point
+ * `arn:P:s3:R:A:accesspoint/N` and its objects `…/object/KEY` — requests through an access point
+ * are authorised against those, never against the bucket's ARN. A directory bucket:
+ * `arn:P:s3express:R:A:bucket/B`, which S3 Express authorises as a whole.
+ */
+export interface S3Resources {
+  kind: 'bucket' | 'access-point' | 'directory';
+  /** The bucket, access point or directory bucket ARN. */
+  container: string;
+  /** ARN prefix of objects, without the key: `arn:P:s3:::B/` or `arn:P:s3:R:A:accesspoint/N/object/`. */
+  objects: string;
+}
+
+export function s3Resources(scope: { bucket: string; partition?: AwsPartition; accessPointArn?: string; accountId?: string }): S3Resources {
   const partition = scope.partition ?? 'aws';
+  const kind = s3BucketKind(scope.bucket);
+  const apArn = kind === 'access-point' ? scope.bucket : kind === 'alias' ? scope.accessPointArn : undefined;
+  if (apArn !== undefined) {
+    parseAccessPointArn(apArn);
+    return { kind: 'access-point', container: apArn, objects: `${apArn}/object/` };
+  }
+  if (kind === 'alias') {
+    // Without the access point's ARN no IAM resource names it; a policy on the alias would match nothing.
+    throw new TypeError(`the access point ARN of alias ${scope.bucket} is required to name it in a policy`);
+  }
+  if (kind === 'directory') {
+    const region = regionOfZone(checkDirectoryBucket(scope.bucket)) ?? '*';
+    const arn = `arn:${partition}:s3express:${region}:${scope.accountId ?? '*'}:bucket/${scope.bucket}`;
+    return { kind: 'directory', container: arn, objects: `${arn}/` };
+  }
   const bucketArn = `arn:${partition}:s3:::${scope.bucket}`;
+  return { kind: 'bucket', container: bucketArn, objects: `${bucketArn}/` };
+}
+
+export function buildSessionPolicy(scope: SessionPolicyScope): SessionPolicy {
+  const resources = s3Resources(scope);
+  if (resources.kind === 'directory') {
+    // S3 Express authorises per bucket and session mode: read-only integrations get ReadOnly sessions.
+    return {
+      Version: '2012-10-17',
+      Statement: [{
+        Sid: 'DirectoryBucketSession', Effect: 'Allow', Action: [...DIRECTORY_ACTIONS], Resource: resources.container,
+        ...(scope.mode === 'read-write' ? {} : { Condition: { StringEquals: { 's3express:SessionMode': 'ReadOnly' } } }),
+      }],
+    };
+  }
   const prefix = (scope.prefix ?? '').replace(/\/+$/, '');
   // Segment-aware: prefix "images" covers "images/…", never "images-old/…".
   const keyPattern = prefix === '' ? '*' : `${escapeIamPattern(prefix)}/*`;
   const statements: SessionPolicyStatement[] = [
-    { Sid: 'ReadObjects', Effect: 'Allow', Action: [...READ_ACTIONS], Resource: `${bucketArn}/${keyPattern}` },
+    { Sid: 'ReadObjects', Effect: 'Allow', Action: [...READ_ACTIONS], Resource: `${resources.objects}${keyPattern}` },
     {
-      Sid: 'ListScope', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: bucketArn,
+      Sid: 'ListScope', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: resources.container,
       ...(prefix === '' ? {} : { Condition: { StringLike: { 's3:prefix': [keyPattern] } } }),
     },
-    // Region discovery when HeadBucket names no region (S3-compatible servers): reveals the
-    // region only. The role policy from the setup generator grants it too (a test keeps them in step).
-    { Sid: 'LocateBucket', Effect: 'Allow', Action: [...METADATA_ACTIONS], Resource: bucketArn },
   ];
+  // Region discovery when HeadBucket names no region (S3-compatible servers): reveals the
+  // region only. The role policy from the setup generator grants it too (a test keeps them in
+  // step). Access points name their region in their ARN, and have no bucket location to ask.
+  if (resources.kind === 'bucket') statements.push({ Sid: 'LocateBucket', Effect: 'Allow', Action: [...METADATA_ACTIONS], Resource: resources.container });
   if (scope.mode === 'read-write') {
-    statements.push({ Sid: 'WriteObjects', Effect: 'Allow', Action: [...WRITE_ACTIONS], Resource: `${bucketArn}/${keyPattern}` });
+    statements.push({ Sid: 'WriteObjects', Effect: 'Allow', Action: [...WRITE_ACTIONS], Resource: `${resources.objects}${keyPattern}` });
   }
   return { Version: '2012-10-17', Statement: statements };
 }

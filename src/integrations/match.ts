@@ -1,6 +1,7 @@
 import { BlockedHostError, NoIntegrationError, OutOfScopeError } from '../errors.js';
 import type { AssetLocation } from '../types.js';
 import { azureBlobUri, isUnder } from '../uri/index.js';
+import { awsPartitionOf } from './aws-scope.js';
 import type { RegisteredIntegration } from './registered.js';
 
 /** `*.example.com` allows any sub-domain of example.com, never example.com itself. */
@@ -37,7 +38,15 @@ export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Covera
       ? { ok: true, prefix, location }
       : { ok: false, why: `key "${key}" is outside prefix "${prefix}/" of integration "${reg.id}"` };
   switch (config.provider) {
-    case 'aws':
+    case 'aws': {
+      if (config.scope.bucket !== loc.bucket) return { ok: false, why: `integration "${reg.id}" covers bucket "${config.scope.bucket}", not "${loc.bucket}"` };
+      // A bucket in another partition is a different bucket; s3:// URIs name none and take the integration's.
+      const partition = loc.partition === undefined ? undefined : awsPartitionOf(config);
+      if (partition !== undefined && partition !== loc.partition) {
+        return { ok: false, why: `integration "${reg.id}" is in the AWS partition ${partition}, but the URI names a bucket in ${loc.partition}; a bucket in another partition is a different bucket` };
+      }
+      return underPrefix(loc.key, loc);
+    }
     case 'gcp':
     case 'memory':
       if (config.scope.bucket !== loc.bucket) return { ok: false, why: `integration "${reg.id}" covers bucket "${config.scope.bucket}", not "${loc.bucket}"` };
@@ -45,8 +54,12 @@ export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Covera
     case 'azure': {
       if (config.scope.container !== loc.bucket) return { ok: false, why: `integration "${reg.id}" covers container "${config.scope.container}", not "${loc.bucket}"` };
       if (loc.account !== undefined && loc.account !== config.scope.account) return { ok: false, why: `integration "${reg.id}" covers account "${config.scope.account}", not "${loc.account}"` };
+      const cloud = config.scope.cloud ?? 'public';
+      if (loc.cloud !== undefined && loc.cloud !== cloud) {
+        return { ok: false, why: `integration "${reg.id}" is in the Azure ${cloud} cloud, but the URI names an account in the ${loc.cloud} cloud` };
+      }
       const located: AssetLocation = loc.account === undefined
-        ? { ...loc, account: config.scope.account, uri: azureBlobUri(config.scope.account, loc.bucket, loc.key) }
+        ? { ...loc, account: config.scope.account, cloud, uri: azureBlobUri(config.scope.account, loc.bucket, loc.key, cloud) }
         : loc;
       return underPrefix(loc.key, located);
     }

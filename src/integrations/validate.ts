@@ -2,11 +2,13 @@ import path from 'node:path';
 import { InvalidIntegrationError } from '../errors.js';
 import type { Integration, Mode } from '../types.js';
 import { ownCopy } from './own-copy.js';
+import { FORBIDDEN_CHARACTERS } from '../uri/controls.js';
+import { awsScopeBucket, awsScopeExtras } from './aws-scope.js';
+import { azureScopeCloud } from './azure-scope.js';
 import type { NormalizedIntegration } from './registered.js';
 
 const PROVIDERS = new Set(['aws', 'gcp', 'azure', 'https', 'memory', 'file']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
-const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const GCS_BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 const AZ_ACCOUNT = /^[a-z0-9]{3,24}$/;
 const AZ_CONTAINER = /^(?:[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]|\$root|\$web)$/;
@@ -46,7 +48,7 @@ export function normalizePrefix(value: unknown, field: string): string | undefin
   const trimmed = value.replace(/\/+$/, '');
   if (trimmed === '') return undefined;
   if (trimmed.startsWith('/')) fail(field, 'must not start with "/" (write "images/2024", not "/images/2024")');
-  if (/[\u0000-\u001f\u007f\\]/.test(trimmed)) fail(field, 'must not contain control characters or backslashes');
+  if (FORBIDDEN_CHARACTERS.test(trimmed) || trimmed.includes('\\')) fail(field, 'must not contain control characters (C0, DEL, C1), bidirectional controls, line separators or backslashes');
   for (const segment of trimmed.split('/')) {
     if (segment === '') fail(field, 'must not contain empty segments ("a//b")');
     if (segment === '.' || segment === '..') fail(field, 'must not contain "." or ".." segments');
@@ -75,11 +77,11 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
   switch (provider) {
     case 'aws': {
       const a = needAuth();
-      const bucket = str(scope, 'bucket', 'scope.', S3_BUCKET, 'S3 bucket names are 3–63 of a-z 0-9 . -');
+      const bucket = awsScopeBucket(scope);
       const region = optStr(scope, 'region', 'scope.', AWS_REGION, 'expected a region such as "eu-west-1"');
       const accountId = optStr(scope, 'accountId', 'scope.', AWS_ACCOUNT, 'expected a 12-digit AWS account ID');
       const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
-      const base = { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}), ...(region ? { region } : {}), ...(accountId ? { accountId } : {}) } } as const;
+      const base = { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}), ...(region ? { region } : {}), ...(accountId ? { accountId } : {}), ...awsScopeExtras(scope, bucket, a) } } as const;
       if (a.kind === 'assume-role') {
         const roleArn = str(a, 'roleArn', 'auth.', ROLE_ARN, 'expected "arn:aws:iam::<12-digit account>:role/<name>"');
         const externalId = str(a, 'externalId', 'auth.', EXTERNAL_ID, 'external IDs are 2–1224 characters of letters, digits and + = , . @ : / -', true);
@@ -129,7 +131,7 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
       const account = str(scope, 'account', 'scope.', AZ_ACCOUNT, 'storage account names are 3–24 of a-z 0-9');
       const container = str(scope, 'container', 'scope.', AZ_CONTAINER, 'container names are 3–63 of a-z 0-9 -, no "--"');
       const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
-      const base = { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { account, container, ...(prefix ? { prefix } : {}) } } as const;
+      const base = { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { account, container, ...(prefix ? { prefix } : {}), ...azureScopeCloud(scope) } } as const;
       const tenantId = str(a, 'tenantId', 'auth.', new RegExp(`${GUID.source}|${TENANT_DOMAIN.source}`, 'i'), 'expected a tenant GUID or domain');
       const clientId = str(a, 'clientId', 'auth.', GUID, 'expected the application (client) ID, a GUID');
       if (a.kind === 'federated') {
@@ -164,7 +166,7 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
     case 'file': {
       const root = scope.root;
       if (typeof root !== 'string' || !path.isAbsolute(root)) return fail('scope.root', 'must be an absolute directory path');
-      if (/[\u0000-\u001f\u007f]/.test(root)) fail('scope.root', 'must not contain control characters');
+      if (FORBIDDEN_CHARACTERS.test(root)) fail('scope.root', 'must not contain control characters or bidirectional controls');
       if (root.split(/[\\/]/).some((s) => s === '..' || s === '.')) fail('scope.root', 'must not contain "." or ".." segments');
       const normalized = path.resolve(root);
       return { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { root: normalized } };

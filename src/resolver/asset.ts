@@ -1,4 +1,4 @@
-import { InvalidArgumentError, ReadOnlyError } from '../errors.js';
+import { InvalidArgumentError, ReadOnlyError, UnsupportedUriError } from '../errors.js';
 import type { AssetLinkEvent } from '../events.js';
 import { inspectSymbol, redactUrl } from '../redact.js';
 import type { ProviderDriver, ObjectTarget } from '../resolvers/driver.js';
@@ -48,6 +48,7 @@ export class BoundAsset implements ResolvedAsset {
 
   head(): Promise<HeadResult> {
     return this.#traced('assetlink.head', async () => {
+      this.#refuseUnhonouredPin();
       const result = await this.#deps.driver.head(this.#target);
       this.#event('asset.head');
       return result;
@@ -56,6 +57,7 @@ export class BoundAsset implements ResolvedAsset {
 
   read(opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
     return this.#traced('assetlink.read', async () => {
+      this.#refuseUnhonouredPin();
       const range = opts.range === undefined ? undefined : checkRange(opts.range, this.#target.location);
       const stream = await this.#deps.driver.read(this.#target, range);
       this.#event('asset.read');
@@ -65,6 +67,7 @@ export class BoundAsset implements ResolvedAsset {
 
   bytes(): Promise<Uint8Array> {
     return this.#traced('assetlink.bytes', async () => {
+      this.#refuseUnhonouredPin();
       const data = await collect(await this.#deps.driver.read(this.#target));
       this.#event('asset.read', data.byteLength);
       return data;
@@ -102,6 +105,7 @@ export class BoundAsset implements ResolvedAsset {
     const method = opts.method ?? 'GET';
     if (method !== 'GET' && method !== 'PUT') throw new InvalidArgumentError(`presign method must be GET or PUT, got ${String(method)}`);
     if (method === 'PUT') this.#refuseIfReadOnly('presign PUT');
+    this.#refuseUnhonouredPin();
     const driver = this.#deps.driver;
     const ttlSeconds = checkTtl(opts.ttlSeconds, driver.maxPresignTtlSeconds, opts.clamp === true, `${driver.provider} presigned URLs`);
     const presigned = await driver.presign(this.#target, {
@@ -123,9 +127,30 @@ export class BoundAsset implements ResolvedAsset {
 
   [inspectSymbol](): string { return `ResolvedAsset ${JSON.stringify(this.toJSON())}`; }
 
-  #refuseIfReadOnly(operation: string): void {
-    if (this.#mode === 'read-write') return;
+  /** A pinned location on a driver that would read the live object instead: refused, never answered wrongly. */
+  #refuseUnhonouredPin(): void {
     const { integration, location } = this.#target;
+    const pinned = location.version ?? location.snapshot;
+    if (pinned === undefined || this.#deps.driver.honoursPins === true) return;
+    throw new UnsupportedUriError(
+      `UNSUPPORTED_URI: ${location.uri} pins ${location.version !== undefined ? 'version' : 'snapshot'} ${pinned}, which the ${location.provider} provider cannot read yet; it would return the live object instead`,
+      { integrationId: integration.id, uri: location.uri },
+    );
+  }
+
+  #refuseIfReadOnly(operation: string): void {
+    const { integration, location } = this.#target;
+    // A location pinned to a version or snapshot names bytes that never change: writing or
+    // deleting through it must not touch the live object (nor destroy the version), on any integration.
+    const pinned = location.version ?? location.snapshot;
+    if (pinned !== undefined) {
+      this.#deps.emit({ type: 'write.refused', time: new Date(this.#deps.now()), integrationId: integration.id, provider: location.provider, uri: location.uri, operation });
+      throw new ReadOnlyError(
+        `cannot ${operation} ${location.uri}: the URI pins ${location.version !== undefined ? 'version' : 'snapshot'} ${pinned}, and a pinned location is read-only. Use the URI without the version to ${operation} the live object.`,
+        { integrationId: integration.id, uri: location.uri },
+      );
+    }
+    if (this.#mode === 'read-write') return;
     this.#deps.emit({ type: 'write.refused', time: new Date(this.#deps.now()), integrationId: integration.id, provider: location.provider, uri: location.uri, operation });
     throw new ReadOnlyError(
       `cannot ${operation} ${location.uri}: integration "${integration.id}" is read-only. Use a read-write integration (mode: 'read-write') for this location.`,

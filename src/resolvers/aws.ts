@@ -1,5 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { AccessDeniedError, AssetLinkError, ProviderError } from '../errors.js';
+import { AccessDeniedError, AssetLinkError, ProviderError, ReadOnlyError } from '../errors.js';
+import { awsPartitionOf } from '../integrations/aws-scope.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
 import type { AwsIntegration, AwsPlatformOptions, ByteRange, HeadResult, PresignedUrl } from '../types.js';
 import { boundByCredentials } from '../resolver/ttl.js';
@@ -12,7 +13,7 @@ import { AwsCredentialSource } from './aws/credentials.js';
 import { awsErrorInfo, isRetryableAwsError, mapS3Error, wrongRegion } from './aws/errors.js';
 import { FastS3Presigner } from './aws/presigner.js';
 import { connectTimeoutAgents } from './aws/agents.js';
-import { BucketRegions } from './aws/region.js';
+import { BucketRegions, homeRegionFor } from './aws/region.js';
 import { loadS3, loadStorage } from './aws/sdk.js';
 import { toIdentity } from './aws/types.js';
 
@@ -36,6 +37,7 @@ export const createDriver: DriverFactory = (ctx) => new AwsDriver(ctx);
 class AwsDriver implements ProviderDriver {
   readonly provider = 'aws' as const;
   readonly maxPresignTtlSeconds = SEVEN_DAYS;
+  readonly honoursPins = true;
   readonly #ctx: DriverContext;
   readonly #platform: AwsPlatformOptions;
   readonly #credentials: AwsCredentialSource;
@@ -57,7 +59,7 @@ class AwsDriver implements ProviderDriver {
   async head(target: ObjectTarget): Promise<HeadResult> {
     const { HeadObjectCommand } = await loadS3();
     return this.#run(target, 'head', true, async (client, config) => {
-      const out = await client.send(new HeadObjectCommand({ ...this.#objectParams(target, config) }));
+      const out = await client.send(new HeadObjectCommand({ ...this.#objectParams(target, config), ...versionOf(target) }));
       const result: HeadResult = { size: out.ContentLength ?? 0 };
       if (out.ContentType) result.contentType = out.ContentType;
       if (out.ETag) result.etag = out.ETag;
@@ -71,6 +73,7 @@ class AwsDriver implements ProviderDriver {
     const body = await this.#run(target, 'read', true, async (client, config) => {
       const out = await client.send(new GetObjectCommand({
         ...this.#objectParams(target, config),
+        ...versionOf(target),
         ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}),
       }));
       if (!out.Body) throw new TypeError('S3 returned no body');
@@ -81,6 +84,7 @@ class AwsDriver implements ProviderDriver {
   }
 
   async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void> {
+    refusePinned(target, 'write');
     const threshold = this.#platform.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD;
     if (body instanceof Uint8Array && body.byteLength <= threshold) {
       const { PutObjectCommand } = await loadS3();
@@ -111,6 +115,8 @@ class AwsDriver implements ProviderDriver {
   }
 
   async delete(target: ObjectTarget): Promise<void> {
+    // A DeleteObject with a VersionId would destroy that version for good: pinned locations never get here.
+    refusePinned(target, 'delete');
     const { DeleteObjectCommand } = await loadS3();
     await this.#run(target, 'delete', true, async (client, config) => {
       await client.send(new DeleteObjectCommand(this.#objectParams(target, config)));
@@ -232,6 +238,7 @@ class AwsDriver implements ProviderDriver {
 
   async presign(target: ObjectTarget, request: DriverPresignRequest): Promise<PresignedUrl> {
     const config = this.#config(target);
+    if (request.method === 'PUT') refusePinned(target, 'presign PUT');
     try {
       const region = await this.#region(target, config);
       const now = this.#ctx.now();
@@ -254,6 +261,7 @@ class AwsDriver implements ProviderDriver {
         signingTimeMs: signedAt,
         ...(bindContentType ? { contentType: request.contentType } : {}),
         ...(config.scope.accountId ? { expectedBucketOwner: config.scope.accountId } : {}),
+        ...(target.location.version !== undefined ? { versionId: target.location.version } : {}),
       });
       return {
         url,
@@ -323,7 +331,7 @@ class AwsDriver implements ProviderDriver {
           const correct = wrongRegion(error, region);
           if (correct && !redirected) {
             redirected = true;
-            this.#regions.learn(target.location.bucket, correct);
+            this.#regions.learn(regionKey(target.location.bucket, config), correct);
             region = correct;
             continue;
           }
@@ -342,10 +350,19 @@ class AwsDriver implements ProviderDriver {
 
   #region(target: ObjectTarget, config: AwsConfig): Promise<string> {
     return this.#regions.regionFor(
-      target.location.bucket,
-      { urlRegion: target.location.region, scopeRegion: config.scope.region },
-      () => this.#discoverRegion(target.location.bucket, config),
+      regionKey(target.location.bucket, config),
+      { urlRegion: target.location.region, scopeRegion: config.scope.region ?? accessPointRegion(config.scope.accessPointArn) },
+      async () => (await this.#discoverRegion(target.location.bucket, config)) ?? this.#homeRegion(config),
     );
+  }
+
+  /**
+   * The region to reach a partition from when nothing names the bucket's: the platform region
+   * when it is in the integration's partition, else that partition's first region (an S3 or STS
+   * endpoint of another partition does not know its buckets or roles).
+   */
+  #homeRegion(config: AwsConfig): string {
+    return homeRegionFor(awsPartitionOf(config), this.#platform.region);
   }
 
   /**
@@ -355,7 +372,7 @@ class AwsDriver implements ProviderDriver {
    */
   async #discoverRegion(bucket: string, config: AwsConfig): Promise<string | undefined> {
     const { HeadBucketCommand, GetBucketLocationCommand } = await loadS3();
-    const client = await this.#client(config, this.#platform.region ?? 'us-east-1');
+    const client = await this.#client(config, this.#homeRegion(config));
     const owner = config.scope.accountId ? { ExpectedBucketOwner: config.scope.accountId } : {};
     try {
       const out = await client.send(new HeadBucketCommand({ Bucket: bucket, ...owner }));
@@ -413,6 +430,25 @@ class AwsDriver implements ProviderDriver {
     }
     return created;
   }
+}
+
+/** The version a pinned location names, as S3 wants it on HeadObject and GetObject. */
+function versionOf(target: ObjectTarget): { VersionId?: string } {
+  return target.location.version === undefined ? {} : { VersionId: target.location.version };
+}
+
+function refusePinned(target: ObjectTarget, operation: string): void {
+  if (target.location.version === undefined) return;
+  throw new ReadOnlyError(`cannot ${operation} ${target.location.uri}: it names version ${target.location.version}, and a pinned version is read-only`, { integrationId: target.integration.id, uri: target.location.uri });
+}
+
+/** Bucket regions are remembered per partition: the same name in two partitions is two buckets. */
+function regionKey(bucket: string, config: AwsConfig): string {
+  return `${awsPartitionOf(config)}/${bucket}`;
+}
+
+function accessPointRegion(arn: string | undefined): string | undefined {
+  return arn === undefined ? undefined : arn.split(':')[3];
 }
 
 function awsConfigOf(integration: RegisteredIntegration): AwsConfig {

@@ -81,6 +81,11 @@ export interface ProviderDriver {
   readonly provider: Provider;
   /** Provider maximum for a presigned URL's lifetime. */
   readonly maxPresignTtlSeconds: number;
+  /**
+   * True when head/read/presign address exactly `location.version` / `location.snapshot`. A
+   * driver without it is never handed a pinned location: it would serve the live object.
+   */
+  readonly honoursPins?: boolean;
   head(target: ObjectTarget): Promise<HeadResult>;
   /** Must stream; must not buffer the whole object. Errors mid-stream error the stream. */
   read(target: ObjectTarget, range?: ByteRange): Promise<ReadableStream<Uint8Array>>;

@@ -1,5 +1,5 @@
 import type { Storage } from '@google-cloud/storage';
-import { AssetLinkError, ProviderError } from '../errors.js';
+import { AssetLinkError, InvalidUriError, ProviderError, ReadOnlyError } from '../errors.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
 import type { HeadResult, PresignedUrl } from '../types.js';
 import type {
@@ -24,6 +24,7 @@ import { V4_MAX_EXPIRES_SECONDS } from './gcp/v4-signer.js';
 class GcpDriver implements ProviderDriver {
   readonly provider = 'gcp' as const;
   readonly maxPresignTtlSeconds = V4_MAX_EXPIRES_SECONDS;
+  readonly honoursPins = true;
   readonly #ctx: DriverContext;
   readonly #credentials: GcpCredentials;
   /** One client per registered integration object; replaced integrations get new ones. */
@@ -58,7 +59,8 @@ class GcpDriver implements ProviderDriver {
   async #file(target: ObjectTarget) {
     const integration = this.#integration(target);
     const storage = await this.#storage(integration);
-    return { integration, file: storage.bucket(target.location.bucket).file(target.location.key) };
+    // A pinned generation scopes every call (metadata, media, delete) to exactly that generation.
+    return { integration, file: storage.bucket(target.location.bucket).file(target.location.key, generationOf(target)) };
   }
 
   /** Maps an error; a 401 also drops the cached token so the next call mints a fresh one. */
@@ -95,6 +97,7 @@ class GcpDriver implements ProviderDriver {
   }
 
   async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void> {
+    refusePinned(target, 'write');
     try {
       const { integration, file } = await this.#file(target);
       await uploadObject(file, body, opts.contentType, {
@@ -109,6 +112,8 @@ class GcpDriver implements ProviderDriver {
   }
 
   async delete(target: ObjectTarget): Promise<void> {
+    // A delete scoped to a generation would destroy that generation for good.
+    refusePinned(target, 'delete');
     try {
       const { file } = await this.#file(target);
       // Deleting what is already gone is success: the caller's intent holds.
@@ -119,6 +124,7 @@ class GcpDriver implements ProviderDriver {
   }
 
   async presign(target: ObjectTarget, request: DriverPresignRequest): Promise<PresignedUrl> {
+    if (request.method === 'PUT') refusePinned(target, 'presign PUT');
     const integration = this.#integration(target);
     const endpoint = this.#options.signingEndpoint ?? this.#options.apiEndpoint ?? DEFAULT_API_ENDPOINT;
     try {
@@ -213,6 +219,22 @@ class GcpDriver implements ProviderDriver {
   async close(): Promise<void> {
     this.#clients = new WeakMap();
   }
+}
+
+/** `{ generation }` for a pinned location. The SDK keeps generations as JS numbers: one beyond 2^53 cannot be addressed exactly. */
+function generationOf(target: ObjectTarget): { generation?: number } {
+  const version = target.location.version;
+  if (version === undefined) return {};
+  const generation = Number(version);
+  if (!Number.isSafeInteger(generation)) {
+    throw new InvalidUriError(`generation ${version} of ${target.location.uri} is beyond what the Cloud Storage client can address exactly`, { uri: target.location.uri, integrationId: target.integration.id });
+  }
+  return { generation };
+}
+
+function refusePinned(target: ObjectTarget, operation: string): void {
+  if (target.location.version === undefined) return;
+  throw new ReadOnlyError(`cannot ${operation} ${target.location.uri}: it names generation ${target.location.version}, and a pinned generation is read-only`, { integrationId: target.integration.id, uri: target.location.uri });
 }
 
 function asGcp(integration: RegisteredIntegration): GcpRegistered {

@@ -1,5 +1,7 @@
-import { escapeIamPattern, partitionForRegion, READ_ACTIONS, WRITE_ACTIONS, type AwsPartition } from '../auth/session-policy.js';
-import { InvalidArgumentError, InvalidIntegrationError } from '../errors.js';
+import { DIRECTORY_ACTIONS, escapeIamPattern, READ_ACTIONS, s3Resources, WRITE_ACTIONS, type AwsPartition } from '../auth/session-policy.js';
+import { InvalidArgumentError } from '../errors.js';
+import { statedAwsPartition } from '../integrations/aws-scope.js';
+import { parseAccessPointArn, s3BucketKind } from '../uri/aws-names.js';
 import type { NormalizedIntegration } from '../integrations/registered.js';
 import type { Mode } from '../types.js';
 import { shellCommand, shellComment } from './shell.js';
@@ -46,37 +48,69 @@ const PRINCIPAL_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:(?:role|user)\/[
 
 const partitionOfArn = (arn: string): AwsPartition => arn.split(':')[1] as AwsPartition;
 
-/** Statements for the bucket and prefix. `principal` turns them into bucket-policy statements. */
+/**
+ * Statements for the bucket (or access point, or directory bucket) and prefix. `principal` turns
+ * them into resource-policy statements (bucket policy, access point policy).
+ */
 export function awsPermissionStatements(
-  scope: { bucket: string; prefix?: string },
+  scope: { bucket: string; prefix?: string; accessPointArn?: string; accountId?: string },
   mode: Mode,
   partition: AwsPartition,
   principal?: string,
 ): IamStatement[] {
-  const bucketArn = `arn:${partition}:s3:::${scope.bucket}`;
+  const resources = s3Resources({ ...scope, partition });
+  const who = principal ? { Principal: { AWS: principal } } : {};
+  if (resources.kind === 'directory') {
+    // S3 Express authorises every object request of a directory bucket through CreateSession, per
+    // bucket: no prefix can be granted, and read-only integrations are held to ReadOnly sessions.
+    return [{
+      Sid: 'AssetlinkDirectorySession', Effect: 'Allow', ...who, Action: [...DIRECTORY_ACTIONS], Resource: resources.container,
+      ...(mode === 'read-write' ? {} : { Condition: { StringEquals: { 's3express:SessionMode': 'ReadOnly' } } }),
+    }];
+  }
   // Segment-aware like assetlink's own scope check: prefix "images" covers "images/…", never
   // "images-old/…". `*`, `?` and `$` in the prefix are escaped so they stay literal.
   const prefix = scope.prefix ? escapeIamPattern(scope.prefix) : '';
-  const objects = prefix ? `${bucketArn}/${prefix}/*` : `${bucketArn}/*`;
-  const who = principal ? { Principal: { AWS: principal } } : {};
-  const statements: IamStatement[] = [
+  const objects = prefix ? `${resources.objects}${prefix}/*` : `${resources.objects}*`;
+  const statements: IamStatement[] = [];
+  if (resources.kind === 'bucket') {
     // Region discovery. Kept apart from ListBucket: GetBucketLocation carries no s3:prefix, so
-    // the prefix condition below would refuse it.
-    { Sid: 'AssetlinkBucketLocation', Effect: 'Allow', ...who, Action: ['s3:GetBucketLocation'], Resource: bucketArn },
+    // the prefix condition below would refuse it. (Access points name their region in their ARN.)
+    statements.push({ Sid: 'AssetlinkBucketLocation', Effect: 'Allow', ...who, Action: ['s3:GetBucketLocation'], Resource: resources.container });
+  }
+  statements.push(
     {
-      Sid: 'AssetlinkList', Effect: 'Allow', ...who, Action: ['s3:ListBucket'], Resource: bucketArn,
+      Sid: 'AssetlinkList', Effect: 'Allow', ...who, Action: ['s3:ListBucket'], Resource: resources.container,
       // Listing `prefix/` itself and anything below it; listing the bucket root or `prefix` without
       // the slash (which would show `prefix-old/…` names) is refused.
       ...(prefix ? { Condition: { StringLike: { 's3:prefix': [`${prefix}/`, `${prefix}/*`] } } } : {}),
     },
     { Sid: 'AssetlinkReadObjects', Effect: 'Allow', ...who, Action: [...READ_ACTIONS], Resource: objects },
-  ];
+  );
   if (mode === 'read-write') {
     // PutObject covers single and multipart uploads (Create/UploadPart/Complete); Abort and
     // ListParts let a failed multipart upload be cleaned up and resumed.
     statements.push({ Sid: 'AssetlinkWriteObjects', Effect: 'Allow', ...who, Action: [...WRITE_ACTIONS], Resource: objects });
   }
   return statements;
+}
+
+/**
+ * The bucket-policy statement that delegates access control to the access points of the access
+ * point's owner account (AWS's documented pattern, narrowed to the actions assetlink uses): with
+ * it, the access point's own policy and the caller's IAM policy decide.
+ */
+export function awsAccessPointDelegation(bucketName: string, accessPointAccount: string, mode: Mode, partition: AwsPartition): { Version: '2012-10-17'; Statement: Array<Record<string, unknown>> } {
+  const bucketArn = `arn:${partition}:s3:::${bucketName}`;
+  const objectActions = mode === 'read-write' ? [...READ_ACTIONS, ...WRITE_ACTIONS] : [...READ_ACTIONS];
+  const condition = { StringEquals: { 's3:DataAccessPointAccount': accessPointAccount } };
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'AssetlinkDelegateListToAccessPoints', Effect: 'Allow', Principal: { AWS: '*' }, Action: ['s3:ListBucket'], Resource: bucketArn, Condition: condition },
+      { Sid: 'AssetlinkDelegateObjectsToAccessPoints', Effect: 'Allow', Principal: { AWS: '*' }, Action: objectActions, Resource: `${bucketArn}/*`, Condition: condition },
+    ],
+  };
 }
 
 export function awsTrustPolicy(platformArn: string, externalId: string): IamPolicyDocument {
@@ -117,12 +151,8 @@ function roleNameAndPath(roleArn: string): { name: string; path: string } {
 }
 
 function resolvePartition(i: AwsIntegration, platformArn: string | undefined): AwsPartition {
-  const fromRegion = i.scope.region ? partitionForRegion(i.scope.region) : undefined;
-  const fromRole = i.auth.kind === 'assume-role' ? partitionOfArn(i.auth.roleArn) : undefined;
-  if (fromRegion && fromRole && fromRegion !== fromRole) {
-    throw new InvalidIntegrationError('scope.region', `"${i.scope.region}" is in the ${fromRegion} partition but auth.roleArn is in ${fromRole}`, { integrationId: i.id });
-  }
-  const own = fromRole ?? fromRegion;
+  // Validation already refused an integration whose partition, role ARN, region and access point disagree.
+  const own = statedAwsPartition(i);
   const platform = platformArn ? partitionOfArn(platformArn) : undefined;
   if (own && platform && own !== platform) {
     throw new InvalidArgumentError(
@@ -131,6 +161,17 @@ function resolvePartition(i: AwsIntegration, platformArn: string | undefined): A
     );
   }
   return own ?? platform ?? 'aws';
+}
+
+/** The access point ARN an integration goes through (its bucket, or the ARN behind its alias). */
+function accessPointOf(i: AwsIntegration): string | undefined {
+  const kind = s3BucketKind(i.scope.bucket);
+  if (kind === 'access-point') return i.scope.bucket;
+  if (kind !== 'alias') return undefined;
+  if (i.scope.accessPointArn === undefined) {
+    throw new InvalidArgumentError(`integration "${i.id}" names an access point alias: set scope.accessPointArn so the policies can name the access point (IAM cannot name it by its alias)`, { integrationId: i.id });
+  }
+  return i.scope.accessPointArn;
 }
 
 function platformPrincipal(i: AwsIntegration, options: SetupOptions): string | undefined {
@@ -145,9 +186,28 @@ function platformPrincipal(i: AwsIntegration, options: SetupOptions): string | u
   return arn;
 }
 
+/** The access point's own policy, granting `principal` (the platform, or a role of another account). */
+function accessPointPolicyStep(accessPoint: string, i: AwsIntegration, partition: AwsPartition, principal: string, access: string, where: string): SetupStep {
+  const ap = parseAccessPointArn(accessPoint);
+  return documentStep({
+    id: 'aws.access-point-policy',
+    title: `Access point policy of ${ap.name}`,
+    description: `Grants ${principal} ${access} under ${where} through the access point. put-access-point-policy REPLACES the access point's whole policy: `
+      + `if it already has one (aws s3control get-access-point-policy --account-id ${ap.accountId} --name ${ap.name}), add these statements to its Statement array instead.`,
+    kind: 'bucket-policy',
+    document: { Version: '2012-10-17', Statement: awsPermissionStatements(i.scope, i.mode, partition, principal) } satisfies IamPolicyDocument,
+    fileName: 'access-point-policy.json',
+    apply: shellCommand(['aws', 's3control', 'put-access-point-policy'], [], [['--account-id', ap.accountId], ['--name', ap.name], ['--policy', 'file://access-point-policy.json'], ['--region', ap.region]]),
+  });
+}
+
 export function awsSetup(i: AwsIntegration, options: SetupOptions, origins: string[], maxAgeSeconds: number): DraftPlan {
   const platformArn = platformPrincipal(i, options);
   const partition = resolvePartition(i, platformArn);
+  const accessPoint = accessPointOf(i);
+  const ph = new Placeholders();
+  // CORS and the access point delegation live on the bucket behind an access point, which its ARN does not name.
+  const corsBucket = accessPoint === undefined ? i.scope.bucket : ph.valueOr(undefined, '<bucket-behind-the-access-point>');
   const policyName = `assetlink-${nameFragment(i.id)}`.slice(0, 128);
   const region = i.scope.region;
   // The aws CLI picks the partition's IAM and S3 endpoints from the region; outside the
@@ -195,6 +255,9 @@ export function awsSetup(i: AwsIntegration, options: SetupOptions, origins: stri
       fileName: 'permissions-policy.json',
       apply: shellCommand(['aws', 'iam', 'put-role-policy'], [], [['--role-name', name], ['--policy-name', policyName], ['--policy-document', 'file://permissions-policy.json'], ...iamRegion]),
     }));
+  } else if (i.auth.kind === 'cross-account' && accessPoint !== undefined) {
+    steps.push(accessPointPolicyStep(accessPoint, i, partition, platformArn as string, access, where));
+    notes.push('Cross-account access needs both sides: the platform\'s own IAM policy must also allow these actions on the access point (that is the platform\'s side, not the customer\'s).');
   } else if (i.auth.kind === 'cross-account') {
     steps.push(documentStep({
       id: 'aws.bucket-policy',
@@ -209,7 +272,6 @@ export function awsSetup(i: AwsIntegration, options: SetupOptions, origins: stri
     notes.push('Cross-account access needs both sides: the platform\'s own IAM policy must also allow these actions on the bucket (that is the platform\'s side, not the customer\'s).');
     if (i.mode === 'read-write') notes.push('Objects the platform writes are owned by the bucket owner when the bucket\'s Object Ownership is "Bucket owner enforced" (the default for new buckets); with ACLs enabled they would belong to the platform\'s account.');
   } else {
-    const ph = new Placeholders();
     const userName = ph.valueOr(options.aws?.userName, '<iam-user-name>');
     steps.push(documentStep({
       id: 'aws.user-policy',
@@ -219,21 +281,41 @@ export function awsSetup(i: AwsIntegration, options: SetupOptions, origins: stri
       document: permissions,
       fileName: 'permissions-policy.json',
       apply: shellCommand(['aws', 'iam', 'put-user-policy'], [], [['--user-name', userName], ['--policy-name', policyName], ['--policy-document', 'file://permissions-policy.json'], ...iamRegion]),
-      ...(ph.list().length ? { placeholders: ph.list() } : {}),
+      ...(userName.startsWith('<') ? { placeholders: [userName] } : {}),
     }));
     notes.push('Access keys are long-lived secrets; prefer an assume-role integration. The key is never part of this setup and is never printed.');
+  }
+
+  if (accessPoint !== undefined) {
+    const ap = parseAccessPointArn(accessPoint);
+    if (i.auth.kind === 'assume-role' && i.auth.roleArn.split(':')[4] !== ap.accountId) {
+      steps.push(accessPointPolicyStep(accessPoint, i, partition, i.auth.roleArn, access, where));
+    }
+    steps.push(documentStep({
+      id: 'aws.bucket-delegation',
+      title: 'Bucket policy delegating to the access point',
+      description: `Lets the access points of account ${ap.accountId} decide access to the bucket behind ${ap.name} (${access}); the bucket owner applies it once. `
+        + 'Skip it if the bucket policy already delegates to access points (a statement with "s3:DataAccessPointAccount"); put-bucket-policy REPLACES the whole policy, so otherwise add these statements to it.',
+      kind: 'bucket-policy',
+      document: awsAccessPointDelegation(corsBucket, ap.accountId, i.mode, partition),
+      fileName: 'bucket-delegation-policy.json',
+      apply: shellCommand(['aws', 's3api', 'put-bucket-policy'], [], [['--bucket', corsBucket], ['--policy', 'file://bucket-delegation-policy.json'], ['--region', ap.region]]),
+      placeholders: [corsBucket],
+    }));
+    notes.push(`Requests go through access point ${ap.name} (${accessPoint}): every policy names the access point (…:accesspoint/${ap.name}/object/…), not the bucket, as S3 authorises them.`);
   }
 
   if (origins.length > 0) {
     steps.push(documentStep({
       id: 'aws.cors',
-      title: `CORS rules of ${i.scope.bucket}`,
+      title: `CORS rules of ${corsBucket}`,
       description: `Lets ${origins.join(', ')} use presigned ${i.mode === 'read-write' ? 'GET and PUT' : 'GET'} URLs from the browser. `
-        + `put-bucket-cors REPLACES the bucket's CORS configuration: if it has rules already (aws s3api get-bucket-cors --bucket ${i.scope.bucket}), add this rule to them.`,
+        + `put-bucket-cors REPLACES the bucket's CORS configuration: if it has rules already (aws s3api get-bucket-cors --bucket ${corsBucket}), add this rule to them.`,
       kind: 'cors',
       document: awsCors(i.id, origins, i.mode, maxAgeSeconds),
       fileName: 'cors.json',
-      apply: shellCommand(['aws', 's3api', 'put-bucket-cors'], [], [['--bucket', i.scope.bucket], ['--cors-configuration', 'file://cors.json'], ...s3Region]),
+      apply: shellCommand(['aws', 's3api', 'put-bucket-cors'], [], [['--bucket', corsBucket], ['--cors-configuration', 'file://cors.json'], ...s3Region]),
+      ...(accessPoint !== undefined ? { placeholders: [corsBucket] } : {}),
     }));
   }
 

@@ -1,4 +1,5 @@
 import { InvalidUriError, UnsupportedUriError } from '../errors.js';
+import { FORBIDDEN_CHARACTERS } from './controls.js';
 
 const MAX_ECHO = 200;
 
@@ -12,8 +13,13 @@ export function echoUri(input: string): string {
   if (cut !== -1) text = `${text.slice(0, cut)}?…`;
   text = text.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/]*)@/i, (whole, head: string, user: string) =>
     /^(wasbs?|abfss?):/i.test(head) && !user.includes(':') ? whole : `${head}***@`);
-  return text.length > MAX_ECHO ? `${text.slice(0, MAX_ECHO)}…` : text;
+  if (text.length > MAX_ECHO) text = `${text.slice(0, MAX_ECHO)}…`;
+  // The URI was refused for these characters: echoing them raw would carry a terminal escape
+  // (U+009B), a line break (U+0085, U+2028) or a direction override into the caller's logs.
+  return FORBIDDEN_CHARACTERS.test(text) ? text.replace(FORBIDDEN_GLOBAL, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`) : text;
 }
+
+const FORBIDDEN_GLOBAL = new RegExp(FORBIDDEN_CHARACTERS.source, 'g');
 
 export function invalidUri(input: string, reason: string): InvalidUriError {
   const shown = echoUri(input);

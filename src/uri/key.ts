@@ -1,3 +1,4 @@
+import { forbiddenCharacter } from './controls.js';
 import { UriProblem } from './fail.js';
 import { decodeLeniently } from './percent.js';
 
@@ -8,11 +9,11 @@ export interface KeyLimit {
   unit: 'bytes' | 'characters';
 }
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
 const LONE_SURROGATE = /\p{Cs}/u;
 
 function hostileContent(text: string): string | undefined {
-  if (CONTROL.test(text)) return 'control characters (U+0000–U+001F, U+007F)';
+  const bad = forbiddenCharacter(text);
+  if (bad !== undefined) return `a ${bad}`;
   if (text.includes('\\')) return "backslashes (use '/' between folders)";
   const segments = text.split('/');
   if (segments.some((s) => s === '.' || s === '..')) return "'.' or '..' path segments";

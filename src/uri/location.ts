@@ -1,11 +1,14 @@
 import { inspectSymbol } from '../redact.js';
-import type { AssetLocation, PresignedInfo, Provider } from '../types.js';
-import { canonicalUri } from './canonical.js';
+import type { AssetLocation, AwsPartition, AzureCloud, PresignedInfo, Provider } from '../types.js';
+import { canonicalUri, pinnedUri } from './canonical.js';
 
 export interface Extras {
   account?: string;
   region?: string;
-  partition?: 'aws' | 'aws-cn';
+  partition?: AwsPartition;
+  version?: string;
+  snapshot?: string;
+  cloud?: AzureCloud;
   presigned?: PresignedInfo;
   uri?: string;
   /** See AssetLocation.originalUrl; stored non-enumerable so it is never serialised. */
@@ -18,7 +21,11 @@ export function location(provider: Provider, bucket: string, key: string, extras
   if (extras.account !== undefined) loc.account = extras.account;
   if (extras.region !== undefined) loc.region = extras.region;
   if (extras.partition !== undefined) loc.partition = extras.partition;
-  loc.uri = extras.uri ?? canonicalUri(provider, bucket, key, extras.account);
+  if (extras.cloud !== undefined) loc.cloud = extras.cloud;
+  if (extras.version !== undefined) loc.version = extras.version;
+  if (extras.snapshot !== undefined) loc.snapshot = extras.snapshot;
+  loc.uri = (extras.version === undefined && extras.snapshot === undefined ? undefined : pinnedUri(provider, bucket, key, extras))
+    ?? extras.uri ?? canonicalUri(provider, bucket, key, extras.account, extras.cloud);
   if (extras.presigned !== undefined) loc.presigned = extras.presigned;
   if (extras.originalUrl !== undefined) {
     Object.defineProperty(loc, 'originalUrl', { value: extras.originalUrl, enumerable: false });

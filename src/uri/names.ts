@@ -29,7 +29,7 @@ export function checkS3Bucket(name: string): void {
   }
   for (const suffix of ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3']) {
     if (name.endsWith(suffix)) {
-      throw new UriProblem(`S3 bucket names may not end with the reserved suffix "${suffix}" (access point aliases are not buckets)`);
+      throw new UriProblem(`S3 bucket names may not end with the reserved suffix "${suffix}"`);
     }
   }
 }

@@ -1,14 +1,14 @@
 import { InvalidUriError } from '../errors.js';
 import type { AssetLocation, Provider } from '../types.js';
+import { s3Arn, s3Literal } from './s3.js';
+import { forbiddenCharacter } from './controls.js';
 import { invalidUri, unsupportedUri, UriProblem } from './fail.js';
-import { checkKey, GCS_KEY, type KeyLimit, MEMORY_KEY, S3_KEY, AZURE_KEY } from './key.js';
+import { checkKey, GCS_KEY, type KeyLimit, MEMORY_KEY, AZURE_KEY } from './key.js';
 import { location } from './location.js';
-import { checkAzureContainer, checkGcsBucket, checkMemoryStore, checkS3Bucket } from './names.js';
+import { checkAzureContainer, checkGcsBucket, checkMemoryStore } from './names.js';
 import { decodePath, hadoopAzure, type ParseOptions, web } from './web.js';
 
 export type { ParseOptions };
-
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * Parses any accepted asset URI into its provider, bucket and key (design §2). Throws
@@ -38,19 +38,22 @@ function parse(input: string, options: ParseOptions): AssetLocation {
   if (m === null) throw new UriProblem('the URI has no scheme; write e.g. s3://bucket/key, gs://bucket/key or https://host/path');
   const scheme = (m[1] ?? '').toLowerCase();
   const rest = input.slice(m[0].length);
-  const known = ['s3', 's3a', 'gs', 'az', 'memory', 'http', 'https', 'wasbs', 'abfss', 'wasb', 'abfs', 'file'];
+  const known = ['s3', 's3a', 'gs', 'az', 'memory', 'http', 'https', 'wasbs', 'abfss', 'wasb', 'abfs', 'file', 'arn'];
   if (!known.includes(scheme)) {
     throw new UriProblem(
       `"${scheme}:" URIs are not supported${HINTS[scheme] ?? '; use s3://, gs://, az://, https://, wasbs://, abfss://, file:// or memory://'}`,
       true,
     );
   }
-  if (CONTROL.test(input)) throw new UriProblem('URIs may not contain control characters (tab, newline, NUL, …)');
+  const bad = forbiddenCharacter(input);
+  if (bad !== undefined) throw new UriProblem(`URIs may not contain a ${bad} (control characters, bidirectional controls and line separators are refused, raw or percent-encoded)`);
   if (input.includes('\\')) throw new UriProblem("URIs may not contain backslashes; use '/' between folders");
   switch (scheme) {
     case 's3':
     case 's3a':
-      return literal(scheme, rest, 'aws', checkS3Bucket, S3_KEY);
+      return s3Literal(scheme, rest);
+    case 'arn':
+      return s3Arn(input);
     case 'gs':
       return literal(scheme, rest, 'gcp', checkGcsBucket, GCS_KEY);
     case 'az':
@@ -74,8 +77,8 @@ function parse(input: string, options: ParseOptions): AssetLocation {
   }
 }
 
-/** s3://, s3a://, gs://, az://, memory://: everything after the bucket's '/' is the key, verbatim. */
-function literal(scheme: string, rest: string, provider: Provider, checkBucket: (name: string) => void, limit: KeyLimit): AssetLocation {
+/** gs://, az://, memory:// (s3:// in arn.ts): everything after the bucket's '/' is the key, verbatim. */
+export function literal(scheme: string, rest: string, provider: Provider, checkBucket: (name: string) => void, limit: KeyLimit): AssetLocation {
   if (!rest.startsWith('//')) throw new UriProblem(`write ${scheme}://bucket/key, with two slashes after "${scheme}:"`);
   const body = rest.slice(2);
   const slash = body.indexOf('/');
@@ -92,7 +95,7 @@ function literal(scheme: string, rest: string, provider: Provider, checkBucket: 
   if (bucket.includes(':')) throw new UriProblem(`${scheme}:// URIs may not name a port; remove ':…' after the bucket`);
   checkBucket(bucket);
   checkKey(key, limit);
-  return location(provider, bucket, key, provider === 'aws' ? { partition: 'aws' } : {});
+  return location(provider, bucket, key);
 }
 
 /** file:///abs/path, or file://localhost/abs/path. The path is percent-decoded like any URL path. */

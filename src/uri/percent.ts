@@ -1,6 +1,7 @@
 import { UriProblem } from './fail.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is kept (and then refused), never silently dropped from the name.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Decodes `%XX` escapes exactly once. Malformed escapes and byte runs that are not UTF-8 are

@@ -1,66 +1,114 @@
 import type { PresignedInfo } from '../types.js';
+import { UriProblem } from './fail.js';
+import { readQuery, type QueryParams } from './query.js';
 
-function readQuery(query: string): Map<string, string> {
-  const params = new Map<string, string>();
-  for (const pair of query.split('&')) {
-    if (pair === '') continue;
-    const eq = pair.indexOf('=');
-    const name = safeDecode(eq === -1 ? pair : pair.slice(0, eq));
-    const value = safeDecode(eq === -1 ? '' : pair.slice(eq + 1));
-    if (name !== undefined && !params.has(name)) params.set(name, value ?? '');
-  }
-  return params;
-}
+/**
+ * Recognises a URL that already carries a signature, and reports what it claims about its
+ * lifetime only when the claim is one the provider would honour: a SigV4 or V4 URL whose
+ * `X-…-Expires` is beyond the 7-day maximum, not a positive integer, or whose `X-…-Date` is not a
+ * real UTC instant is refused by S3 and GCS, so it is INVALID_URI here rather than a URL reported
+ * as valid for longer than it ever is. An already-expired URL still parses (parsing has no clock);
+ * its `expiresAt` lies in the past and presigning it fails with INVALID_TTL.
+ */
 
-function safeDecode(text: string): string | undefined {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return undefined;
-  }
-}
+/** S3 (SigV4 query auth) and GCS (V4 signed URLs) refuse X-…-Expires above 7 days. */
+export const MAX_SIGNED_URL_SECONDS = 604_800;
 
-/** `20240101T000000Z`, the SigV4 / GOOG4 timestamp. */
-function compactDate(value: string | undefined): number | undefined {
+/** `20240101T000000Z`, the SigV4 / GOOG4 timestamp, checked as a real calendar instant. */
+function compactDate(value: string | undefined, param: string): number {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value ?? '');
-  if (m === null) return undefined;
+  if (m === null) throw new UriProblem(`${param} must be a UTC timestamp such as 20240101T000000Z; the provider refuses this signed URL`);
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
   const time = Date.UTC(y, mo - 1, d, h, mi, s);
-  return Number.isNaN(time) ? undefined : time;
+  const back = new Date(time);
+  // Date.UTC rolls 2024-02-30 over into March: a date that does not round-trip does not exist.
+  if (back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) {
+    throw new UriProblem(`${param}=${value ?? ''} is not a real date and time; the provider refuses this signed URL`);
+  }
+  return time;
 }
 
-function seconds(value: string | undefined): number | undefined {
-  return value !== undefined && /^\d{1,12}$/.test(value) ? Number(value) : undefined;
+function lifetime(value: string | undefined, param: string, max: number): number {
+  if (value === undefined || !/^\d{1,12}$/.test(value)) {
+    throw new UriProblem(`${param} must be a whole number of seconds (got ${JSON.stringify(value ?? '')}); the provider refuses this signed URL`);
+  }
+  const seconds = Number(value);
+  if (seconds < 1) throw new UriProblem(`${param} must be at least 1 second; the provider refuses this signed URL`);
+  if (seconds > max) {
+    throw new UriProblem(`${param}=${seconds} exceeds the provider maximum of ${max} seconds (7 days): the provider refuses this signed URL, so it was never valid`);
+  }
+  return seconds;
 }
 
-function startPlus(start: number | undefined, ttl: number | undefined): Date | undefined {
-  return start === undefined || ttl === undefined ? undefined : new Date(start + ttl * 1000);
+function single(p: QueryParams, name: string): string | undefined {
+  const values = p.get(name);
+  if (values === undefined) return undefined;
+  if (values.length > 1) throw new UriProblem(`the signed URL carries ${name} ${values.length} times; the provider refuses it`);
+  return values[0] ?? '';
 }
 
-/** The ISO 8601 shapes Azure accepts for `se`: a date, or a UTC time to minutes or seconds. */
-function azureExpiry(value: string | undefined): Date | undefined {
-  if (value === undefined || !/^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?Z)?$/.test(value)) return undefined;
-  const time = Date.parse(value);
-  return Number.isNaN(time) ? undefined : new Date(time);
+/**
+ * Each parameter present is checked; the expiry is known only when both are present. A URL
+ * missing one is refused by the provider anyway, and has no `expiresAt` here (presigning it
+ * fails with INVALID_TTL because it states no expiry).
+ */
+function v4(p: QueryParams, prefix: 'X-Amz' | 'X-Goog'): Date | undefined {
+  const date = single(p, `${prefix}-Date`);
+  const expires = single(p, `${prefix}-Expires`);
+  const start = date === undefined ? undefined : compactDate(date, `${prefix}-Date`);
+  const seconds = expires === undefined ? undefined : lifetime(expires, `${prefix}-Expires`, MAX_SIGNED_URL_SECONDS);
+  return start === undefined || seconds === undefined ? undefined : new Date(start + seconds * 1000);
 }
 
 function info(kind: PresignedInfo['kind'], expiresAt: Date | undefined): PresignedInfo {
   return expiresAt === undefined ? { kind } : { kind, expiresAt };
 }
 
+/** The ISO 8601 shapes Azure accepts for `st`/`se`: a date, or a UTC time to minutes or seconds. */
+function azureTime(value: string | undefined, param: 'st' | 'se'): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,7})?)?Z)?$/.test(value)) {
+    throw new UriProblem(`the SAS ${param}=${JSON.stringify(value)} is not an ISO 8601 UTC time; Azure refuses this SAS`);
+  }
+  const time = Date.parse(value);
+  const day = Number(value.slice(8, 10));
+  if (Number.isNaN(time) || new Date(time).getUTCDate() !== day) {
+    throw new UriProblem(`the SAS ${param}=${value} is not a real date and time; Azure refuses this SAS`);
+  }
+  return time;
+}
+
+function azure(p: QueryParams): PresignedInfo {
+  const start = azureTime(single(p, 'st'), 'st');
+  const expiry = azureTime(single(p, 'se'), 'se');
+  if (start !== undefined && expiry !== undefined && expiry <= start) {
+    throw new UriProblem('the SAS expires (se) before it starts (st), so it was never valid');
+  }
+  return expiry === undefined ? { kind: 'azure' } : { kind: 'azure', expiresAt: new Date(expiry) };
+}
+
+function legacy(kind: 'aws' | 'gcp', p: QueryParams): PresignedInfo {
+  const expires = single(p, 'Expires');
+  if (expires === undefined) return { kind };
+  if (!/^\d{1,12}$/.test(expires)) throw new UriProblem(`Expires must be epoch seconds (got ${JSON.stringify(expires)}); the provider refuses this signed URL`);
+  return { kind, expiresAt: new Date(Number(expires) * 1000) };
+}
+
 /**
- * Recognises a URL that already carries a signature. Parameter names are matched exactly, as
- * the design says; the legacy V2 forms (`Signature` with `AWSAccessKeyId` or `GoogleAccessId`)
- * are recognised too so they are not re-signed blindly either.
+ * Parameter names are matched exactly, as the design says; the legacy V2 forms (`Signature` with
+ * `AWSAccessKeyId` or `GoogleAccessId`) are recognised too so they are not re-signed blindly.
  */
-export function detectPresigned(query: string): PresignedInfo | undefined {
-  if (query === '') return undefined;
-  const p = readQuery(query);
-  if (p.has('X-Amz-Signature')) return info('aws', startPlus(compactDate(p.get('X-Amz-Date')), seconds(p.get('X-Amz-Expires'))));
-  if (p.has('X-Goog-Signature')) return info('gcp', startPlus(compactDate(p.get('X-Goog-Date')), seconds(p.get('X-Goog-Expires'))));
-  if (p.has('sig')) return info('azure', azureExpiry(p.get('se')));
-  const legacyExpiry = startPlus(0, seconds(p.get('Expires')));
-  if (p.has('Signature') && p.has('AWSAccessKeyId')) return info('aws', legacyExpiry);
-  if (p.has('Signature') && p.has('GoogleAccessId')) return info('gcp', legacyExpiry);
+export function presignedFrom(p: QueryParams): PresignedInfo | undefined {
+  if (p.size === 0) return undefined;
+  if (p.has('X-Amz-Signature')) return info('aws', v4(p, 'X-Amz'));
+  if (p.has('X-Goog-Signature')) return info('gcp', v4(p, 'X-Goog'));
+  if (p.has('sig')) return azure(p);
+  if (p.has('Signature') && p.has('AWSAccessKeyId')) return legacy('aws', p);
+  if (p.has('Signature') && p.has('GoogleAccessId')) return legacy('gcp', p);
   return undefined;
+}
+
+/** The detection on its own, for a raw query string (throws UriProblem for a URL the provider refuses). */
+export function detectPresigned(query: string): PresignedInfo | undefined {
+  return presignedFrom(readQuery(query));
 }

@@ -56,7 +56,7 @@ beforeAll(async () => {
 afterAll(async () => { await fakes?.close(); });
 
 describe('session policy (downscoping)', () => {
-  it('read-only: exactly GetObject under the prefix and ListBucket conditioned on it, nothing else', async () => {
+  it('read-only: exactly GetObject (and GetObjectVersion) under the prefix and ListBucket conditioned on it, nothing else', async () => {
     const r = resolverWith([{ id: 'ro-policy', provider: 'aws', scope: { bucket: BUCKET, prefix: 'images', region: 'us-east-1' }, auth: assumeRole }]);
     try {
       await (await r.resolveAsset(`s3://${BUCKET}/images/cat.jpg`)).head();
@@ -65,7 +65,7 @@ describe('session policy (downscoping)', () => {
       const expected: PolicyDocument = {
         Version: '2012-10-17',
         Statement: [
-          { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject'], Resource: `arn:aws:s3:::${BUCKET}/images/*` },
+          { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `arn:aws:s3:::${BUCKET}/images/*` },
           { Sid: 'ListScope', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: `arn:aws:s3:::${BUCKET}`, Condition: { StringLike: { 's3:prefix': ['images/*'] } } },
           { Sid: 'LocateBucket', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: `arn:aws:s3:::${BUCKET}` },
         ],
@@ -81,7 +81,7 @@ describe('session policy (downscoping)', () => {
       await (await r.resolveAsset(`s3://${BUCKET}/anything.txt`)).write('x');
       const policy = issuedFor('rw-policy')[0]!.policy!;
       expect(policy.Statement).toEqual([
-        { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject'], Resource: `arn:aws:s3:::${BUCKET}/*` },
+        { Sid: 'ReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `arn:aws:s3:::${BUCKET}/*` },
         { Sid: 'ListScope', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: `arn:aws:s3:::${BUCKET}` },
         { Sid: 'LocateBucket', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: `arn:aws:s3:::${BUCKET}` },
         { Sid: 'WriteObjects', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], Resource: `arn:aws:s3:::${BUCKET}/*` },

@@ -52,10 +52,13 @@ async function sdkUrl(input: ReturnType<typeof generate>): Promise<string> {
     ...input.endpointOptions,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // Directory buckets: plain SigV4 (service s3express) with the caller's credentials, as assetlink signs them.
+    disableS3ExpressSessionAuth: true,
   });
   const params = {
     Bucket: input.bucket, Key: input.key,
     ...(input.expectedBucketOwner ? { ExpectedBucketOwner: input.expectedBucketOwner } : {}),
+    ...(input.versionId !== undefined && input.method === 'GET' ? { VersionId: input.versionId } : {}),
   };
   const command = input.method === 'GET'
     ? new GetObjectCommand(params)
@@ -93,6 +96,48 @@ describe('fast S3 presigner', () => {
     }
     expect(checked).toBeGreaterThan(550);
     expect(checked + skipped).toBe(600);
+  });
+
+  it('matches the SDK for versions, access point ARNs, aliases and directory buckets over 400 generated inputs', async () => {
+    const rand = seededRandom(20250121);
+    const presigners = new Map<S3EndpointOptions, FastS3Presigner>();
+    const VERSIONS = ['3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo', 'null', 'v1', 'a/b=c~d.e_f-g', '.'];
+    let checked = 0;
+    for (let i = 0; i < 400; i++) {
+      const input = generate(rand);
+      const kind = pick(rand, ['bucket', 'access-point', 'alias', 'directory'] as const);
+      if (kind === 'access-point') {
+        const [partition, region] = pick(rand, [['aws', 'us-west-2'], ['aws', 'eu-west-1'], ['aws-cn', 'cn-north-1'], ['aws-us-gov', 'us-gov-west-1']] as const);
+        input.bucket = `arn:${partition}:s3:${region}:123456789012:accesspoint/${pick(rand, ['myap', 'shared-ap-2', 'a1b'])}`;
+        input.region = region;
+        // The SDK refuses ARNs path-style and cannot build a host under an IP literal.
+        input.endpointOptions = pick(rand, [{}, {}, { endpoint: 'http://localhost:4566' }, { endpoint: 'https://storage.example.com:8443' }]);
+      } else if (kind === 'alias') {
+        input.bucket = pick(rand, ['myap-hrzrlukc5m36ft7okagglf3gmwluquse1b-s3alias', 'b-abcdefghijklmnop-s3alias']);
+      } else if (kind === 'directory') {
+        input.bucket = pick(rand, ['fast--usw2-az1--x-s3', 'my-data--usw2-az3--x-s3']);
+        input.region = 'us-west-2';
+        input.endpointOptions = {};
+      }
+      if (rand() < 0.6) input.versionId = pick(rand, VERSIONS);
+      let presigner = presigners.get(input.endpointOptions);
+      if (!presigner) { presigner = new FastS3Presigner(input.endpointOptions); presigners.set(input.endpointOptions, presigner); }
+      const ours = presigner.presign(input);
+      if (input.versionId !== undefined && input.method === 'GET') expect(ours).toContain(`&versionId=${encodeURIComponent(input.versionId).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}&`);
+      if (input.method === 'PUT') expect(ours).not.toContain('versionId=');
+      if (input.endpointOptions.endpoint?.includes('127.0.0.1') && !input.endpointOptions.forcePathStyle && input.bucket.includes('.') && input.bucket.split('.').every((l) => l.length >= 3)) continue;
+      expect(ours, `case ${i}: ${JSON.stringify(input)}`).toBe(await sdkUrl(input));
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(380);
+  });
+
+  it('refuses an access point ARN path-style, as the SDK does', () => {
+    const presigner = new FastS3Presigner({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
+    expect(() => presigner.presign({
+      credentials: { accessKeyId: 'AKIAEXAMPLE', secretAccessKey: 's' }, region: 'us-west-2', bucket: 'arn:aws:s3:us-west-2:123456789012:accesspoint/myap',
+      key: 'k', method: 'GET', expiresInSeconds: 60, signingTimeMs: 0,
+    })).toThrow(/Path-style/);
   });
 
   it('binds Content-Type into PUT signatures', () => {

@@ -27,7 +27,7 @@ async function failure(promise: Promise<unknown>): Promise<AssetLinkError> {
   throw new Error('expected a failure');
 }
 
-const seed = (key: string, body: string, contentType = 'text/plain'): void => world.fake.gcs.putObject(BUCKET, key, body, { contentType });
+const seed = (key: string, body: string, contentType = 'text/plain'): void => { world.fake.gcs.putObject(BUCKET, key, body, { contentType }); };
 
 describe('gcp impersonation', () => {
   it('mints a devstorage.read_only token for a read-only integration, downscoped to its prefix', async () => {

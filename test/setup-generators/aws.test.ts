@@ -106,7 +106,7 @@ const B = 'arn:aws:s3:::customer-bucket';
 const READ_ONLY_IMAGES: IamStatement[] = [
   { Sid: 'AssetlinkBucketLocation', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: B },
   { Sid: 'AssetlinkList', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: B, Condition: { StringLike: { 's3:prefix': ['images/', 'images/*'] } } },
-  { Sid: 'AssetlinkReadObjects', Effect: 'Allow', Action: ['s3:GetObject'], Resource: `${B}/images/*` },
+  { Sid: 'AssetlinkReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${B}/images/*` },
 ];
 const WRITE_IMAGES: IamStatement = {
   Sid: 'AssetlinkWriteObjects', Effect: 'Allow',
@@ -125,7 +125,7 @@ describe('AWS role permission policy', () => {
     expect(statementsOf(plan, 'aws.role-policy', 'identity')).toEqual([
       { Sid: 'AssetlinkBucketLocation', Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: B },
       { Sid: 'AssetlinkList', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: B },
-      { Sid: 'AssetlinkReadObjects', Effect: 'Allow', Action: ['s3:GetObject'], Resource: `${B}/*` },
+      { Sid: 'AssetlinkReadObjects', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${B}/*` },
     ]);
   });
 
@@ -223,7 +223,7 @@ describe('AWS cross-account bucket policy', () => {
     expect(statementsOf(plan, 'aws.bucket-policy', 'bucket').map((s) => [s.Sid, s.Action, s.Resource, s.Condition])).toEqual([
       ['AssetlinkBucketLocation', ['s3:GetBucketLocation'], B, undefined],
       ['AssetlinkList', ['s3:ListBucket'], B, undefined],
-      ['AssetlinkReadObjects', ['s3:GetObject'], `${B}/*`, undefined],
+      ['AssetlinkReadObjects', ['s3:GetObject', 's3:GetObjectVersion'], `${B}/*`, undefined],
     ]);
   });
 });

@@ -4,35 +4,46 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import { assumeRole, DEFAULT_SESSION_SECONDS, sessionNameFor, type AssumeRoleRequest } from '../../auth/assume-role.js';
 import { accessKeyCredentials } from '../../auth/access-key.js';
 import { platformIdentity, type PlatformIdentity } from '../../auth/cross-account.js';
-import { buildSessionPolicy, MAX_SESSION_POLICY_LENGTH, partitionForRegion, type AwsPartition } from '../../auth/session-policy.js';
+import { buildSessionPolicy, MAX_SESSION_POLICY_LENGTH, type AwsPartition } from '../../auth/session-policy.js';
+import { awsPartitionOf } from '../../integrations/aws-scope.js';
 import { AccessDeniedError, CredentialsUnavailableError, InvalidIntegrationError } from '../../errors.js';
 import type { AwsIntegration, AwsPlatformOptions } from '../../types.js';
 import type { DriverContext } from '../driver.js';
+import { homeRegionFor } from './region.js';
 import { loadSts } from './sdk.js';
 import { awsErrorInfo, isRetryableAwsError } from './errors.js';
 import { toIdentity, type AwsCredentialValue, type SdkCredentialIdentity } from './types.js';
 
 type AwsConfig = Omit<AwsIntegration, 'mode'> & { mode: 'read-only' | 'read-write' };
 
-/** Partition of the role (and so of the customer's bucket). */
+/** Partition of the integration (and so of the customer's bucket): explicit, role ARN, region or access point ARN. */
 export function partitionOf(config: AwsConfig): AwsPartition {
-  if (config.auth.kind === 'assume-role') {
-    const m = /^arn:(aws(?:-cn|-us-gov)?):/.exec(config.auth.roleArn);
-    if (m) return m[1] as AwsPartition;
-  }
-  return partitionForRegion(config.scope.region);
+  return awsPartitionOf(config);
 }
 
 const fingerprint = (...parts: string[]): string => createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
 
+/** Built once per validated configuration object: every credential lookup (so every presign) asks for it. */
+const requests = new WeakMap<AwsConfig, AssumeRoleRequest>();
+
 /** The AssumeRole request of an integration, session policy included. */
 export function assumeRoleRequest(config: AwsConfig): AssumeRoleRequest {
+  const known = requests.get(config);
+  if (known !== undefined) return known;
+  const request = Object.freeze(buildAssumeRoleRequest(config));
+  requests.set(config, request);
+  return request;
+}
+
+function buildAssumeRoleRequest(config: AwsConfig): AssumeRoleRequest {
   if (config.auth.kind !== 'assume-role') throw new TypeError('not an assume-role integration');
   const policy = JSON.stringify(buildSessionPolicy({
     bucket: config.scope.bucket,
     ...(config.scope.prefix !== undefined ? { prefix: config.scope.prefix } : {}),
     mode: config.mode,
     partition: partitionOf(config),
+    ...(config.scope.accessPointArn !== undefined ? { accessPointArn: config.scope.accessPointArn } : {}),
+    ...(config.scope.accountId !== undefined ? { accountId: config.scope.accountId } : {}),
   }));
   if (policy.length > MAX_SESSION_POLICY_LENGTH) {
     throw new InvalidIntegrationError('scope.prefix', `is too long: the session policy that confines the credentials to it would exceed AWS's ${MAX_SESSION_POLICY_LENGTH}-character limit`, { integrationId: config.id });
@@ -55,13 +66,14 @@ export class AwsCredentialSource {
   readonly #ctx: DriverContext;
   readonly #platform: AwsPlatformOptions;
   readonly #identity: PlatformIdentity;
-  #sts: Promise<STSClient> | undefined;
+  /** One STS client per region: AssumeRole goes to the integration's partition (see stsRegion). */
+  readonly #sts = new Map<string, Promise<STSClient>>();
 
   constructor(ctx: DriverContext, platform: AwsPlatformOptions) {
     this.#ctx = ctx;
     this.#platform = platform;
     this.#identity = platformIdentity(platform, async () => {
-      const sts = await this.#stsClient();
+      const sts = await this.#stsClient(this.#platform.region ?? 'us-east-1');
       return () => sts.config.credentials() as Promise<SdkCredentialIdentity>;
     });
   }
@@ -92,7 +104,7 @@ export class AwsCredentialSource {
         const key = this.credentialKey(config);
         const scope = `s3://${config.scope.bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''} ${config.mode}`;
         return this.#ctx.cache.get<AwsCredentialValue>(key, { integrationId: config.id, scope }, async () => {
-          const sts = await this.#stsClient();
+          const sts = await this.#stsClient(this.#stsRegion(config));
           const { AssumeRoleCommand } = await loadSts();
           return assumeRole(
             (input) => sts.send(new AssumeRoleCommand(input), { abortSignal: AbortSignal.timeout(this.#ctx.requestTimeoutMs) }),
@@ -118,7 +130,7 @@ export class AwsCredentialSource {
     }
     const { STSClient, GetCallerIdentityCommand } = await loadSts();
     const sts = new STSClient({
-      region: this.#platform.region ?? 'us-east-1',
+      region: this.#stsRegion(config),
       ...(this.#platform.stsEndpoint ? { endpoint: this.#platform.stsEndpoint } : {}),
       credentials: toIdentity(credentials),
       maxAttempts: 1,
@@ -152,14 +164,25 @@ export class AwsCredentialSource {
   platformIdentity(): Promise<AwsCredentialValue> { return this.#identity(); }
 
   async close(): Promise<void> {
-    const sts = this.#sts;
-    this.#sts = undefined;
-    if (sts) (await sts.catch(() => undefined))?.destroy();
+    const clients = [...this.#sts.values()];
+    this.#sts.clear();
+    for (const sts of clients) (await sts.catch(() => undefined))?.destroy();
   }
 
-  #stsClient(): Promise<STSClient> {
-    this.#sts ??= loadSts().then(({ STSClient }) => new STSClient({
-      region: this.#platform.region ?? 'us-east-1',
+  /**
+   * STS of the integration's partition: a role in aws-cn or aws-us-gov is unknown to the
+   * commercial STS (and the reverse), so the platform region is used only when it is in the
+   * integration's partition, else that partition's first region.
+   */
+  #stsRegion(config: AwsConfig): string {
+    return homeRegionFor(partitionOf(config), this.#platform.region);
+  }
+
+  #stsClient(region: string): Promise<STSClient> {
+    const existing = this.#sts.get(region);
+    if (existing) return existing;
+    const created = loadSts().then(({ STSClient }) => new STSClient({
+      region,
       ...(this.#platform.stsEndpoint ? { endpoint: this.#platform.stsEndpoint } : {}),
       ...(this.#platform.credentials ? { credentials: { ...this.#platform.credentials } } : {}),
       // One attempt per call: the credential cache retries with backoff, and two retry layers
@@ -174,7 +197,8 @@ export class AwsCredentialSource {
         throwOnRequestTimeout: true,
       },
     }));
-    this.#sts.catch(() => { this.#sts = undefined; });
-    return this.#sts;
+    created.catch(() => this.#sts.delete(region));
+    this.#sts.set(region, created);
+    return created;
   }
 }

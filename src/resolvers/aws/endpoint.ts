@@ -15,6 +15,8 @@ export interface S3EndpointOptions {
 export interface ObjectUrlBase {
   /** `https://host[:port]` */
   origin: string;
+  /** SigV4 signing name: `s3`, or `s3express` for a directory bucket's zonal endpoint. */
+  service: 's3' | 's3express';
   /** Value of the Host header, port included when not the scheme's default. */
   host: string;
   /** Already-encoded path before the key, without trailing slash: `''`, `/bucket`, `/base/bucket`. */
@@ -37,22 +39,49 @@ export function dnsSuffixFor(region: string): string {
   return region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
 }
 
+/**
+ * `bucket` may also be an access point ARN (addressed at `NAME-ACCOUNT.s3-accesspoint.REGION…`,
+ * signed for the ARN's region, which the caller passes as `region`) or a directory bucket
+ * (`BUCKET.s3express-ZONE.REGION.amazonaws.com`, signed as `s3express`), as the SDK's endpoint
+ * rules address them. Access point aliases are bucket-shaped names and need nothing special.
+ */
 export function objectUrlBase(bucket: string, region: string, options: S3EndpointOptions): ObjectUrlBase {
+  if (bucket.startsWith('arn:')) return accessPointBase(bucket, options);
   if (options.endpoint) {
     const url = new URL(options.endpoint);
     const basePath = url.pathname.replace(/\/+$/, '');
     const pathStyle = options.forcePathStyle === true || IP_HOST.test(url.hostname) || !virtualHostable(bucket, url.protocol === 'http:');
-    if (pathStyle) return { origin: url.origin, host: url.host, pathPrefix: `${basePath}/${bucket}` };
+    if (pathStyle) return { origin: url.origin, service: 's3', host: url.host, pathPrefix: `${basePath}/${bucket}` };
     const host = `${bucket}.${url.host}`;
-    return { origin: `${url.protocol}//${host}`, host, pathPrefix: basePath };
+    return { origin: `${url.protocol}//${host}`, service: 's3', host, pathPrefix: basePath };
   }
   const suffix = dnsSuffixFor(region);
+  const zone = DIRECTORY_BUCKET.exec(bucket)?.[1];
+  if (zone !== undefined) {
+    const host = `${bucket}.s3express-${zone}.${region}.${suffix}`;
+    return { origin: `https://${host}`, service: 's3express', host, pathPrefix: '' };
+  }
   if (options.forcePathStyle === true || !virtualHostable(bucket, false)) {
     const host = `s3.${region}.${suffix}`;
-    return { origin: `https://${host}`, host, pathPrefix: `/${bucket}` };
+    return { origin: `https://${host}`, service: 's3', host, pathPrefix: `/${bucket}` };
   }
   const host = `${bucket}.s3.${region}.${suffix}`;
-  return { origin: `https://${host}`, host, pathPrefix: '' };
+  return { origin: `https://${host}`, service: 's3', host, pathPrefix: '' };
+}
+
+const DIRECTORY_BUCKET = /--([a-z0-9]+(?:-[a-z0-9]+)+)--x-s3$/;
+
+function accessPointBase(arn: string, options: S3EndpointOptions): ObjectUrlBase {
+  const [, , , region = '', account = '', resource = ''] = arn.split(':');
+  const label = `${resource.slice('accesspoint/'.length)}-${account}`;
+  if (options.forcePathStyle === true) throw new TypeError('Path-style addressing cannot be used with access point ARNs; access point aliases work path-style');
+  if (options.endpoint) {
+    const url = new URL(options.endpoint);
+    const host = `${label}.${url.host}`;
+    return { origin: `${url.protocol}//${host}`, service: 's3', host, pathPrefix: url.pathname.replace(/\/+$/, '') };
+  }
+  const host = `${label}.s3-accesspoint.${region}.${dnsSuffixFor(region)}`;
+  return { origin: `https://${host}`, service: 's3', host, pathPrefix: '' };
 }
 
 const UNRESERVED_PATH = /^[A-Za-z0-9\-_.~/]*$/;

@@ -28,6 +28,8 @@ export interface PresignInput {
   contentType?: string;
   /** Hoisted as `x-amz-expected-bucket-owner` so S3 refuses the URL for a bucket someone else owns. */
   expectedBucketOwner?: string;
+  /** GET only: the object version the URL names (`versionId`), signed into it. */
+  versionId?: string;
 }
 
 const MAX_CACHED_KEYS = 1_000;
@@ -48,7 +50,8 @@ export class FastS3Presigner {
     const base = this.#base(input.bucket, input.region);
     const amzDate = this.#amzDate(input.signingTimeMs);
     const date = amzDate.slice(0, 8);
-    const scope = `${date}/${input.region}/s3/aws4_request`;
+    const service = base.service;
+    const scope = `${date}/${input.region}/${service}/aws4_request`;
     const { credentials } = input;
     const path = `${base.pathPrefix}/${encodeKeyPath(input.key)}`;
     const bindContentType = input.method === 'PUT' && input.contentType !== undefined;
@@ -56,10 +59,11 @@ export class FastS3Presigner {
 
     // Parameters in canonical (code point) order; X-Amz-Signature slots in before SignedHeaders.
     let head = 'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD'
-      + `&X-Amz-Credential=${rfc3986(credentials.accessKeyId)}%2F${date}%2F${rfc3986(input.region)}%2Fs3%2Faws4_request`
+      + `&X-Amz-Credential=${rfc3986(credentials.accessKeyId)}%2F${date}%2F${rfc3986(input.region)}%2F${service}%2Faws4_request`
       + `&X-Amz-Date=${amzDate}&X-Amz-Expires=${input.expiresInSeconds}`;
     if (credentials.sessionToken !== undefined) head += `&X-Amz-Security-Token=${rfc3986(credentials.sessionToken)}`;
     let tail = `X-Amz-SignedHeaders=${signedHeaders}`;
+    if (input.versionId !== undefined && input.method === 'GET') tail += `&versionId=${rfc3986(input.versionId)}`;
     if (input.expectedBucketOwner !== undefined) tail += `&x-amz-expected-bucket-owner=${rfc3986(input.expectedBucketOwner)}`;
     tail += input.method === 'PUT' ? '&x-id=PutObject' : '&x-id=GetObject';
 
@@ -68,7 +72,7 @@ export class FastS3Presigner {
       : `host:${base.host}\n`;
     const canonicalRequest = `${input.method}\n${path}\n${head}&${tail}\n${canonicalHeaders}\n${bindContentType ? 'content-type;host' : 'host'}\nUNSIGNED-PAYLOAD`;
     const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`;
-    const signature = createHmac('sha256', this.#signingKey(credentials, date, input.region)).update(stringToSign, 'utf8').digest('hex');
+    const signature = createHmac('sha256', this.#signingKey(credentials, date, input.region, service)).update(stringToSign, 'utf8').digest('hex');
     return `${base.origin}${path}?${head}&X-Amz-Signature=${signature}&${tail}`;
   }
 
@@ -83,13 +87,13 @@ export class FastS3Presigner {
     return base;
   }
 
-  #signingKey(credentials: AwsCredentialValue, date: string, region: string): Buffer {
-    const cacheKey = `${credentials.accessKeyId}\n${date}\n${region}`;
+  #signingKey(credentials: AwsCredentialValue, date: string, region: string, service: string): Buffer {
+    const cacheKey = `${credentials.accessKeyId}\n${date}\n${region}\n${service}`;
     const cached = this.#keys.get(cacheKey);
     // Compare the secret too: an access key id is only ever paired with one secret, but a cache
     // keyed on the id alone would sign with a stale secret if that assumption were ever broken.
     if (cached && cached.secret === credentials.secretAccessKey) return cached.key;
-    const key = deriveSigningKey(credentials.secretAccessKey, date, region, 's3');
+    const key = deriveSigningKey(credentials.secretAccessKey, date, region, service);
     if (this.#keys.size >= MAX_CACHED_KEYS) this.#keys.clear();
     this.#keys.set(cacheKey, { secret: credentials.secretAccessKey, key });
     return key;

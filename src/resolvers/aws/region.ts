@@ -1,3 +1,16 @@
+import type { AwsPartition } from '../../types.js';
+
+const FIRST_REGION: Readonly<Record<AwsPartition, string>> = { aws: 'us-east-1', 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1' };
+
+function partitionOfRegion(region: string): AwsPartition {
+  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+}
+
+/** `platformRegion` when it is in `partition`, else the partition's first region. */
+export function homeRegionFor(partition: AwsPartition, platformRegion: string | undefined): string {
+  return platformRegion !== undefined && partitionOfRegion(platformRegion) === partition ? platformRegion : FIRST_REGION[partition];
+}
+
 /**
  * Which region each bucket lives in. Order: what S3 itself told us (discovery or a redirect),
  * then the region named in the URL, then the integration's `scope.region`, then a discovery

@@ -28,6 +28,8 @@ export async function presignV4(
     timestamp: new Date(signedAt),
     expiresSeconds: ttlSeconds,
     headers,
+    // A pinned generation is signed into the URL: the XML API serves exactly that generation.
+    ...(target.location.version !== undefined && request.method === 'GET' ? { queryParameters: { generation: target.location.version } } : {}),
   });
   const signature = await signer.sign(parts.stringToSign);
   return { url: assembleV4Url(parts, signature), method: request.method, expiresAt: new Date(signedAt + ttlSeconds * 1000), headers };

@@ -4,6 +4,7 @@ import { boundariesAllow } from './access-boundary.js';
 import { SCOPES, type FakeGcpDirectory, type StoragePermission, type TokenGrant } from './directory.js';
 import { FakeGoogleService, readBody, sendError, sendJson } from './http.js';
 import { boundaryOf, parseMultipart } from './multipart.js';
+import { deleteGeneration, deleteLive, generationParam, generationsOf, objectAt, storeGeneration } from './generations.js';
 import { makeObject, objectResource, type FakeBucket, type GcsCorsRule, type StoredObject } from './object-store.js';
 import { isSignedUrlRequest, verifySignedUrl } from './signed-url-verifier.js';
 
@@ -70,8 +71,8 @@ export class FakeGcs extends FakeGoogleService {
    * (`roles/storage.objectViewer`, `roles/storage.objectUser`, or a role defined in the directory);
    * without, any authenticated principal may.
    */
-  createBucket(name: string, options: { iam?: Record<string, string | string[]>; cors?: GcsCorsRule[] } = {}): void {
-    const bucket: FakeBucket = { name, objects: new Map(), ...(options.cors ? { cors: options.cors } : {}) };
+  createBucket(name: string, options: { iam?: Record<string, string | string[]>; cors?: GcsCorsRule[]; versioning?: boolean } = {}): void {
+    const bucket: FakeBucket = { name, objects: new Map(), ...(options.cors ? { cors: options.cors } : {}), ...(options.versioning ? { versioning: true } : {}) };
     if (options.iam) {
       bucket.iam = new Map(Object.entries(options.iam).map(([member, roles]) => [member, new Set(Array.isArray(roles) ? roles : [roles])]));
     }
@@ -88,15 +89,26 @@ export class FakeGcs extends FakeGoogleService {
     target.iam.set(member, roles);
   }
 
-  putObject(bucket: string, name: string, data: Uint8Array | string, options: { contentType?: string } = {}): void {
+  /** Writes a new generation (the previous one stays readable by generation when the bucket has versioning). */
+  putObject(bucket: string, name: string, data: Uint8Array | string, options: { contentType?: string } = {}): { generation: string } {
     const target = this.#bucket(bucket);
     if (!target) throw new Error(`fake GCS: no bucket ${bucket}`);
-    target.objects.set(name, makeObject(bucket, name, typeof data === 'string' ? Buffer.from(data) : data, options.contentType));
+    const object = makeObject(bucket, name, typeof data === 'string' ? Buffer.from(data) : data, options.contentType);
+    storeGeneration(target, object);
+    return { generation: object.generation };
   }
 
-  getObject(bucket: string, name: string): { data: Buffer; contentType: string; generation: string } | undefined {
-    const object = this.#bucket(bucket)?.objects.get(name);
+  /** The live object, or generation `generation` of it (live or noncurrent). */
+  getObject(bucket: string, name: string, generation?: string): { data: Buffer; contentType: string; generation: string } | undefined {
+    const target = this.#bucket(bucket);
+    const object = target ? objectAt(target, name, generation) : undefined;
     return object ? { data: Buffer.from(object.data), contentType: object.contentType, generation: object.generation } : undefined;
+  }
+
+  /** Every generation of an object still kept, oldest first. */
+  listGenerations(bucket: string, name: string): string[] {
+    const target = this.#bucket(bucket);
+    return target ? generationsOf(target, name).map((o) => o.generation) : [];
   }
 
   listObjects(bucket: string): string[] {
@@ -207,8 +219,10 @@ export class FakeGcs extends FakeGoogleService {
   async #get(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string, name: string, record: GcsRequestRecord): Promise<void> {
     const auth = this.#authorize(req, bucket, [{ permission: 'storage.objects.get', object: name }], record);
     if (!('principal' in auth)) return this.#deny(res, auth);
-    const object = this.#bucket(bucket)!.objects.get(name);
-    if (!object) return sendError(res, 404, `No such object: ${bucket}/${name}`, 'notFound');
+    const generation = generationParam(url);
+    if (generation === 'invalid') return sendError(res, 400, 'Invalid argument: generation', 'invalid');
+    const object = objectAt(this.#bucket(bucket)!, name, generation);
+    if (!object) return sendError(res, 404, `No such object: ${bucket}/${name}${generation === undefined ? '' : `#${generation}`}`, 'notFound');
     if (url.searchParams.get('alt') === 'media') return this.#sendMedia(req, res, object);
     sendJson(res, 200, objectResource(object, this.#baseUrl(req)));
   }
@@ -253,13 +267,14 @@ export class FakeGcs extends FakeGoogleService {
   async #delete(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string, name: string, record: GcsRequestRecord): Promise<void> {
     const auth = this.#authorize(req, bucket, [{ permission: 'storage.objects.delete', object: name }], record);
     if (!('principal' in auth)) return this.#deny(res, auth);
-    const objects = this.#bucket(bucket)!.objects;
-    const existing = objects.get(name);
-    // `generation` names one generation; without versioning only the live one exists.
-    const generation = url.searchParams.get('generation');
-    if (!existing || (generation !== null && generation !== existing.generation)) return sendError(res, 404, `No such object: ${bucket}/${name}`, 'notFound');
-    if (preconditionFails(queryPreconditions(url), existing)) return sendError(res, 412, PRECONDITION_FAILED, 'conditionNotMet');
-    objects.delete(name);
+    const generation = generationParam(url);
+    if (generation === 'invalid') return sendError(res, 400, 'Invalid argument: generation', 'invalid');
+    const target = this.#bucket(bucket)!;
+    if (!objectAt(target, name, generation)) return sendError(res, 404, `No such object: ${bucket}/${name}`, 'notFound');
+    // Preconditions name the object's current (live) generation, as in GCS.
+    if (preconditionFails(queryPreconditions(url), target.objects.get(name))) return sendError(res, 412, PRECONDITION_FAILED, 'conditionNotMet');
+    const deleted = generation === undefined ? deleteLive(target, name) : deleteGeneration(target, name, generation);
+    if (!deleted) return sendError(res, 404, `No such object: ${bucket}/${name}`, 'notFound');
     res.writeHead(204);
     res.end();
   }
@@ -319,7 +334,7 @@ export class FakeGcs extends FakeGoogleService {
   }
 
   #store(bucket: string, name: string, data: Buffer, contentType?: string): void {
-    this.#bucket(bucket)!.objects.set(name, makeObject(bucket, name, data, contentType));
+    storeGeneration(this.#bucket(bucket)!, makeObject(bucket, name, data, contentType));
   }
 
   /** One chunk of a resumable upload. Real GCS treats the session URI as the credential; this fake is stricter. */
@@ -399,13 +414,17 @@ export class FakeGcs extends FakeGoogleService {
       res.end();
       return;
     }
+    // The XML API (and so signed URLs) names a generation with the same `generation` parameter.
+    const generation = generationParam(url);
+    if (generation === 'invalid') return xmlError(400, 'InvalidArgument', 'Invalid argument: generation.');
     if (method === 'DELETE') {
-      if (!bucket.objects.delete(name)) return xmlError(404, 'NoSuchKey', 'The specified key does not exist.');
+      const deleted = generation === undefined ? deleteLive(bucket, name) : deleteGeneration(bucket, name, generation);
+      if (!deleted) return xmlError(404, 'NoSuchKey', 'The specified key does not exist.');
       res.writeHead(204);
       res.end();
       return;
     }
-    const object = bucket.objects.get(name);
+    const object = objectAt(bucket, name, generation);
     if (!object) return xmlError(404, 'NoSuchKey', 'The specified key does not exist.');
     this.#sendMedia(req, res, object);
   }

@@ -23,6 +23,10 @@ export interface FakeBucket {
   objects: Map<string, StoredObject>;
   /** The bucket's CORS configuration as the JSON API reports it. */
   cors?: GcsCorsRule[];
+  /** Object Versioning: replaced and deleted generations stay readable by `generation` (generations.ts). */
+  versioning?: boolean;
+  /** Noncurrent generations per object name, oldest first. */
+  noncurrent?: Map<string, StoredObject[]>;
 }
 
 export interface GcsCorsRule { origin?: string[]; method?: string[]; responseHeader?: string[]; maxAgeSeconds?: number }
