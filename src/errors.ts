@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'MISSING_DEPENDENCY',
   'TIMEOUT',
   'INVALID_ARGUMENT',
+  'INTEGRATION_DISABLED',
 ] as const;
 
 export type AssetLinkErrorCode = (typeof ERROR_CODES)[number];
@@ -143,6 +144,18 @@ export class InvalidArgumentError extends AssetLinkError {
   declare readonly code: 'INVALID_ARGUMENT';
   constructor(message: string, options?: AssetLinkErrorOptions) { super('INVALID_ARGUMENT', message, options); }
 }
+
+/** The integration is registered with `disabled: true`: every operation through it is refused. */
+export class IntegrationDisabledError extends AssetLinkError {
+  declare readonly code: 'INTEGRATION_DISABLED';
+  constructor(message: string, options?: AssetLinkErrorOptions) { super('INTEGRATION_DISABLED', message, options); }
+}
+
+/**
+ * `NO_INTEGRATION` for a call that must go through a tenant view: a root call matching by scope
+ * under `requireTenant`, or one that only tenant-bound integrations could serve.
+ */
+export class TenantRequiredError extends NoIntegrationError {}
 
 export function isAssetLinkError(value: unknown): value is AssetLinkError {
   return value instanceof AssetLinkError;

@@ -7,6 +7,7 @@ import type {
 } from '../types.js';
 import { traced } from '../telemetry/otel.js';
 import { collect, normalizeBody } from './streams.js';
+import type { Rebind } from './current-target.js';
 import { checkTtl } from './ttl.js';
 
 export interface AssetDeps {
@@ -16,25 +17,42 @@ export interface AssetDeps {
   /** Whether anyone listens: events are not even built otherwise (presign is a hot path). */
   listening: boolean;
   now(): number;
+  /** The current registration when the asset's integration was updated since it was resolved. */
+  rebind?: Rebind;
 }
 
 /** One asset bound to the integration that covers it. Holds no credentials itself. */
 export class BoundAsset implements ResolvedAsset {
   readonly location: AssetLocation;
   readonly integrationId: string;
+  /** The mode when resolved; writes are checked against the integration's current mode (see #current). */
   readonly mode: Mode;
   readonly #deps: AssetDeps;
+  /** Starts as deps.target; follows `updateIntegration` (see #current). */
+  #target: ObjectTarget;
 
   constructor(deps: AssetDeps) {
     this.#deps = deps;
+    this.#target = deps.target;
     this.location = deps.target.location;
     this.integrationId = deps.target.integration.id;
     this.mode = deps.target.integration.mode;
   }
 
+  /**
+   * The target, moved onto the integration's current registration if it was updated since:
+   * an update to read-only or disabled applies to assets resolved before it, too.
+   */
+  #current(): ObjectTarget {
+    const target = this.#target;
+    if (!target.integration.retired || !this.#deps.rebind) return target;
+    this.#target = { ...target, ...this.#deps.rebind(target.integration, target.location) };
+    return this.#target;
+  }
+
   head(): Promise<HeadResult> {
     return this.#traced('assetlink.head', async () => {
-      const result = await this.#deps.driver.head(this.#deps.target);
+      const result = await this.#deps.driver.head(this.#current());
       this.#event('asset.head');
       return result;
     });
@@ -43,7 +61,7 @@ export class BoundAsset implements ResolvedAsset {
   read(opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
     return this.#traced('assetlink.read', async () => {
       const range = opts.range === undefined ? undefined : checkRange(opts.range, this.location);
-      const stream = await this.#deps.driver.read(this.#deps.target, range);
+      const stream = await this.#deps.driver.read(this.#current(), range);
       this.#event('asset.read');
       return stream;
     });
@@ -51,7 +69,7 @@ export class BoundAsset implements ResolvedAsset {
 
   bytes(): Promise<Uint8Array> {
     return this.#traced('assetlink.bytes', async () => {
-      const data = await collect(await this.#deps.driver.read(this.#deps.target));
+      const data = await collect(await this.#deps.driver.read(this.#current()));
       this.#event('asset.read', data.byteLength);
       return data;
     });
@@ -61,7 +79,7 @@ export class BoundAsset implements ResolvedAsset {
     return this.#traced('assetlink.write', async () => {
       this.#refuseIfReadOnly('write');
       const normalized = normalizeBody(body);
-      await this.#deps.driver.write(this.#deps.target, normalized, opts.contentType === undefined ? {} : { contentType: opts.contentType });
+      await this.#deps.driver.write(this.#current(), normalized, opts.contentType === undefined ? {} : { contentType: opts.contentType });
       this.#event('asset.written', normalized instanceof Uint8Array ? normalized.byteLength : undefined);
     });
   }
@@ -69,7 +87,7 @@ export class BoundAsset implements ResolvedAsset {
   delete(): Promise<void> {
     return this.#traced('assetlink.delete', async () => {
       this.#refuseIfReadOnly('delete');
-      await this.#deps.driver.delete(this.#deps.target);
+      await this.#deps.driver.delete(this.#current());
       this.#event('asset.deleted');
     });
   }
@@ -84,13 +102,13 @@ export class BoundAsset implements ResolvedAsset {
     if (method === 'PUT') this.#refuseIfReadOnly('presign PUT');
     const driver = this.#deps.driver;
     const ttlSeconds = checkTtl(opts.ttlSeconds, driver.maxPresignTtlSeconds, opts.clamp === true, `${driver.provider} presigned URLs`);
-    const presigned = await driver.presign(this.#deps.target, {
+    const presigned = await driver.presign(this.#current(), {
       method, ttlSeconds, clamp: opts.clamp === true, ...(opts.contentType !== undefined ? { contentType: opts.contentType } : {}),
     });
     if (this.#deps.listening) {
       const now = this.#deps.now();
       this.#deps.emit({
-        type: 'presign.issued', time: new Date(now), integrationId: this.integrationId, provider: this.location.provider,
+        type: 'presign.issued', time: new Date(now), integrationId: this.integrationId, provider: this.location.provider, ...this.#owner(),
         uri: this.location.uri, method, ttlSeconds: Math.round((presigned.expiresAt.getTime() - now) / 1000), expiresAt: presigned.expiresAt,
       });
     }
@@ -104,8 +122,8 @@ export class BoundAsset implements ResolvedAsset {
   [inspectSymbol](): string { return `ResolvedAsset ${JSON.stringify(this.toJSON())}`; }
 
   #refuseIfReadOnly(operation: string): void {
-    if (this.mode === 'read-write') return;
-    this.#deps.emit({ type: 'write.refused', time: new Date(this.#deps.now()), integrationId: this.integrationId, provider: this.location.provider, uri: this.location.uri, operation });
+    if (this.#current().integration.mode === 'read-write') return;
+    this.#deps.emit({ type: 'write.refused', time: new Date(this.#deps.now()), integrationId: this.integrationId, provider: this.location.provider, ...this.#owner(), uri: this.location.uri, operation });
     throw new ReadOnlyError(
       `cannot ${operation} ${this.location.uri}: integration "${this.integrationId}" is read-only. Use a read-write integration (mode: 'read-write') for this location.`,
       { integrationId: this.integrationId, uri: this.location.uri },
@@ -113,16 +131,24 @@ export class BoundAsset implements ResolvedAsset {
   }
 
   #traced<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const integration = this.#target.integration;
     return traced(name, {
       'assetlink.integration_id': this.integrationId, 'assetlink.provider': this.location.provider,
-      'assetlink.bucket': this.location.bucket, 'assetlink.mode': this.mode,
+      'assetlink.bucket': this.location.bucket, 'assetlink.mode': integration.mode,
+      ...(integration.tenant !== undefined ? { 'assetlink.tenant': integration.tenant } : {}),
     }, fn);
+  }
+
+  /** Tenant and labels of the integration, for audit events. */
+  #owner(): { tenant?: string; labels?: Readonly<Record<string, string>> } {
+    const { tenant, labels } = this.#target.integration;
+    return { ...(tenant !== undefined ? { tenant } : {}), ...(labels !== undefined ? { labels } : {}) };
   }
 
   #event(type: 'asset.read' | 'asset.written' | 'asset.deleted' | 'asset.head', bytes?: number): void {
     if (!this.#deps.listening) return;
     this.#deps.emit({
-      type, time: new Date(this.#deps.now()), integrationId: this.integrationId, provider: this.location.provider, uri: this.location.uri,
+      type, time: new Date(this.#deps.now()), integrationId: this.integrationId, provider: this.location.provider, ...this.#owner(), uri: this.location.uri,
       ...(bytes !== undefined ? { bytes } : {}),
     });
   }
