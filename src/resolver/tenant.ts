@@ -12,7 +12,7 @@ import type { AssetResolver } from './create.js';
  * their integration through the resolver's own matching and lookup (as every operation does).
  *
  * The view object below exposes only the operations listed in TENANT_OPERATIONS. Adding an
- * operation to AssetResolver? Add its name to one of the two lists: TENANT_OPERATIONS (the view
+ * operation to AssetResolver? Add its name to one of the lists: TENANT_OPERATIONS (the view
  * offers it, scoped to the tenant) or ROOT_ONLY_MEMBERS (deliberately not offered).
  * test/resolver/tenant-coverage.test.ts fails for a public member in neither list.
  */
@@ -36,8 +36,10 @@ export const ROOT_ONLY_MEMBERS = [
   'driver',
   'platform',
   'close',
-  'toJSON',
 ] as const satisfies ReadonlyArray<keyof AssetResolver>;
+
+/** Members the view implements itself (serialisation): neither forwarded nor hidden. */
+export const VIEW_OWN_MEMBERS = ['toJSON'] as const satisfies ReadonlyArray<keyof AssetResolver>;
 
 export type TenantOperation = (typeof TENANT_OPERATIONS)[number];
 
