@@ -24,7 +24,10 @@ export async function readSecret(value: SecretValue, field: string, owner: { int
   try {
     secret = await value();
   } catch (error) {
-    throw new CredentialsUnavailableError(`the callback for ${field} of ${owner.describe} failed`, { ...options, cause: error, retryable: true });
+    // Only the error's name and code: a vault client's message may quote a token or the secret's path.
+    const code = typeof (error as { code?: unknown })?.code === 'string' ? ` (${(error as { code: string }).code})` : '';
+    const name = error instanceof Error ? error.name : typeof error;
+    throw new CredentialsUnavailableError(`the callback for ${field} of ${owner.describe} failed: ${name}${code}`, { ...options, retryable: true });
   }
   if (typeof secret !== 'string' || secret.length === 0) {
     throw new CredentialsUnavailableError(`the callback for ${field} of ${owner.describe} returned no secret (expected a non-empty string)`, { ...options, retryable: true });
