@@ -117,8 +117,8 @@ describe('aws: credentials minted per bucket', () => {
       await view.presign('s3://bucket-two/b.txt', 60);
       const calls = fakes.sts.calls.slice(from);
       expect(calls.map((c) => c.outcome)).toEqual(['issued', 'issued']);
-      const bucketsOf = (policy: PolicyDocument): Set<string> => new Set(policy.Statement.flatMap((s) => ([] as string[]).concat(s.Resource ?? []))
-        .map((r) => /^arn:aws:s3:::([^/]+)/.exec(r)?.[1] ?? r));
+      const bucketsOf = (policy: PolicyDocument): Set<string> => new Set(([] as Array<{ Resource?: string | string[] }>).concat(policy.Statement)
+        .flatMap((s) => ([] as string[]).concat(s.Resource ?? [])).map((r) => /^arn:aws:s3:::([^/]+)/.exec(r)?.[1] ?? r));
       expect(calls.map((c) => [...bucketsOf(c.policy!)])).toEqual([['bucket-one'], ['bucket-two']]);
       expect(calls.every((c) => !c.policyJson!.includes(':::*'))).toBe(true);
       // The bucket-one session cannot reach bucket-two, at S3 itself.
