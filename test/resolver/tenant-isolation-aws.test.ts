@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createAssetResolver, type AssetResolver, type AwsIntegration, type CredentialStore, type StoredCredential, type TenantResolver,
+  createAssetResolver, type AssetLinkEvent, type AssetResolver, type AwsIntegration, type CredentialStore, type StoredCredential, type TenantResolver,
 } from '../../src/index.js';
 import { startAwsFakes, type AwsFakes } from '../../src/testing/aws/index.js';
 
@@ -157,6 +157,26 @@ describe('two tenants, same bucket and prefix, different roles', () => {
         }
         expect([...seen.s3Roles], tenant).toEqual([role]);
       }
+    } finally { await resolver.close(); }
+  });
+});
+
+describe('audit trail', () => {
+  it('credential and asset events carry the tenant and the integration’s labels', async () => {
+    const events: AssetLinkEvent[] = [];
+    const resolver = createAssetResolver({
+      platform: { aws: fakes.platform }, onEvent: (e) => events.push(e),
+      integrations: [{ ...ACME, labels: { customer: 'acme-corp' } }, GLOBEX],
+    });
+    try {
+      await (await resolver.forTenant('acme').resolveAsset(SAMPLE)).head();
+      await (await resolver.forTenant('globex').resolveAsset(SAMPLE)).head();
+      const minted = events.filter((e) => e.type === 'credentials.minted');
+      expect(minted.map((e) => [e.integrationId, e.tenant, e.labels])).toEqual([
+        ['acme-media', 'acme', { customer: 'acme-corp' }],
+        ['globex-media', 'globex', undefined],
+      ]);
+      expect(events.filter((e) => e.type === 'asset.head').map((e) => e.tenant)).toEqual(['acme', 'globex']);
     } finally { await resolver.close(); }
   });
 });
