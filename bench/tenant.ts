@@ -51,19 +51,19 @@ export async function bench(): Promise<BenchRow[]> {
   const viewUri = 'memory://bench-tenants/tenant-42/p3/a.jpg';
   // Same key, same number of candidates: only the view differs.
   const rootUri = 'memory://bench-b42/tenant-42/p3/a.jpg';
-  const [viewOps, rootOps] = await bestOfInterleaved([
+  const [viewOps = 0, rootOps = 1] = await bestOfInterleaved([
     () => big.forTenant('tenant-42').resolveAsset(viewUri),
     () => flat.resolveAsset(rootUri),
   ], 3, 400);
-  const [presignViewOps, presignRootOps] = await bestOfInterleaved([
+  const [presignViewOps = 0, presignRootOps = 1] = await bestOfInterleaved([
     () => big.forTenant('tenant-42').presign(viewUri, 300),
     () => flat.presign(rootUri, 300),
   ], 3, 400);
-  const [forTenantOps, matchOps] = await bestOfInterleaved([
+  const [forTenantOps = 0, matchOps = 1] = await bestOfInterleaved([
     () => big.forTenant('tenant-42'),
     () => flat.match(rootUri),
   ], 3, 300, 200);
-  const [crowdedViewOps, crowdedRootOps] = await bestOfInterleaved([
+  const [crowdedViewOps = 0, crowdedRootOps = 1] = await bestOfInterleaved([
     () => big.forTenant('tenant-42').match(viewUri),
     () => crowded.match(viewUri),
   ], 2, 400, 5);
