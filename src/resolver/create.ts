@@ -199,9 +199,12 @@ export class AssetResolver {
     return verifyIntegration({ integration: registered, driver, parseOptions: this.#parseOptions, now: this.#now }, options);
   }
 
-  /** The registered integration (internal form) for drivers, verification and the CLI (disabled ones too). */
+  /**
+   * The registered integration (internal form) for drivers, verification and the CLI: disabled and
+   * wildcard ones too (this hands out configuration, not credentials — operations go through matching).
+   */
   integration(ref: IntegrationRef): RegisteredIntegration {
-    return this.#find(ref);
+    return this.#find(ref, true);
   }
 
   /** The driver for a provider, loading it on first use. */
@@ -277,8 +280,9 @@ export class AssetResolver {
   }
 
   /** An integration by id or object, as this resolver (root or tenant twin) may see it. */
-  #find(ref: IntegrationRef): RegisteredIntegration {
+  #find(ref: IntegrationRef, anyScope = false): RegisteredIntegration {
     const tenant = this.#tenant;
+    const rootMayUse = anyScope ? (reg: RegisteredIntegration) => reg : rootMayUseForOperations;
     if (typeof ref === 'string') {
       const found = tenant === undefined ? this.#integrations.get(ref) : this.#integrations.getForTenant(ref, tenant);
       // Through a view, another tenant's id gets exactly this error: its existence is not revealed.
@@ -357,7 +361,7 @@ function assertEnabled(reg: RegisteredIntegration): void {
 }
 
 /** Wildcard integrations are only ever used through their tenant's view. */
-function rootMayUse(reg: RegisteredIntegration, tenant: string | undefined): RegisteredIntegration {
+function rootMayUseForOperations(reg: RegisteredIntegration, tenant: string | undefined): RegisteredIntegration {
   if (tenant === undefined && reg.wildcard) {
     throw new TenantRequiredError(
       `integration "${reg.id}" has a wildcard scope and is used only through its tenant's view: resolver.forTenant(${JSON.stringify(reg.tenant)})`,

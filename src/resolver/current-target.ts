@@ -16,22 +16,14 @@ import type { AssetLocation } from '../types.js';
 /** The current registration for `stale` (and `location` re-checked against it, when given). */
 export type Rebind = <L extends AssetLocation | undefined>(stale: RegisteredIntegration, location: L) => { integration: RegisteredIntegration; location: L };
 
-function isTarget(value: unknown): value is ObjectTarget {
-  return typeof value === 'object' && value !== null && (value as ObjectTarget).integration instanceof RegisteredIntegration
-    && typeof (value as ObjectTarget).location === 'object';
-}
-
-/** Replaces retired registrations in a driver call's arguments; undefined when none is retired. */
-function current(args: unknown[], rebind: Rebind): unknown[] | undefined {
-  const first = args[0];
-  if (first instanceof RegisteredIntegration) {
-    if (!first.retired) return undefined;
-    return [rebind(first, undefined).integration, ...args.slice(1)];
+/** Replaces a retired registration in a driver call's first argument (a target or an integration). */
+function current(first: unknown, rebind: Rebind): unknown {
+  if (first instanceof RegisteredIntegration) return first.retired ? rebind(first, undefined).integration : first;
+  const target = first as ObjectTarget | undefined;
+  if (target?.integration instanceof RegisteredIntegration && target.integration.retired) {
+    return { ...target, ...rebind(target.integration, target.location) };
   }
-  if (isTarget(first) && first.integration.retired) {
-    return [{ ...first, ...rebind(first.integration, first.location) }, ...args.slice(1)];
-  }
-  return undefined;
+  return first;
 }
 
 /** A body already partly consumed cannot be sent again. */
@@ -39,34 +31,42 @@ function replayable(args: unknown[]): boolean {
   return !args.some((a) => a instanceof ReadableStream || (typeof a === 'object' && a !== null && Symbol.asyncIterator in a));
 }
 
+/** Every method name of the driver (own and inherited), except the constructor. */
+function methodNames(driver: object): Set<string> {
+  const names = new Set<string>();
+  for (let o: object | null = driver; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const name of Object.getOwnPropertyNames(o)) {
+      if (name !== 'constructor' && typeof (driver as Record<string, unknown>)[name] === 'function') names.add(name);
+    }
+  }
+  return names;
+}
+
+/**
+ * A plain object standing in for `driver`: its data properties copied, each method wrapped once.
+ * (Not a Proxy: the hot path — presign — pays a property read and a call, not trap dispatch.)
+ */
 export function followUpdates(driver: ProviderDriver, rebind: Rebind): ProviderDriver {
-  const wrappers = new Map<PropertyKey, unknown>();
-  return new Proxy(driver, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target) as unknown;
-      if (typeof value !== 'function' || prop === 'close' || prop === 'constructor') return typeof value === 'function' ? value.bind(target) : value;
-      let wrapper = wrappers.get(prop);
-      if (!wrapper) {
-        const method = value as (...args: unknown[]) => unknown;
-        wrapper = function call(...args: unknown[]): unknown {
-          const run = (list: unknown[]): unknown => method.apply(target, list);
-          let list: unknown[];
-          try {
-            list = current(args, rebind) ?? args;
-          } catch (error) {
-            return Promise.reject(error);
-          }
-          const result = run(list);
-          if (!(result instanceof Promise) || !replayable(list)) return result;
-          return result.catch((error: unknown) => {
-            if (!(error instanceof IntegrationUpdatedError)) throw error;
-            // The old registration is retired by now: this runs on the current one.
-            return run(current(list, rebind) ?? list);
-          });
-        };
-        wrappers.set(prop, wrapper);
+  const wrapped: Record<string, unknown> = {};
+  for (const name of Object.keys(driver)) wrapped[name] = (driver as unknown as Record<string, unknown>)[name];
+  for (const name of methodNames(driver)) {
+    const method = (driver as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!;
+    if (name === 'close') { wrapped[name] = method.bind(driver); continue; }
+    wrapped[name] = function call(a?: unknown, b?: unknown, c?: unknown, d?: unknown): unknown {
+      let first: unknown;
+      try {
+        first = current(a, rebind);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      return wrapper;
-    },
-  });
+      const result = method.call(driver, first, b, c, d);
+      if (!(result instanceof Promise)) return result;
+      return result.catch((error: unknown) => {
+        // The old registration was retired while its credentials were being minted: run once more on the current one.
+        if (!(error instanceof IntegrationUpdatedError) || !replayable([b, c, d])) throw error;
+        return method.call(driver, current(first, rebind), b, c, d);
+      });
+    };
+  }
+  return wrapped as unknown as ProviderDriver;
 }
