@@ -26,6 +26,18 @@ function current(first: unknown, rebind: Rebind): unknown {
   return first;
 }
 
+/**
+ * Driver methods whose result is itself a credential (a signed URL, a POST policy, vended keys):
+ * when the registration was retired while one ran — an impersonated signBlob in flight, say —
+ * the result is not handed out; the call runs again on the current registration.
+ */
+const HANDS_OUT_CREDENTIALS = new Set(['presign', 'presignPost', 'createUpload', 'vend']);
+
+function retiredTarget(first: unknown): boolean {
+  if (first instanceof RegisteredIntegration) return first.retired;
+  return (first as ObjectTarget | undefined)?.integration instanceof RegisteredIntegration && (first as ObjectTarget).integration.retired;
+}
+
 /** A body already partly consumed cannot be sent again. */
 function replayable(args: unknown[]): boolean {
   return !args.some((a) => a instanceof ReadableStream || (typeof a === 'object' && a !== null && Symbol.asyncIterator in a));
@@ -52,6 +64,7 @@ export function followUpdates(driver: ProviderDriver, rebind: Rebind): ProviderD
   for (const name of methodNames(driver)) {
     const method = (driver as unknown as Record<string, (...args: unknown[]) => unknown>)[name]!;
     if (name === 'close') { wrapped[name] = method.bind(driver); continue; }
+    const handsOut = HANDS_OUT_CREDENTIALS.has(name);
     wrapped[name] = function call(a?: unknown, b?: unknown, c?: unknown, d?: unknown): unknown {
       let first: unknown;
       try {
@@ -61,6 +74,16 @@ export function followUpdates(driver: ProviderDriver, rebind: Rebind): ProviderD
       }
       const result = method.call(driver, first, b, c, d);
       if (!(result instanceof Promise)) return result;
+      // (Handlers written inline: sharing one closure between them made V8 10× slower here.)
+      if (handsOut) {
+        return result.then(
+          (value: unknown) => (retiredTarget(first) ? method.call(driver, current(first, rebind), b, c, d) : value),
+          (error: unknown) => {
+            if (!(error instanceof IntegrationUpdatedError) || !replayable([b, c, d])) throw error;
+            return method.call(driver, current(first, rebind), b, c, d);
+          },
+        );
+      }
       return result.catch((error: unknown) => {
         // The old registration was retired while its credentials were being minted: run once more on the current one.
         if (!(error instanceof IntegrationUpdatedError) || !replayable([b, c, d])) throw error;

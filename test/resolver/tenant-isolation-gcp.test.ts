@@ -97,6 +97,39 @@ describe('gcp: two tenants, same bucket and prefix, different service accounts',
     } finally { await resolver.close(); }
   });
 
+  it('a slow IAM: neither a token nor a signature of the old service account reaches a caller after the update returns', async () => {
+    const resolver = resolverFor();
+    try {
+      const view = resolver.forTenant('acme');
+      await view.presign(SAMPLE, 60); // warm: later presigns only need signBlob
+      const arrived = async (count: number): Promise<void> => {
+        for (let i = 0; i < 1000 && fake.iam.requestCount < count; i++) await new Promise((r) => setTimeout(r, 5));
+        expect(fake.iam.requestCount).toBe(count);
+      };
+      const requests = fake.iam.requestCount;
+      // A token mint for the old service account, held by IAM...
+      const freshTokenFor = createAssetResolver({ platform, integrations: [integration('acme-gcs', 'acme', SA_ACME)] });
+      fake.iam.injectFault({ delayMs: 1_500, pathIncludes: ':generateAccessToken' });
+      const minting = freshTokenFor.forTenant('acme').resolveAsset(SAMPLE).then((a) => a.bytes());
+      await arrived(requests + 1);
+      // ...and a signature as the old service account, held too.
+      fake.iam.injectFault({ delayMs: 1_000, pathIncludes: ':signBlob' });
+      const signing = view.presign(SAMPLE, 300);
+      await arrived(requests + 2);
+      resolver.updateIntegration(integration('acme-gcs', 'acme', SA_ACME_NEXT));
+      freshTokenFor.updateIntegration(integration('acme-gcs', 'acme', SA_ACME_NEXT));
+      const from = fake.iam.calls.length;
+      expect(signedAs((await signing).url)).toBe(SA_ACME_NEXT);
+      await minting;
+      // The reads after the update were made with a token minted as the new service account.
+      expect(fake.iam.calls.slice(from).filter((c) => c.method === 'generateAccessToken' && c.status === 200).map((c) => c.serviceAccount)).toContain(SA_ACME_NEXT);
+      await freshTokenFor.close();
+    } finally {
+      fake.iam.clearFaults();
+      await resolver.close();
+    }
+  });
+
   it('after updateIntegration the tenant acts as its new service account; the other tenant is untouched', async () => {
     const resolver = resolverFor();
     try {
