@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'INVALID_ARGUMENT',
   'ALREADY_EXISTS',
   'BODY_TOO_LARGE',
+  'INTEGRATION_DISABLED',
 ] as const;
 
 export type AssetLinkErrorCode = (typeof ERROR_CODES)[number];
@@ -156,6 +157,17 @@ export class BodyTooLargeError extends AssetLinkError {
   declare readonly code: 'BODY_TOO_LARGE';
   constructor(message: string, options?: AssetLinkErrorOptions) { super('BODY_TOO_LARGE', message, options); }
 }
+/** The integration is registered with `disabled: true`: every operation through it is refused. */
+export class IntegrationDisabledError extends AssetLinkError {
+  declare readonly code: 'INTEGRATION_DISABLED';
+  constructor(message: string, options?: AssetLinkErrorOptions) { super('INTEGRATION_DISABLED', message, options); }
+}
+
+/**
+ * `NO_INTEGRATION` for a call that must go through a tenant view: a root call matching by scope
+ * under `requireTenant`, or one that only tenant-bound integrations could serve.
+ */
+export class TenantRequiredError extends NoIntegrationError {}
 
 export function isAssetLinkError(value: unknown): value is AssetLinkError {
   return value instanceof AssetLinkError;

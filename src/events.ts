@@ -1,7 +1,13 @@
 import type { HttpMethod, Mode, Provider } from './types.js';
 import type { AssetLinkErrorCode } from './errors.js';
 
-interface EventBase { time: Date; integrationId?: string; provider?: Provider }
+interface EventBase {
+  time: Date; integrationId?: string; provider?: Provider;
+  /** The integration's tenant (or the tenant view's, for refusals that name no integration). */
+  tenant?: string;
+  /** The integration's labels, as registered. */
+  labels?: Readonly<Record<string, string>>;
+}
 
 /** Audit events. Never carry secrets: URIs are redacted, credentials are described, not included. */
 export type AssetLinkEvent =

@@ -1,5 +1,6 @@
 export { createAssetResolver, AssetResolver } from './resolver/create.js';
 export type { IntegrationRef, ResolverPresignOptions } from './resolver/create.js';
+export type { TenantResolver } from './resolver/tenant.js';
 export { configure, resolveAsset, presign, defaultResolver } from './resolver/default.js';
 export { fetchPresigned } from './resolver/fetch-presigned.js';
 export { parseAssetUri } from './uri/index.js';
@@ -14,11 +15,12 @@ export {
   InvalidTtlError, CredentialsUnavailableError, AccessDeniedError, NotFoundError, BlockedHostError, ProviderError,
   MissingDependencyError, TimeoutError, InvalidArgumentError,
   AlreadyExistsError, BodyTooLargeError,
+  IntegrationDisabledError, TenantRequiredError,
 } from './errors.js';
 export type { AssetLinkErrorCode } from './errors.js';
 export type { AssetLinkEvent, AssetLinkEventType } from './events.js';
 export type * from './types.js';
-export type { VerificationReport, VerificationCheck, VerifyOptions, CheckName, CheckStatus } from './verify/report.js';
+export type { VerificationReport, VerificationCheck, VerifyOptions, CheckName, CheckStatus, VerifyProfile } from './verify/report.js';
 export { createRedisCredentialStore, RedisCredentialStore } from './cache/redis-store.js';
 export type { RedisCredentialStoreOptions, RedisLike } from './cache/redis-store.js';
 export { generateSetup, formatSetup, supportsSetup, SETUP_PROVIDERS } from './setup/index.js';

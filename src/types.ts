@@ -55,10 +55,30 @@ export interface AssetLocation {
 
 // ---------------------------------------------------------------- integrations
 
+/** Fields every integration kind accepts (docs/integrations.md, "multi-tenant platforms"). */
+export interface IntegrationCommon {
+  /**
+   * The platform's customer this integration belongs to. A tenant's integrations are matched only
+   * through `resolver.forTenant(tenant)`, and are invisible to every other tenant's view.
+   */
+  tenant?: string;
+  /** Registered but refused: every operation fails with `INTEGRATION_DISABLED`. */
+  disabled?: boolean;
+  /** Free-form key/value pairs copied into summaries and audit events (never secrets). */
+  labels?: Record<string, string>;
+}
+
+/**
+ * A secret given as its value, or as a callback that fetches it (from a vault) only when
+ * credentials are minted. The value is never logged, whichever form it takes.
+ */
+export type SecretValue = string | (() => Promise<string>);
+
 export interface AwsScope {
   /**
    * A bucket name, an access point ARN (`arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME`), an access
-   * point alias (`…-s3alias`) or a directory bucket (`NAME--ZONE--x-s3`).
+   * point alias (`…-s3alias`), a directory bucket (`NAME--ZONE--x-s3`), or `'*'`: any bucket the
+   * role can reach (credentials minted per bucket; needs `tenant`).
    */
   bucket: string;
   prefix?: string;
@@ -78,28 +98,33 @@ export interface AwsScope {
 export type AwsAuth =
   | { kind: 'assume-role'; roleArn: string; externalId: string; sessionName?: string; durationSeconds?: number }
   | { kind: 'cross-account' }
-  | { kind: 'access-key'; accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-export interface AwsIntegration { id: string; provider: 'aws'; mode?: Mode; scope: AwsScope; auth: AwsAuth }
+  | { kind: 'access-key'; accessKeyId: string; secretAccessKey: SecretValue; sessionToken?: string };
+export interface AwsIntegration extends IntegrationCommon { id: string; provider: 'aws'; mode?: Mode; scope: AwsScope; auth: AwsAuth }
 
-export interface GcpScope { bucket: string; prefix?: string }
+export interface GcpScope {
+  /** A bucket name, or `'*'`: any bucket the service account can reach (tokens downscoped per bucket; needs `tenant`). */
+  bucket: string;
+  prefix?: string;
+}
 export type GcpAuth =
   | { kind: 'impersonation'; serviceAccount: string; delegates?: string[] }
-  | { kind: 'service-account-key'; credentials: { client_email: string; private_key: string } };
-export interface GcpIntegration { id: string; provider: 'gcp'; mode?: Mode; scope: GcpScope; auth: GcpAuth }
+  | { kind: 'service-account-key'; credentials: { client_email: string; private_key: SecretValue } };
+export interface GcpIntegration extends IntegrationCommon { id: string; provider: 'gcp'; mode?: Mode; scope: GcpScope; auth: GcpAuth }
 
 export interface AzureScope {
   account: string;
-  container: string;
+  /** Omitted: any container of the account (needs `tenant`). */
+  container?: string;
   prefix?: string;
   /** The account's cloud. Default `public`. Decides the blob host and the Entra authority. */
   cloud?: AzureCloud;
 }
 export type AzureAuth =
   | { kind: 'federated'; tenantId: string; clientId: string; assertion: () => Promise<string> }
-  | { kind: 'client-secret'; tenantId: string; clientId: string; clientSecret: string };
-export interface AzureIntegration { id: string; provider: 'azure'; mode?: Mode; scope: AzureScope; auth: AzureAuth }
+  | { kind: 'client-secret'; tenantId: string; clientId: string; clientSecret: SecretValue };
+export interface AzureIntegration extends IntegrationCommon { id: string; provider: 'azure'; mode?: Mode; scope: AzureScope; auth: AzureAuth }
 
-export interface HttpsIntegration {
+export interface HttpsIntegration extends IntegrationCommon {
   id: string; provider: 'https'; mode?: 'read-only';
   /** Allowed hosts: exact names or `*.example.com` (sub-domains only). Checked again on every redirect. */
   scope: { hosts: string[] };
@@ -110,8 +135,8 @@ export interface HttpsIntegration {
    */
   presignTtlSeconds?: number;
 }
-export interface MemoryIntegration { id: string; provider: 'memory'; mode?: Mode; scope: { bucket: string; prefix?: string } }
-export interface FileIntegration { id: string; provider: 'file'; mode?: Mode; scope: { root: string } }
+export interface MemoryIntegration extends IntegrationCommon { id: string; provider: 'memory'; mode?: Mode; scope: { bucket: string; prefix?: string } }
+export interface FileIntegration extends IntegrationCommon { id: string; provider: 'file'; mode?: Mode; scope: { root: string } }
 
 export type Integration =
   | AwsIntegration
@@ -238,6 +263,11 @@ export interface ResolverOptions {
   platform?: PlatformOptions;
   cache?: CacheOptions;
   onEvent?: (event: AssetLinkEvent) => void;
+  /**
+   * Refuse root calls that would match an integration by scope (`TenantRequiredError`, code
+   * `NO_INTEGRATION`): every request must go through `resolver.forTenant(tenant)` or name its integration.
+   */
+  requireTenant?: boolean;
   /** Per-request timeout for provider and token-service calls, ms. Default 30 000. */
   requestTimeoutMs?: number;
   /** Clock, for tests. */
@@ -275,6 +305,9 @@ export type IntegrationSummary = {
   mode: Mode;
   scope: Record<string, unknown>;
   authKind?: string;
+  tenant?: string;
+  disabled?: boolean;
+  labels?: Record<string, string>;
 };
 
 export interface MatchResult {

@@ -1,7 +1,8 @@
 import type { AwsAuth } from '../types.js';
 import type { AwsCredentialValue } from '../resolvers/aws/types.js';
 
-type AccessKeyAuth = Extract<AwsAuth, { kind: 'access-key' }>;
+/** An access-key auth block with its secret already read (see secret-value.ts for vault callbacks). */
+type AccessKeyAuth = Omit<Extract<AwsAuth, { kind: 'access-key' }>, 'secretAccessKey'> & { secretAccessKey: string };
 
 /**
  * Static keys from the integration. They are used as given: AWS offers no way to downscope

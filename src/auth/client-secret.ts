@@ -1,5 +1,6 @@
 import type { AccessToken, ClientSecretCredential } from '@azure/identity';
 import type { AzureAuth } from '../types.js';
+import { isSecretCallback, readSecret } from './secret-value.js';
 import { identityOptions, type AzureCredentialOptions, type AzureTokenStrategy, type IdentityModule } from './azure-token.js';
 
 type ClientSecretAuth = Extract<AzureAuth, { kind: 'client-secret' }>;
@@ -13,19 +14,27 @@ type ClientSecretAuth = Extract<AzureAuth, { kind: 'client-secret' }>;
 export class ClientSecretTokenStrategy implements AzureTokenStrategy {
   readonly tenantId: string;
   readonly clientId: string;
-  readonly #create: () => ClientSecretCredential;
-  #credential: ClientSecretCredential;
+  readonly #create: () => ClientSecretCredential | undefined;
+  #credential: ClientSecretCredential | undefined;
+  /** A vault callback for the secret: read on every token fetch (each one is a mint; the cache keeps the token). */
+  readonly #fromVault: ((scope: string) => Promise<AccessToken>) | undefined;
 
   constructor(identity: IdentityModule, auth: ClientSecretAuth, options: AzureCredentialOptions) {
     this.tenantId = auth.tenantId;
     this.clientId = auth.clientId;
     const settings = identityOptions(options);
-    this.#create = () => new identity.ClientSecretCredential(auth.tenantId, auth.clientId, auth.clientSecret, settings);
+    const secret = auth.clientSecret;
+    const make = (value: string): ClientSecretCredential => new identity.ClientSecretCredential(auth.tenantId, auth.clientId, value, settings);
+    this.#fromVault = isSecretCallback(secret)
+      ? async (scope) => make(await readSecret(secret, 'auth.clientSecret', { describe: `app ${auth.clientId} in tenant ${auth.tenantId}` })).getToken(scope)
+      : undefined;
+    this.#create = () => (typeof secret === 'string' ? make(secret) : undefined);
     this.#credential = this.#create();
   }
 
   fetchToken(scope: string): Promise<AccessToken> {
-    return this.#credential.getToken(scope);
+    if (this.#fromVault) return this.#fromVault(scope);
+    return this.#credential!.getToken(scope);
   }
 
   reset(): void { this.#credential = this.#create(); }

@@ -3,6 +3,7 @@ import type { AssetLinkEvent } from '../events.js';
 import { DEFAULT_RETRY, realSleep, retrying, type RetryPolicy } from './backoff.js';
 import type { CredentialStore } from './store.js';
 import { traced } from '../telemetry/otel.js';
+import { tenantOfCacheKey } from './tenant-key.js';
 
 /** What a fetcher returns: a JSON-serialisable credential and when it stops working. */
 export interface Expiring<T> {
@@ -31,6 +32,19 @@ export interface CacheKeyInfo {
 }
 
 interface Entry { value: unknown; expiresAt: number }
+/** One fetch in flight; `superseded` once its integration was updated or removed meanwhile. */
+interface Flight { promise: Promise<Entry>; superseded: boolean }
+
+/**
+ * A credential fetch that was in flight when its integration was updated or removed: what it
+ * minted belongs to the old configuration and is handed to no one. Retryable; the resolver's
+ * drivers retry it themselves on the current configuration.
+ */
+export class IntegrationUpdatedError extends CredentialsUnavailableError {
+  constructor(integrationId: string) {
+    super(`integration "${integrationId}" was updated or removed while its credentials were being obtained; retry with the current configuration`, { integrationId, retryable: true });
+  }
+}
 
 /** Lifetime of a store lock assetlink takes; a lock that lives longer (or forever) was not set by assetlink. */
 const LOCK_TTL_MS = 10_000;
@@ -47,7 +61,7 @@ const DEFAULT_LOCK_WAIT_MS = 2_000;
  */
 export class CredentialCache {
   readonly #entries = new Map<string, Entry>();
-  readonly #inflight = new Map<string, Promise<Entry>>();
+  readonly #inflight = new Map<string, Flight>();
   readonly #refreshAheadMs: number;
   readonly #maxEntries: number;
   readonly #store: CredentialStore | undefined;
@@ -96,9 +110,20 @@ export class CredentialCache {
     void this.#store?.delete(key).catch(() => undefined);
   }
 
-  /** Drops every entry whose key starts with `prefix` (used when an integration is removed). */
+  /**
+   * Drops every entry whose key starts with `prefix` (an integration was updated or removed), here
+   * and in the shared store, and supersedes fetches in flight for those keys: their results are
+   * neither cached nor handed to their waiters (who get IntegrationUpdatedError), and the next
+   * caller starts a fresh fetch.
+   */
   invalidatePrefix(prefix: string): void {
     for (const key of [...this.#entries.keys()]) if (key.startsWith(prefix)) this.invalidate(key);
+    for (const [key, flight] of [...this.#inflight]) {
+      if (!key.startsWith(prefix)) continue;
+      flight.superseded = true;
+      this.#inflight.delete(key);
+      void this.#store?.delete(key).catch(() => undefined);
+    }
   }
 
   clear(): void { this.#entries.clear(); }
@@ -119,20 +144,26 @@ export class CredentialCache {
 
   #load(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<unknown>>, refresh: boolean): Promise<Entry> {
     const pending = this.#inflight.get(key);
-    if (pending) return pending;
-    const promise = this.#fetchWithRetry(key, info, fetch, refresh).finally(() => this.#inflight.delete(key));
-    this.#inflight.set(key, promise);
-    return promise;
+    if (pending) return pending.promise;
+    const flight: Flight = { promise: undefined as unknown as Promise<Entry>, superseded: false };
+    flight.promise = this.#fetchWithRetry(key, info, fetch, refresh, flight).finally(() => {
+      if (this.#inflight.get(key) === flight) this.#inflight.delete(key);
+    });
+    this.#inflight.set(key, flight);
+    return flight.promise;
   }
 
-  async #fetchWithRetry(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<unknown>>, refresh: boolean): Promise<Entry> {
+  async #fetchWithRetry(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<unknown>>, refresh: boolean, flight: Flight): Promise<Entry> {
+    const superseded = (): never => { throw new IntegrationUpdatedError(info.integrationId); };
     // A cold load takes any unexpired shared entry; a refresh wants one outside the refresh window.
     const shared = await this.#fromStore(key, refresh);
+    if (flight.superseded) return superseded();
     if (shared) { this.#remember(key, shared); return shared; }
     const lock = await this.#lockOrWait(key, refresh);
+    if (flight.superseded) { await lock.release?.().catch(() => undefined); return superseded(); }
     if (lock.entry) { this.#remember(key, lock.entry); return lock.entry; }
     try {
-      return await this.#fetchLoop(key, info, fetch, refresh);
+      return await this.#fetchLoop(key, info, fetch, refresh, flight);
     } finally {
       await lock.release?.().catch(() => undefined);
     }
@@ -183,27 +214,37 @@ export class CredentialCache {
     }
   }
 
-  async #fetchLoop(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<unknown>>, refresh: boolean): Promise<Entry> {
+  async #fetchLoop(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<unknown>>, refresh: boolean, flight: Flight): Promise<Entry> {
+    const tenant = tenantOfCacheKey(key);
+    const attributes = { 'assetlink.integration_id': info.integrationId, ...(tenant !== undefined ? { 'assetlink.tenant': tenant } : {}) };
     const fetched = await retrying(
       async (attempt) => {
+        if (flight.superseded) throw new IntegrationUpdatedError(info.integrationId);
         try {
-          return await traced('assetlink.credentials', { 'assetlink.integration_id': info.integrationId, 'assetlink.attempt': attempt }, fetch);
+          return await traced('assetlink.credentials', { ...attributes, 'assetlink.attempt': attempt }, fetch);
         } catch (error) {
           throw toCredentialError(error, info.integrationId);
         }
       },
       {
         policy: this.#retry,
-        isRetryable: (error) => (error as AssetLinkError).retryable,
+        // A superseded fetch is retried by the driver on the current configuration, never here.
+        isRetryable: (error) => !(error instanceof IntegrationUpdatedError) && (error as AssetLinkError).retryable,
         sleep: this.#sleep,
         random: this.#random,
         now: this.#now,
-        onFailure: (error, attempt, willRetry) => this.#emit({
-          type: 'credentials.failed', time: new Date(this.#now()), integrationId: info.integrationId,
-          scope: info.scope, code: (error as AssetLinkError).code, attempt, willRetry,
-        }),
+        onFailure: (error, attempt, willRetry) => {
+          if (error instanceof IntegrationUpdatedError) return;
+          this.#emit({
+            type: 'credentials.failed', time: new Date(this.#now()), integrationId: info.integrationId,
+            ...(tenant !== undefined ? { tenant } : {}),
+            scope: info.scope, code: (error as AssetLinkError).code, attempt, willRetry,
+          });
+        },
       },
     );
+    // Minted for a configuration that was replaced meanwhile: cache it nowhere, hand it to no one.
+    if (flight.superseded) throw new IntegrationUpdatedError(info.integrationId);
     const entry: Entry = { value: fetched.value, expiresAt: fetched.expiresAt };
     this.#remember(key, entry);
     await this.#toStore(key, entry);
@@ -211,9 +252,15 @@ export class CredentialCache {
       type: refresh ? 'credentials.refreshed' : 'credentials.minted',
       time: new Date(this.#now()),
       integrationId: info.integrationId,
+      ...(tenant !== undefined ? { tenant } : {}),
       scope: info.scope,
       ...(Number.isFinite(entry.expiresAt) ? { expiresAt: new Date(entry.expiresAt) } : {}),
     });
+    if (flight.superseded) {
+      // Updated while the shared store was being written: take back what was just cached.
+      this.invalidate(key);
+      throw new IntegrationUpdatedError(info.integrationId);
+    }
     return entry;
   }
 

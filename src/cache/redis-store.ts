@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { importOptional } from '../resolvers/registry.js';
 import { SealedBox } from './encryption.js';
 import type { CredentialStore, LockHolder, StoredCredential } from './store.js';
+import { tenantKeySpace, tenantOfCacheKey } from './tenant-key.js';
 
 /** The subset of an ioredis client the store uses, so callers may pass their own client. */
 export interface RedisLike {
@@ -51,8 +52,12 @@ export class RedisCredentialStore implements CredentialStore {
     this.#owned = owned;
   }
 
+  /**
+   * `assetlink:cred:<hash>`, or `assetlink:tenant:<hash of tenant>:cred:<hash>` for a tenant-bound
+   * integration, so one tenant's entries can be found (SCAN), dropped or ACL-fenced together.
+   */
   #redisKey(kind: 'cred' | 'lock', key: string): string {
-    return `${this.#prefix}${kind}:${createHash('sha256').update(key).digest('base64url')}`;
+    return `${tenantKeySpace(this.#prefix, tenantOfCacheKey(key))}${kind}:${createHash('sha256').update(key).digest('base64url')}`;
   }
 
   async get(key: string): Promise<StoredCredential | undefined> {

@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
+import nodePath from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import type { SetupOptions } from '../setup/index.js';
 import type { ResolverOptions } from '../types.js';
+import { resolveSecretRefs } from './secret-refs.js';
 
 export type CliConfig = ResolverOptions & { setup?: SetupOptions };
 
@@ -36,7 +38,8 @@ export async function loadConfig(path: string | undefined, env: NodeJS.ProcessEn
   const { integrations, platform, setup } = raw as { integrations?: unknown; platform?: unknown; setup?: unknown };
   if (integrations !== undefined && !Array.isArray(integrations)) throw new InvalidArgumentError('config "integrations" must be an array');
   return {
-    integrations: (integrations ?? []) as ResolverOptions['integrations'],
+    // Secrets as { "env": "NAME" } / { "file": "path" } (secret-refs.ts), read only when credentials are minted.
+    integrations: resolveSecretRefs(integrations ?? [], { env, baseDir: file ? nodePath.dirname(nodePath.resolve(file)) : process.cwd() }) as ResolverOptions['integrations'],
     platform: (platform ?? {}) as ResolverOptions['platform'],
     ...(setup !== undefined ? { setup: setup as SetupOptions } : {}),
   };

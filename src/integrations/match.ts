@@ -49,10 +49,11 @@ export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Covera
     }
     case 'gcp':
     case 'memory':
-      if (config.scope.bucket !== loc.bucket) return { ok: false, why: `integration "${reg.id}" covers bucket "${config.scope.bucket}", not "${loc.bucket}"` };
+      // A wildcard scope ('*', tenant-bound) covers every bucket; its prefix applies in each.
+      if (config.scope.bucket !== loc.bucket && !reg.wildcard) return { ok: false, why: `integration "${reg.id}" covers bucket "${config.scope.bucket}", not "${loc.bucket}"` };
       return underPrefix(loc.key, loc);
     case 'azure': {
-      if (config.scope.container !== loc.bucket) return { ok: false, why: `integration "${reg.id}" covers container "${config.scope.container}", not "${loc.bucket}"` };
+      if (config.scope.container !== loc.bucket && !reg.wildcard) return { ok: false, why: `integration "${reg.id}" covers container "${config.scope.container}", not "${loc.bucket}"` };
       if (loc.account !== undefined && loc.account !== config.scope.account) return { ok: false, why: `integration "${reg.id}" covers account "${config.scope.account}", not "${loc.account}"` };
       const cloud = config.scope.cloud ?? 'public';
       if (loc.cloud !== undefined && loc.cloud !== cloud) {
@@ -93,8 +94,10 @@ export function matchByScope(integrations: Iterable<RegisteredIntegration>, loc:
       : providerRegistered ? `; no ${loc.provider} integration covers ${describeContainer(loc)}` : `; no ${loc.provider} integration is registered`;
     throw new NoIntegrationError(`no integration covers ${loc.uri}${detail}. Register an integration whose scope includes it, or pass one explicitly.`, { uri: loc.uri });
   }
-  const longest = Math.max(...covering.map((c) => c.prefix.length));
-  const best = covering.filter((c) => c.prefix.length === longest);
+  // An integration naming the bucket beats a wildcard one of the same tenant, whatever the prefixes.
+  const named = covering.some((c) => !c.reg.wildcard) ? covering.filter((c) => !c.reg.wildcard) : covering;
+  const longest = Math.max(...named.map((c) => c.prefix.length));
+  const best = named.filter((c) => c.prefix.length === longest);
   if (loc.provider === 'azure' && loc.account === undefined) {
     const accounts = new Set(best.map((c) => c.location.account));
     if (accounts.size > 1) {
@@ -105,7 +108,7 @@ export function matchByScope(integrations: Iterable<RegisteredIntegration>, loc:
     }
   }
   const chosen = best[0]!;
-  const ties = best.length > 1 ? ` (${best.length} integrations tie; the first registered wins)` : '';
+  const ties = (best.length > 1 ? ` (${best.length} integrations tie; the first registered wins)` : '') + (chosen.reg.wildcard ? ' through its wildcard scope' : '');
   const reason = chosen.prefix === ''
     ? `integration "${chosen.reg.id}" covers all of ${describeContainer(chosen.location)}${ties}`
     : `integration "${chosen.reg.id}" covers prefix "${chosen.prefix}/" of ${describeContainer(chosen.location)}, the longest matching prefix${ties}`;

@@ -6,6 +6,7 @@ import { FORBIDDEN_CHARACTERS } from '../uri/controls.js';
 import { awsScopeBucket, awsScopeExtras } from './aws-scope.js';
 import { azureScopeCloud } from './azure-scope.js';
 import type { NormalizedIntegration } from './registered.js';
+import { commonFields, requireTenantForWildcard, secretField, WILDCARD } from './common-fields.js';
 
 const PROVIDERS = new Set(['aws', 'gcp', 'azure', 'https', 'memory', 'file']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
@@ -77,11 +78,12 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
   switch (provider) {
     case 'aws': {
       const a = needAuth();
-      const bucket = awsScopeBucket(scope);
+      const bucket = scope.bucket === WILDCARD ? WILDCARD : awsScopeBucket(scope);
       const region = optStr(scope, 'region', 'scope.', AWS_REGION, 'expected a region such as "eu-west-1"');
       const accountId = optStr(scope, 'accountId', 'scope.', AWS_ACCOUNT, 'expected a 12-digit AWS account ID');
       const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
-      const base = { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}), ...(region ? { region } : {}), ...(accountId ? { accountId } : {}), ...awsScopeExtras(scope, bucket, a) } } as const;
+      const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}), ...(region ? { region } : {}), ...(accountId ? { accountId } : {}), ...awsScopeExtras(scope, bucket, a) } } as const;
+      requireTenantForWildcard(base, bucket === WILDCARD, String(a.kind));
       if (a.kind === 'assume-role') {
         const roleArn = str(a, 'roleArn', 'auth.', ROLE_ARN, 'expected "arn:aws:iam::<12-digit account>:role/<name>"');
         const externalId = str(a, 'externalId', 'auth.', EXTERNAL_ID, 'external IDs are 2–1224 characters of letters, digits and + = , . @ : / -', true);
@@ -96,7 +98,7 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
       if (a.kind === 'cross-account') return { ...base, auth: { kind: 'cross-account' } };
       if (a.kind === 'access-key') {
         const accessKeyId = str(a, 'accessKeyId', 'auth.', ACCESS_KEY_ID, 'expected 16–128 upper-case letters and digits', true);
-        const secretAccessKey = str(a, 'secretAccessKey', 'auth.', undefined, undefined, true);
+        const secretAccessKey = secretField(a, 'secretAccessKey', 'auth.', (o, f, w) => str(o, f, w, undefined, undefined, true));
         const sessionToken = a.sessionToken === undefined ? undefined : str(a, 'sessionToken', 'auth.', undefined, undefined, true);
         return { ...base, auth: { kind: 'access-key', accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } };
       }
@@ -104,10 +106,11 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
     }
     case 'gcp': {
       const a = needAuth();
-      const bucket = str(scope, 'bucket', 'scope.', GCS_BUCKET, 'GCS bucket names are 3–222 of a-z 0-9 . _ -');
+      const bucket = scope.bucket === WILDCARD ? WILDCARD : str(scope, 'bucket', 'scope.', GCS_BUCKET, 'GCS bucket names are 3–222 of a-z 0-9 . _ - (or "*" for any bucket of a tenant)');
       if (bucket.startsWith('goog')) fail('scope.bucket', 'GCS bucket names cannot start with "goog"');
       const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
-      const base = { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}) } } as const;
+      const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}) } } as const;
+      requireTenantForWildcard(base, bucket === WILDCARD, String(a.kind));
       if (a.kind === 'impersonation') {
         const serviceAccount = str(a, 'serviceAccount', 'auth.', EMAIL, 'expected a service account e-mail such as "reader@project.iam.gserviceaccount.com"');
         let delegates: string[] | undefined;
@@ -121,7 +124,7 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
         if (!isDict(a.credentials)) fail('auth.credentials', 'must be the parsed JSON key ({ client_email, private_key })');
         const c = a.credentials as Dict;
         const clientEmail = str(c, 'client_email', 'auth.credentials.', EMAIL, 'expected a service account e-mail');
-        const privateKey = str(c, 'private_key', 'auth.credentials.', /-----BEGIN (?:RSA )?PRIVATE KEY-----/, 'expected a PEM private key', true);
+        const privateKey = secretField(c, 'private_key', 'auth.credentials.', (o, f, w) => str(o, f, w, /-----BEGIN (?:RSA )?PRIVATE KEY-----/, 'expected a PEM private key', true));
         return { ...base, auth: { kind: 'service-account-key', credentials: { client_email: clientEmail, private_key: privateKey } } };
       }
       return fail('auth.kind', 'for gcp must be "impersonation" or "service-account-key"');
@@ -129,9 +132,10 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
     case 'azure': {
       const a = needAuth();
       const account = str(scope, 'account', 'scope.', AZ_ACCOUNT, 'storage account names are 3–24 of a-z 0-9');
-      const container = str(scope, 'container', 'scope.', AZ_CONTAINER, 'container names are 3–63 of a-z 0-9 -, no "--"');
+      const container = scope.container === undefined ? undefined : str(scope, 'container', 'scope.', AZ_CONTAINER, 'container names are 3–63 of a-z 0-9 -, no "--" (omit it for any container of a tenant\'s account)');
       const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
-      const base = { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { account, container, ...(prefix ? { prefix } : {}), ...azureScopeCloud(scope) } } as const;
+      const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { account, ...(container !== undefined ? { container } : {}), ...(prefix ? { prefix } : {}), ...azureScopeCloud(scope) } } as const;
+      requireTenantForWildcard(base, container === undefined, String(a.kind));
       const tenantId = str(a, 'tenantId', 'auth.', new RegExp(`${GUID.source}|${TENANT_DOMAIN.source}`, 'i'), 'expected a tenant GUID or domain');
       const clientId = str(a, 'clientId', 'auth.', GUID, 'expected the application (client) ID, a GUID');
       if (a.kind === 'federated') {
@@ -139,7 +143,7 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
         return { ...base, auth: { kind: 'federated', tenantId, clientId, assertion: a.assertion as () => Promise<string> } };
       }
       if (a.kind === 'client-secret') {
-        const clientSecret = str(a, 'clientSecret', 'auth.', undefined, undefined, true);
+        const clientSecret = secretField(a, 'clientSecret', 'auth.', (o, f, w) => str(o, f, w, undefined, undefined, true));
         return { ...base, auth: { kind: 'client-secret', tenantId, clientId, clientSecret } };
       }
       return fail('auth.kind', 'for azure must be "federated" or "client-secret"');
@@ -156,12 +160,12 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
         presignTtlSeconds = raw.presignTtlSeconds as number;
         if (!Number.isInteger(presignTtlSeconds) || presignTtlSeconds <= 0) fail('presignTtlSeconds', 'must be a positive integer');
       }
-      return { id, provider, mode: mode(raw, ['read-only']) as 'read-only', scope: { hosts: normalized }, ...(presignTtlSeconds ? { presignTtlSeconds } : {}) };
+      return { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only']) as 'read-only', scope: { hosts: normalized }, ...(presignTtlSeconds ? { presignTtlSeconds } : {}) };
     }
     case 'memory': {
       const bucket = str(scope, 'bucket', 'scope.', MEMORY_STORE, 'memory store names are 1–63 of a-z 0-9 . _ -');
       const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
-      return { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}) } };
+      return { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}) } };
     }
     case 'file': {
       const root = scope.root;
@@ -169,7 +173,7 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
       if (FORBIDDEN_CHARACTERS.test(root)) fail('scope.root', 'must not contain control characters or bidirectional controls');
       if (root.split(/[\\/]/).some((s) => s === '..' || s === '.')) fail('scope.root', 'must not contain "." or ".." segments');
       const normalized = path.resolve(root);
-      return { id, provider, mode: mode(raw, ['read-only', 'read-write']), scope: { root: normalized } };
+      return { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { root: normalized } };
     }
     default:
       return fail('provider', 'must be one of aws, gcp, azure, https, memory, file');

@@ -22,15 +22,18 @@ function snapshot(value: unknown): string {
  * its object (read-only, a smaller prefix) between calls is never served the wider, stale copy.
  */
 export class AdHocIntegrations {
-  readonly #byObject = new WeakMap<object, { snapshot: string; registered: RegisteredIntegration }>();
+  /** Per object, one registration per slot (the tenant view it was used through; '' at the root). */
+  readonly #byObject = new WeakMap<object, Map<string, { snapshot: string; registered: RegisteredIntegration }>>();
 
-  get(ref: Integration, register: (copy: Integration) => RegisteredIntegration): RegisteredIntegration {
+  get(ref: Integration, slot: string, register: (copy: Integration) => RegisteredIntegration): RegisteredIntegration {
     const copy = ownCopy(ref) as Integration;
     const current = snapshot(copy);
-    const hit = this.#byObject.get(ref);
+    let slots = this.#byObject.get(ref);
+    const hit = slots?.get(slot);
     if (hit && hit.snapshot === current) return hit.registered;
     const registered = register(copy);
-    this.#byObject.set(ref, { snapshot: current, registered });
+    if (!slots) { slots = new Map(); this.#byObject.set(ref, slots); }
+    slots.set(slot, { snapshot: current, registered });
     return registered;
   }
 }

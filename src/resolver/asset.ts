@@ -8,6 +8,7 @@ import type {
 import { traced } from '../telemetry/otel.js';
 import { frozenLocation, ownPresignedUrl } from './frozen.js';
 import { collect, normalizeBody } from './streams.js';
+import type { Rebind } from './current-target.js';
 import { checkTtl } from './ttl.js';
 
 export interface AssetDeps {
@@ -17,6 +18,8 @@ export interface AssetDeps {
   /** Whether anyone listens: events are not even built otherwise (presign is a hot path). */
   listening: boolean;
   now(): number;
+  /** The current registration when the asset's integration was updated since it was resolved. */
+  rebind?: Rebind;
 }
 
 /**
@@ -28,28 +31,40 @@ export interface AssetDeps {
 export class BoundAsset implements ResolvedAsset {
   declare readonly location: AssetLocation;
   declare readonly integrationId: string;
+  /** The mode when resolved; writes are checked against the integration's current mode (see #current). */
   declare readonly mode: Mode;
   readonly #deps: AssetDeps;
-  readonly #target: ObjectTarget;
-  readonly #mode: Mode;
+  /** A frozen copy of the target, private; follows `updateIntegration` (see #current). */
+  #target: ObjectTarget;
 
   constructor(deps: AssetDeps) {
     this.#deps = deps;
     this.#target = Object.freeze({ integration: deps.target.integration, location: frozenLocation(deps.target.location) });
-    this.#mode = deps.target.integration.mode;
     Object.defineProperties(this, {
       location: { value: frozenLocation(deps.target.location), enumerable: true },
       integrationId: { value: deps.target.integration.id, enumerable: true },
-      mode: { value: this.#mode, enumerable: true },
+      mode: { value: deps.target.integration.mode, enumerable: true },
     });
     // Nor can methods be swapped by replacing the prototype. Keep this the constructor's last line.
     Object.freeze(this);
   }
 
+  /**
+   * The target, moved onto the integration's current registration if it was updated since:
+   * an update to read-only or disabled applies to assets resolved before it, too.
+   */
+  #current(): ObjectTarget {
+    const target = this.#target;
+    if (!target.integration.retired || !this.#deps.rebind) return target;
+    const rebound = this.#deps.rebind(target.integration, target.location);
+    this.#target = Object.freeze({ integration: rebound.integration, location: frozenLocation(rebound.location) });
+    return this.#target;
+  }
+
   head(): Promise<HeadResult> {
     return this.#traced('assetlink.head', async () => {
       this.#refuseUnhonouredPin();
-      const result = await this.#deps.driver.head(this.#target);
+      const result = await this.#deps.driver.head(this.#current());
       this.#event('asset.head');
       return result;
     });
@@ -59,7 +74,7 @@ export class BoundAsset implements ResolvedAsset {
     return this.#traced('assetlink.read', async () => {
       this.#refuseUnhonouredPin();
       const range = opts.range === undefined ? undefined : checkRange(opts.range, this.#target.location);
-      const stream = await this.#deps.driver.read(this.#target, range);
+      const stream = await this.#deps.driver.read(this.#current(), range);
       this.#event('asset.read');
       return stream;
     });
@@ -68,7 +83,7 @@ export class BoundAsset implements ResolvedAsset {
   bytes(): Promise<Uint8Array> {
     return this.#traced('assetlink.bytes', async () => {
       this.#refuseUnhonouredPin();
-      const data = await collect(await this.#deps.driver.read(this.#target));
+      const data = await collect(await this.#deps.driver.read(this.#current()));
       this.#event('asset.read', data.byteLength);
       return data;
     });
@@ -79,7 +94,7 @@ export class BoundAsset implements ResolvedAsset {
       try {
         this.#refuseIfReadOnly('write');
         const normalized = normalizeBody(body);
-        await this.#deps.driver.write(this.#target, normalized, opts.contentType === undefined ? {} : { contentType: opts.contentType });
+        await this.#deps.driver.write(this.#current(), normalized, opts.contentType === undefined ? {} : { contentType: opts.contentType });
         this.#event('asset.written', normalized instanceof Uint8Array ? normalized.byteLength : undefined);
       } catch (error) {
         // A body stream that was refused before anyone read it is cancelled, releasing what feeds it (a file handle, a socket).
@@ -92,7 +107,7 @@ export class BoundAsset implements ResolvedAsset {
   delete(): Promise<void> {
     return this.#traced('assetlink.delete', async () => {
       this.#refuseIfReadOnly('delete');
-      await this.#deps.driver.delete(this.#target);
+      await this.#deps.driver.delete(this.#current());
       this.#event('asset.deleted');
     });
   }
@@ -108,13 +123,13 @@ export class BoundAsset implements ResolvedAsset {
     this.#refuseUnhonouredPin();
     const driver = this.#deps.driver;
     const ttlSeconds = checkTtl(opts.ttlSeconds, driver.maxPresignTtlSeconds, opts.clamp === true, `${driver.provider} presigned URLs`);
-    const presigned = await driver.presign(this.#target, {
+    const presigned = await driver.presign(this.#current(), {
       method, ttlSeconds, clamp: opts.clamp === true, ...(opts.contentType !== undefined ? { contentType: opts.contentType } : {}),
     });
     if (this.#deps.listening) {
       const now = this.#deps.now();
       this.#deps.emit({
-        type: 'presign.issued', time: new Date(now), integrationId: this.#target.integration.id, provider: this.#target.location.provider,
+        type: 'presign.issued', time: new Date(now), integrationId: this.#target.integration.id, provider: this.#target.location.provider, ...this.#owner(),
         uri: this.#target.location.uri, method, ttlSeconds: Math.round((presigned.expiresAt.getTime() - now) / 1000), expiresAt: presigned.expiresAt,
       });
     }
@@ -139,19 +154,19 @@ export class BoundAsset implements ResolvedAsset {
   }
 
   #refuseIfReadOnly(operation: string): void {
-    const { integration, location } = this.#target;
+    const { integration, location } = this.#current();
     // A location pinned to a version or snapshot names bytes that never change: writing or
     // deleting through it must not touch the live object (nor destroy the version), on any integration.
     const pinned = location.version ?? location.snapshot;
     if (pinned !== undefined) {
-      this.#deps.emit({ type: 'write.refused', time: new Date(this.#deps.now()), integrationId: integration.id, provider: location.provider, uri: location.uri, operation });
+      this.#deps.emit({ type: 'write.refused', time: new Date(this.#deps.now()), integrationId: integration.id, provider: location.provider, ...this.#owner(), uri: location.uri, operation });
       throw new ReadOnlyError(
         `cannot ${operation} ${location.uri}: the URI pins ${location.version !== undefined ? 'version' : 'snapshot'} ${pinned}, and a pinned location is read-only. Use the URI without the version to ${operation} the live object.`,
         { integrationId: integration.id, uri: location.uri },
       );
     }
-    if (this.#mode === 'read-write') return;
-    this.#deps.emit({ type: 'write.refused', time: new Date(this.#deps.now()), integrationId: integration.id, provider: location.provider, uri: location.uri, operation });
+    if (integration.mode === 'read-write') return;
+    this.#deps.emit({ type: 'write.refused', time: new Date(this.#deps.now()), integrationId: integration.id, provider: location.provider, ...this.#owner(), uri: location.uri, operation });
     throw new ReadOnlyError(
       `cannot ${operation} ${location.uri}: integration "${integration.id}" is read-only. Use a read-write integration (mode: 'read-write') for this location.`,
       { integrationId: integration.id, uri: location.uri },
@@ -162,15 +177,22 @@ export class BoundAsset implements ResolvedAsset {
     const { integration, location } = this.#target;
     return traced(name, {
       'assetlink.integration_id': integration.id, 'assetlink.provider': location.provider,
-      'assetlink.bucket': location.bucket, 'assetlink.mode': this.#mode,
+      'assetlink.bucket': location.bucket, 'assetlink.mode': integration.mode,
+      ...(integration.tenant !== undefined ? { 'assetlink.tenant': integration.tenant } : {}),
     }, fn);
+  }
+
+  /** Tenant and labels of the integration, for audit events. */
+  #owner(): { tenant?: string; labels?: Readonly<Record<string, string>> } {
+    const { tenant, labels } = this.#target.integration;
+    return { ...(tenant !== undefined ? { tenant } : {}), ...(labels !== undefined ? { labels } : {}) };
   }
 
   #event(type: 'asset.read' | 'asset.written' | 'asset.deleted' | 'asset.head', bytes?: number): void {
     if (!this.#deps.listening) return;
     const { integration, location } = this.#target;
     this.#deps.emit({
-      type, time: new Date(this.#deps.now()), integrationId: integration.id, provider: location.provider, uri: location.uri,
+      type, time: new Date(this.#deps.now()), integrationId: integration.id, provider: location.provider, ...this.#owner(), uri: location.uri,
       ...(bytes !== undefined ? { bytes } : {}),
     });
   }

@@ -1,15 +1,19 @@
 import { CredentialCache } from '../cache/credential-cache.js';
-import { AssetLinkError, BlockedHostError, InvalidIntegrationError, InvalidUriError, NoIntegrationError, OutOfScopeError } from '../errors.js';
+import {
+  AssetLinkError, BlockedHostError, IntegrationDisabledError, InvalidArgumentError, InvalidIntegrationError, InvalidUriError, NoIntegrationError,
+  OutOfScopeError, TenantRequiredError,
+} from '../errors.js';
 import type { AssetLinkEvent } from '../events.js';
 import { matchByScope, matchExplicit, type MatchOutcome } from '../integrations/match.js';
 import { RegisteredIntegration } from '../integrations/registered.js';
 import { IntegrationRegistry } from '../integrations/registry.js';
 import { validateIntegration } from '../integrations/validate.js';
+import { isValidTenant } from '../integrations/common-fields.js';
 import { inspectSymbol, redactUrl } from '../redact.js';
 import type { DriverContext, ProviderDriver } from '../resolvers/driver.js';
 import { loadDriverFactory } from '../resolvers/registry.js';
 import type {
-  HttpMethod, Integration, IntegrationSummary, MatchResult, PlatformOptions, PresignedUrl, Provider, ResolvedAsset, ResolverOptions,
+  AssetLocation, HttpMethod, Integration, IntegrationSummary, MatchResult, PlatformOptions, PresignedUrl, Provider, ResolvedAsset, ResolverOptions,
 } from '../types.js';
 import { parseAssetUri, type EndpointOverride, type ParseOptions } from '../uri/index.js';
 import type { VerificationReport, VerifyOptions } from '../verify/report.js';
@@ -17,6 +21,8 @@ import { verifyIntegration } from '../verify/verify.js';
 import { AdHocIntegrations } from './ad-hoc.js';
 import { BoundAsset } from './asset.js';
 import { frozenOptions } from './frozen.js';
+import { createTenantView, type TenantResolver } from './tenant.js';
+import { followUpdates, type Rebind } from './current-target.js';
 
 /** An integration given by id, by object, or left for the resolver to match by scope. */
 export type IntegrationRef = string | Integration;
@@ -28,25 +34,66 @@ export interface ResolverPresignOptions {
   clamp?: boolean;
 }
 
+/** Set by `forTenant` just before it constructs a tenant-scoped twin (synchronously consumed). */
+let pendingTwin: { root: AssetResolver; tenant: string } | undefined;
+
 /**
  * Holds a platform's integrations and turns asset URIs into {@link ResolvedAsset}s.
  * Provider drivers are created on first use of that provider and shared by all its assets.
+ *
+ * `forTenant(t)` makes a twin of this resolver that shares all of its state (nothing is copied)
+ * but whose matching and lookups see only tenant `t`'s integrations (`#tenant`); see tenant.ts.
  */
 export class AssetResolver {
-  readonly #integrations = new IntegrationRegistry();
-  readonly #adHoc = new AdHocIntegrations();
-  readonly #drivers = new Map<Provider, Promise<ProviderDriver>>();
+  readonly #integrations: IntegrationRegistry;
+  /** Validated ad-hoc integration objects, per effective tenant ('' at the root). */
+  readonly #adHoc: AdHocIntegrations;
+  readonly #drivers: Map<Provider, Promise<ProviderDriver>>;
   readonly #platform: PlatformOptions;
   readonly #cache: CredentialCache;
   readonly #onEvent: ((event: AssetLinkEvent) => void) | undefined;
   readonly #now: () => number;
   readonly #requestTimeoutMs: number;
   readonly #parseOptions: ParseOptions;
-  #closed = false;
+  /** Shared by a root and its tenant twins, so closing the root closes them all. */
+  readonly #life: { closed: boolean };
   /** One bound listener for the cache, the drivers and every resolved asset (not a closure per resolve). */
-  readonly #emitter = (event: AssetLinkEvent): void => this.#emit(event);
+  readonly #emitter: (event: AssetLinkEvent) => void;
+  /** Moves assets bound to a replaced integration onto its current registration (shared). */
+  readonly #rebinder: Rebind;
+  readonly #requireTenant: boolean;
+  /** The tenant of a twin made by forTenant; undefined for the root. */
+  readonly #tenant: string | undefined;
 
   constructor(options: ResolverOptions = {}) {
+    const twin = pendingTwin;
+    pendingTwin = undefined;
+    if (twin) {
+      const root = twin.root;
+      this.#tenant = twin.tenant;
+      this.#integrations = root.#integrations;
+      this.#adHoc = root.#adHoc;
+      this.#drivers = root.#drivers;
+      this.#platform = root.#platform;
+      this.#cache = root.#cache;
+      this.#onEvent = root.#onEvent;
+      this.#now = root.#now;
+      this.#requestTimeoutMs = root.#requestTimeoutMs;
+      this.#parseOptions = root.#parseOptions;
+      this.#life = root.#life;
+      this.#emitter = root.#emitter;
+      this.#rebinder = root.#rebinder;
+      this.#requireTenant = root.#requireTenant;
+      return;
+    }
+    this.#tenant = undefined;
+    this.#integrations = new IntegrationRegistry();
+    this.#adHoc = new AdHocIntegrations();
+    this.#drivers = new Map();
+    this.#life = { closed: false };
+    this.#emitter = (event) => this.#emit(event);
+    this.#rebinder = (stale, location) => this.#rebind(stale, location);
+    this.#requireTenant = options.requireTenant === true;
     // A frozen copy: options the caller mutates later (an allow-list array) change nothing here.
     this.#platform = frozenOptions(options.platform ?? {});
     this.#onEvent = options.onEvent;
@@ -67,21 +114,49 @@ export class AssetResolver {
     for (const integration of options.integrations ?? []) this.addIntegration(integration);
   }
 
-  /** Validates and registers an integration (replacing one with the same id). */
+  /** Validates and registers an integration (replacing one with the same id, as updateIntegration does). */
   addIntegration(integration: Integration): IntegrationSummary {
     const registered = new RegisteredIntegration(validateIntegration(integration));
-    if (this.#integrations.set(registered)) this.#cache.invalidatePrefix(`${registered.id}|`);
+    this.#forget(this.#integrations.set(registered));
+    return registered.summary();
+  }
+
+  /**
+   * Replaces the integration with the same id (`NO_INTEGRATION` when there is none), validated
+   * first. Its cached credentials are dropped, locally and from the shared store; credential
+   * fetches in flight for the old configuration are not handed to anyone (their callers retry
+   * with the new one), and assets resolved earlier use the new configuration from now on.
+   */
+  updateIntegration(integration: Integration): IntegrationSummary {
+    const registered = new RegisteredIntegration(validateIntegration(integration));
+    if (!this.#integrations.get(registered.id)) {
+      throw new NoIntegrationError(`no integration with id "${registered.id}" is registered; use addIntegration to add it`, { integrationId: registered.id });
+    }
+    this.#forget(this.#integrations.set(registered));
     return registered.summary();
   }
 
   removeIntegration(id: string): boolean {
     this.#cache.invalidatePrefix(`${id}|`);
-    return this.#integrations.delete(id);
+    const removed = this.#integrations.delete(id);
+    this.#forget(removed);
+    return removed !== undefined;
   }
 
-  /** Registered integrations, secrets redacted. */
+  /**
+   * A view of this resolver for one tenant: its operations see only integrations whose `tenant`
+   * is `tenant`. Cheap (shares everything, copies nothing, no network): make one per request.
+   */
+  forTenant(tenant: string): TenantResolver {
+    if (this.#tenant !== undefined) throw new InvalidArgumentError('forTenant is called on the root resolver, not on a tenant view');
+    if (!isValidTenant(tenant)) throw new InvalidArgumentError('tenant must be 1–128 of letters, digits and . _ : @ / -, starting with a letter or digit');
+    pendingTwin = { root: this, tenant };
+    return createTenantView(tenant, new AssetResolver());
+  }
+
+  /** Registered integrations (a view: only its tenant's), secrets redacted. */
   listIntegrations(): IntegrationSummary[] {
-    return [...this.#integrations.values()].map((r) => r.summary());
+    return [...this.#integrations.values(this.#tenant)].map((r) => r.summary());
   }
 
   /** Which integration covers `uri` and why. No network. */
@@ -103,6 +178,7 @@ export class AssetResolver {
       emit: this.#emitter,
       listening: this.#onEvent !== undefined,
       now: this.#now,
+      rebind: this.#rebinder,
     });
   }
 
@@ -127,9 +203,12 @@ export class AssetResolver {
     return verifyIntegration({ integration: registered, driver, parseOptions: this.#parseOptions, now: this.#now }, options);
   }
 
-  /** The registered integration (internal form) for drivers, verification and the CLI. */
+  /**
+   * The registered integration (internal form) for drivers, verification and the CLI: disabled and
+   * wildcard ones too (this hands out configuration, not credentials — operations go through matching).
+   */
   integration(ref: IntegrationRef): RegisteredIntegration {
-    return this.#lookup(ref);
+    return this.#find(ref, true);
   }
 
   /** The driver for a provider, loading it on first use. */
@@ -140,8 +219,8 @@ export class AssetResolver {
   get platform(): PlatformOptions { return this.#platform; }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#life.closed) return;
+    this.#life.closed = true;
     const drivers = await Promise.allSettled(this.#drivers.values());
     await Promise.allSettled(drivers.flatMap((d) => (d.status === 'fulfilled' ? [d.value.close()] : [])));
     this.#drivers.clear();
@@ -154,32 +233,102 @@ export class AssetResolver {
   #match(uri: string, ref: IntegrationRef | undefined): MatchOutcome {
     const location = parseAssetUri(uri, this.#parseOptions);
     try {
-      return ref === undefined ? matchByScope(this.#integrations.candidates(location), location, this.#integrations.hasProvider(location.provider)) : matchExplicit(this.#lookup(ref), location);
+      const outcome = ref === undefined ? this.#matchByScope(location) : matchExplicit(this.#lookup(ref), location);
+      assertEnabled(outcome.integration);
+      return outcome;
     } catch (error) {
       if (error instanceof NoIntegrationError || error instanceof OutOfScopeError || error instanceof BlockedHostError) {
         this.#emit({
           type: 'scope.refused', time: new Date(this.#now()), uri: location.uri, code: error.code, provider: location.provider,
           ...(error.integrationId !== undefined ? { integrationId: error.integrationId } : {}),
+          ...(this.#tenant !== undefined ? { tenant: this.#tenant } : {}),
         });
       }
       throw error;
     }
   }
 
-  #lookup(ref: IntegrationRef): RegisteredIntegration {
-    if (typeof ref === 'string') {
-      const found = this.#integrations.get(ref);
-      if (!found) throw new NoIntegrationError(`no integration with id "${ref}" is registered`, { integrationId: ref });
-      return found;
+  /**
+   * A tenant twin matches among its tenant's integrations only. The root matches among
+   * integrations that belong to no tenant: a tenant-bound integration is never picked for a
+   * caller that did not say which tenant it acts for (the confused deputy one level above ExternalId).
+   */
+  #matchByScope(location: AssetLocation): MatchOutcome {
+    const tenant = this.#tenant;
+    const registry = this.#integrations;
+    if (tenant !== undefined) return matchByScope(registry.candidates(location, tenant), location, registry.hasProvider(location.provider, tenant));
+    if (this.#requireTenant) {
+      throw new TenantRequiredError(
+        `${location.uri} was not matched: this resolver requires a tenant (requireTenant: true). Resolve through resolver.forTenant(tenant), or name the integration explicitly.`,
+        { uri: location.uri },
+      );
     }
-    return this.#adHoc.get(ref, (copy) => {
-      const registered = new RegisteredIntegration(validateIntegration(copy));
-      const existing = this.#integrations.get(registered.id);
-      if (existing && existing.cacheNamespace !== registered.cacheNamespace) {
-        throw new InvalidIntegrationError('id', `"${registered.id}" is registered with a different configuration; give the ad-hoc integration its own id`);
+    try {
+      return matchByScope(registry.candidates(location), location, registry.hasProvider(location.provider));
+    } catch (error) {
+      if (error instanceof NoIntegrationError && registry.tenantBoundCover(location)) {
+        throw new TenantRequiredError(
+          `no integration without a tenant covers ${location.uri}; integrations bound to a tenant are matched only through resolver.forTenant(tenant)`,
+          { uri: location.uri },
+        );
       }
-      return registered;
+      throw error;
+    }
+  }
+
+  /** `#find`, refusing disabled integrations: what every operation uses. */
+  #lookup(ref: IntegrationRef): RegisteredIntegration {
+    const found = this.#find(ref);
+    assertEnabled(found);
+    return found;
+  }
+
+  /** An integration by id or object, as this resolver (root or tenant twin) may see it. */
+  #find(ref: IntegrationRef, anyScope = false): RegisteredIntegration {
+    const tenant = this.#tenant;
+    const rootMayUse = anyScope ? (reg: RegisteredIntegration) => reg : rootMayUseForOperations;
+    if (typeof ref === 'string') {
+      const found = tenant === undefined ? this.#integrations.get(ref) : this.#integrations.getForTenant(ref, tenant);
+      // Through a view, another tenant's id gets exactly this error: its existence is not revealed.
+      if (!found) throw new NoIntegrationError(`no integration with id "${ref}" is registered${tenant === undefined ? '' : ` for tenant "${tenant}"`}`, { integrationId: ref });
+      return rootMayUse(found, tenant);
+    }
+    const given = (ref as { tenant?: unknown }).tenant;
+    if (tenant !== undefined && given !== undefined && given !== tenant) {
+      throw new InvalidIntegrationError('tenant', `is ${JSON.stringify(String(given)).slice(0, 140)}, but this view is for tenant "${tenant}": pass only this tenant's integrations`);
+    }
+    const slot = tenant ?? '';
+    // The caller's object is copied on every call; its registration is reused only while its content is unchanged.
+    const registered = this.#adHoc.get(ref, slot, (copy) => {
+      const given = (copy as { tenant?: unknown }).tenant;
+      if (tenant !== undefined && given !== undefined && given !== tenant) {
+        throw new InvalidIntegrationError('tenant', `is ${JSON.stringify(String(given)).slice(0, 140)}, but this view is for tenant "${tenant}": pass only this tenant's integrations`);
+      }
+      // An ad-hoc integration used through a view belongs to the view's tenant.
+      const fresh = new RegisteredIntegration(validateIntegration(tenant !== undefined && given === undefined ? { ...copy, tenant } : copy));
+      const existing = tenant === undefined ? this.#integrations.get(fresh.id) : this.#integrations.getForTenant(fresh.id, tenant);
+      if (existing && existing.cacheNamespace !== fresh.cacheNamespace) {
+        throw new InvalidIntegrationError('id', `"${fresh.id}" is registered with a different configuration; give the ad-hoc integration its own id`);
+      }
+      return fresh;
     });
+    return rootMayUse(registered, tenant);
+  }
+
+  /** The current registration behind an asset (or operation) whose integration was replaced since it was looked up. */
+  #rebind<L extends AssetLocation | undefined>(stale: RegisteredIntegration, location: L): { integration: RegisteredIntegration; location: L } {
+    const current = this.#integrations.get(stale.id);
+    const where = location === undefined ? '' : ` after ${location.uri} was resolved`;
+    if (!current || current.tenant !== stale.tenant) {
+      throw new NoIntegrationError(`integration "${stale.id}" was removed${where}`, { integrationId: stale.id, ...(location ? { uri: location.uri } : {}) });
+    }
+    assertEnabled(current);
+    return { integration: current, location: (location === undefined ? undefined : matchExplicit(current, location).location) as L };
+  }
+
+  /** Drops what a replaced or removed registration cached, and hands its in-flight fetches to no one. */
+  #forget(old: RegisteredIntegration | undefined): void {
+    if (old) this.#cache.invalidatePrefix(old.cachePrefix);
   }
 
   #driver(provider: Provider): Promise<ProviderDriver> {
@@ -193,7 +342,7 @@ export class AssetResolver {
         now: this.#now,
         requestTimeoutMs: this.#requestTimeoutMs,
       };
-      pending = loadDriverFactory(provider).then((factory) => factory(ctx));
+      pending = loadDriverFactory(provider).then(async (factory) => followUpdates(await factory(ctx), this.#rebinder));
       pending.catch(() => this.#drivers.delete(provider));
       this.#drivers.set(provider, pending);
     }
@@ -203,13 +352,38 @@ export class AssetResolver {
   #emit(event: AssetLinkEvent): void {
     if (!this.#onEvent) return;
     // Literal s3:// and gs:// keys may contain text shaped like a signed query: never hand it on.
-    const safe = 'uri' in event ? { ...event, uri: redactUrl(event.uri) } : event;
+    const safe = withLabels('uri' in event ? { ...event, uri: redactUrl(event.uri) } : event, this.#integrations);
     try { this.#onEvent(safe); } catch { /* a failing audit listener must not fail the operation */ }
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new AssetLinkError('INVALID_ARGUMENT', 'this resolver has been closed; create a new one');
+    if (this.#life.closed) throw new AssetLinkError('INVALID_ARGUMENT', 'this resolver has been closed; create a new one');
   }
+}
+
+function assertEnabled(reg: RegisteredIntegration): void {
+  if (reg.disabled) {
+    throw new IntegrationDisabledError(`integration "${reg.id}" is disabled; enable it with updateIntegration({ ...integration, disabled: false })`, { integrationId: reg.id });
+  }
+}
+
+/** Wildcard integrations are only ever used through their tenant's view. */
+function rootMayUseForOperations(reg: RegisteredIntegration, tenant: string | undefined): RegisteredIntegration {
+  if (tenant === undefined && reg.wildcard) {
+    throw new TenantRequiredError(
+      `integration "${reg.id}" has a wildcard scope and is used only through its tenant's view: resolver.forTenant(${JSON.stringify(reg.tenant)})`,
+      { integrationId: reg.id },
+    );
+  }
+  return reg;
+}
+
+/** Credential events name the integration by id only: add its labels when it is the registered one of the event's tenant. */
+function withLabels(event: AssetLinkEvent, registry: IntegrationRegistry): AssetLinkEvent {
+  if (event.labels !== undefined || !('integrationId' in event) || event.integrationId === undefined) return event;
+  const reg = registry.get(event.integrationId);
+  if (!reg?.labels || reg.tenant !== event.tenant) return event;
+  return { ...event, labels: reg.labels };
 }
 
 function endpointOverrides(platform: PlatformOptions): EndpointOverride[] {

@@ -1,15 +1,15 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { AccessDeniedError, AssetLinkError, ProviderError, ReadOnlyError } from '../errors.js';
+import { AccessDeniedError, AssetLinkError, InvalidArgumentError, ProviderError, ReadOnlyError } from '../errors.js';
 import { awsPartitionOf } from '../integrations/aws-scope.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
-import type { AwsIntegration, AwsPlatformOptions, ByteRange, HeadResult, PresignedUrl } from '../types.js';
+import type { AssetLocation, AwsIntegration, AwsPlatformOptions, ByteRange, HeadResult, PresignedUrl } from '../types.js';
 import { boundByCredentials } from '../resolver/ttl.js';
 import { typedByteStream } from '../resolver/streams.js';
 import type {
   CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ObjectVersion, ProviderDriver,
 } from './driver.js';
 import { alreadyExistsAt, removeProbe } from './probe-write.js';
-import { AwsCredentialSource } from './aws/credentials.js';
+import { AwsCredentialSource, remintable } from './aws/credentials.js';
 import { awsErrorInfo, isRetryableAwsError, mapS3Error, wrongRegion } from './aws/errors.js';
 import { FastS3Presigner } from './aws/presigner.js';
 import { connectTimeoutAgents } from './aws/agents.js';
@@ -137,8 +137,9 @@ class AwsDriver implements ProviderDriver {
   }
 
   /** For `verify`: obtains the integration's credentials and proves AWS accepts them, touching no object. */
-  async checkCredentials(integration: RegisteredIntegration): Promise<CredentialCheck> {
-    return this.#credentials.check(awsConfigOf(integration));
+  async checkCredentials(integration: RegisteredIntegration, location?: AssetLocation): Promise<CredentialCheck> {
+    const config = awsConfigOf(integration);
+    return this.#credentials.check(config, bucketFor(config, location?.bucket));
   }
 
   /**
@@ -209,6 +210,11 @@ class AwsDriver implements ProviderDriver {
     });
   }
 
+  /** For `verify`: the bucket's region as S3 tells the integration's own credentials (HeadBucket, else GetBucketLocation). */
+  async bucketRegion(target: ObjectTarget): Promise<string | undefined> {
+    return this.#discoverRegion(target.location.bucket, this.#config(target));
+  }
+
   /** For `verify`: the bucket's CORS rules (needs s3:GetBucketCORS; no rules configured → []). */
   async getCors(target: ObjectTarget): Promise<CorsRule[]> {
     const { GetBucketCorsCommand } = await loadS3();
@@ -244,10 +250,11 @@ class AwsDriver implements ProviderDriver {
       const now = this.#ctx.now();
       // The URL is valid from the whole second it names in X-Amz-Date.
       const signedAt = Math.floor(now / 1000) * 1000;
-      let credentials = await this.#credentials.get(config);
+      const bucket = target.location.bucket;
+      let credentials = await this.#credentials.get(config, bucket);
       if (this.#shouldRefreshFor(config, credentials.expiresAt, request.ttlSeconds, signedAt)) {
-        this.#credentials.invalidate(config);
-        credentials = await this.#credentials.get(config);
+        this.#credentials.invalidate(config, bucket);
+        credentials = await this.#credentials.get(config, bucket);
       }
       const ttl = boundByCredentials(request.ttlSeconds, signedAt, credentials.expiresAt ?? Number.POSITIVE_INFINITY, request.clamp);
       const bindContentType = request.method === 'PUT' && request.contentType !== undefined;
@@ -323,7 +330,7 @@ class AwsDriver implements ProviderDriver {
     try {
       let region = await this.#region(target, config);
       for (;;) {
-        const client = await this.#client(config, region);
+        const client = await this.#client(config, region, target.location.bucket);
         try {
           return await call(client, config);
         } catch (error) {
@@ -335,9 +342,9 @@ class AwsDriver implements ProviderDriver {
             region = correct;
             continue;
           }
-          if (config.auth.kind === 'assume-role' && !refreshed && sessionRejected(error)) {
+          if (remintable(config) && !refreshed && sessionRejected(error)) {
             refreshed = true;
-            this.#credentials.invalidate(config);
+            this.#credentials.invalidate(config, target.location.bucket);
             continue;
           }
           throw error;
@@ -372,7 +379,7 @@ class AwsDriver implements ProviderDriver {
    */
   async #discoverRegion(bucket: string, config: AwsConfig): Promise<string | undefined> {
     const { HeadBucketCommand, GetBucketLocationCommand } = await loadS3();
-    const client = await this.#client(config, this.#homeRegion(config));
+    const client = await this.#client(config, this.#homeRegion(config), bucket);
     const owner = config.scope.accountId ? { ExpectedBucketOwner: config.scope.accountId } : {};
     try {
       const out = await client.send(new HeadBucketCommand({ Bucket: bucket, ...owner }));
@@ -397,8 +404,9 @@ class AwsDriver implements ProviderDriver {
     }
   }
 
-  #client(config: AwsConfig, region: string): Promise<S3Client> {
-    const key = `${this.#credentials.credentialKey(config)}|${region}`;
+  /** `bucket` picks the credentials of a wildcard integration (minted per bucket); others ignore it. */
+  #client(config: AwsConfig, region: string, bucket: string): Promise<S3Client> {
+    const key = `${this.#credentials.credentialKey(config, bucket)}|${region}`;
     const existing = this.#clients.get(key);
     if (existing) {
       this.#clients.delete(key);
@@ -409,7 +417,7 @@ class AwsDriver implements ProviderDriver {
       region,
       // Called on every request; the credential cache does the caching (and honours the
       // resolver's clock). `memoized` stops the SDK wrapping it in its own real-time memoizer.
-      credentials: Object.assign(async () => toIdentity(await this.#credentials.get(config)), { memoized: true }),
+      credentials: Object.assign(async () => toIdentity(await this.#credentials.get(config, bucket)), { memoized: true }),
       ...(this.#platform.endpoint ? { endpoint: this.#platform.endpoint } : {}),
       ...(this.#platform.forcePathStyle !== undefined ? { forcePathStyle: this.#platform.forcePathStyle } : {}),
       followRegionRedirects: false,
@@ -449,6 +457,13 @@ function regionKey(bucket: string, config: AwsConfig): string {
 
 function accessPointRegion(arn: string | undefined): string | undefined {
   return arn === undefined ? undefined : arn.split(':')[3];
+}
+
+/** The bucket credentials are minted for: the scope's, or for a wildcard scope the one used. */
+function bucketFor(config: AwsConfig, used: string | undefined): string {
+  if (config.scope.bucket !== '*') return config.scope.bucket;
+  if (!used) throw new InvalidArgumentError(`integration "${config.id}" covers any bucket: its credentials are minted per bucket, so name one (verify: pass sampleUri)`, { integrationId: config.id });
+  return used;
 }
 
 function awsConfigOf(integration: RegisteredIntegration): AwsConfig {

@@ -257,7 +257,8 @@ class AzureDriver implements ProviderDriver {
   async checkCredentials(integration: RegisteredIntegration): Promise<CredentialCheck> {
     const config = integration.config;
     if (config.provider !== 'azure') throw new ProviderError(`integration "${integration.id}" is not an Azure integration`, { integrationId: integration.id });
-    const { account, container } = config.scope;
+    // A container-less (account-wide, tenant-bound) scope: the token and delegation key are per account anyway.
+    const { account, container = '' } = config.scope;
     const uri = `https://${account}.blob.core.windows.net/${container}`;
     const t = this.#target({ integration, location: { provider: 'azure', account, bucket: container, key: '', uri } }, true);
     const { credential } = await this.#clientsFor(t);

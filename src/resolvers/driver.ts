@@ -99,8 +99,11 @@ export interface ProviderDriver {
    * names the prefix). Must use credentials allowed to list exactly the integration's scope.
    */
   listPage?(target: ObjectTarget, request: ListPageRequest): Promise<ListPage>;
-  /** Obtains (or reuses) the integration's delegated credentials without touching an object. */
-  checkCredentials?(integration: RegisteredIntegration): Promise<CredentialCheck>;
+  /**
+   * Obtains (or reuses) the integration's delegated credentials without touching an object.
+   * `location` names the bucket for integrations whose credentials are minted per bucket (wildcard scopes).
+   */
+  checkCredentials?(integration: RegisteredIntegration, location?: AssetLocation): Promise<CredentialCheck>;
   /**
    * Tries a write with the integration's own minted credentials, bypassing assetlink's READ_ONLY
    * guard. Only `verify` calls it, on read-only integrations, to prove the credentials themselves
@@ -120,6 +123,8 @@ export interface ProviderDriver {
    * `ifGenerationMatch`, Azure `If-Match`). false: it was replaced or is gone; nothing was deleted.
    */
   deleteVersion?(target: ObjectTarget, version: ObjectVersion): Promise<boolean>;
+  /** The bucket's region/location as the provider reveals it to the integration's credentials (verify reports it). */
+  bucketRegion?(target: ObjectTarget): Promise<string | undefined>;
   /** The bucket/container CORS rules, when the provider exposes them to these credentials. */
   getCors?(target: ObjectTarget): Promise<CorsRule[]>;
   close(): Promise<void>;

@@ -1,7 +1,9 @@
 import type { Storage } from '@google-cloud/storage';
 import { AssetLinkError, InvalidUriError, ProviderError, ReadOnlyError } from '../errors.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
-import type { HeadResult, PresignedUrl } from '../types.js';
+import type { AssetLocation, HeadResult, PresignedUrl } from '../types.js';
+import { InvalidArgumentError } from '../errors.js';
+import { narrowToBucket } from '../integrations/narrow.js';
 import type {
   CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ObjectVersion, ProviderDriver,
 } from './driver.js';
@@ -37,8 +39,9 @@ class GcpDriver implements ProviderDriver {
 
   get #options() { return this.#ctx.platform.gcp ?? {}; }
 
+  /** A wildcard integration narrowed to the target's bucket: tokens are downscoped to that bucket. */
   #integration(target: ObjectTarget): GcpRegistered {
-    return asGcp(target.integration);
+    return narrowToBucket(asGcp(target.integration), target.location.bucket);
   }
 
   #storage(integration: GcpRegistered): Promise<Storage> {
@@ -146,8 +149,12 @@ class GcpDriver implements ProviderDriver {
     }
   }
 
-  async checkCredentials(integration: RegisteredIntegration): Promise<CredentialCheck> {
+  async checkCredentials(integration: RegisteredIntegration, location?: AssetLocation): Promise<CredentialCheck> {
     const gcp = asGcp(integration);
+    if (gcp.wildcard && !location) {
+      throw new InvalidArgumentError(`integration "${gcp.id}" covers any bucket: its tokens are minted per bucket, so name one (verify: pass sampleUri)`, { integrationId: gcp.id });
+    }
+    if (location) return this.checkCredentials(narrowToBucket(gcp, location.bucket));
     const credential = await this.#credentials.storageCredential(gcp);
     return { expiresAt: new Date(credential.expiresAt), detail: this.#credentials.describe(gcp) };
   }
@@ -197,6 +204,17 @@ class GcpDriver implements ProviderDriver {
       const status = httpStatusOf(error);
       if (status === 412 || status === 404) return false;
       throw this.#fail(error, target, 'delete');
+    }
+  }
+
+  /** For `verify`: the bucket's location. Needs `storage.buckets.get`, which object roles do not grant (then undefined). */
+  async bucketRegion(target: ObjectTarget): Promise<string | undefined> {
+    try {
+      const storage = await this.#storage(this.#integration(target));
+      const [metadata] = await storage.bucket(target.location.bucket).getMetadata();
+      return typeof metadata.location === 'string' ? metadata.location : undefined;
+    } catch (error) {
+      throw this.#fail(error, target, 'read the location of');
     }
   }
 

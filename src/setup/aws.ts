@@ -113,7 +113,12 @@ export function awsAccessPointDelegation(bucketName: string, accessPointAccount:
   };
 }
 
-export function awsTrustPolicy(platformArn: string, externalId: string): IamPolicyDocument {
+/**
+ * The role's trust policy: the platform principal, with the integration's ExternalId.
+ * `previousExternalId` opens a rotation window: the role accepts the new and the previous
+ * ExternalId (`sts:ExternalId` with both values: StringEquals matches any of them).
+ */
+export function awsTrustPolicy(platformArn: string, externalId: string, previousExternalId?: string): IamPolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [{
@@ -123,7 +128,7 @@ export function awsTrustPolicy(platformArn: string, externalId: string): IamPoli
       Action: ['sts:AssumeRole'],
       // The ExternalId the platform generated for this integration: without it the platform
       // cannot be tricked into assuming this role for another of its customers (confused deputy).
-      Condition: { StringEquals: { 'sts:ExternalId': externalId } },
+      Condition: { StringEquals: { 'sts:ExternalId': previousExternalId === undefined ? externalId : [externalId, previousExternalId] } },
     }],
   };
 }
@@ -174,6 +179,25 @@ function accessPointOf(i: AwsIntegration): string | undefined {
   return i.scope.accessPointArn;
 }
 
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
+/** `options.aws.previousExternalId`, checked: assume-role only, valid, different from the new one. */
+function rotationOf(i: AwsIntegration, options: SetupOptions): string | undefined {
+  const previous = options.aws?.previousExternalId;
+  if (previous === undefined) return undefined;
+  if (i.auth.kind !== 'assume-role') {
+    throw new InvalidArgumentError(`options.aws.previousExternalId applies to assume-role integrations only; "${i.id}" is ${i.auth.kind}`, { integrationId: i.id });
+  }
+  // Never echo the value: customers treat ExternalIds as shared secrets.
+  if (typeof previous !== 'string' || !EXTERNAL_ID.test(previous)) {
+    throw new InvalidArgumentError('options.aws.previousExternalId is not a valid ExternalId (2–1224 characters of letters, digits and + = , . @ : / -)', { integrationId: i.id });
+  }
+  if (previous === i.auth.externalId) {
+    throw new InvalidArgumentError(`options.aws.previousExternalId equals the integration's auth.externalId: pass the integration with its new ExternalId and the old one as previousExternalId`, { integrationId: i.id });
+  }
+  return previous;
+}
+
 function platformPrincipal(i: AwsIntegration, options: SetupOptions): string | undefined {
   if (i.auth.kind === 'access-key') return undefined;
   const arn = options.platform?.aws?.principalArn;
@@ -220,6 +244,7 @@ export function awsSetup(i: AwsIntegration, options: SetupOptions, origins: stri
   const steps: SetupStep[] = [];
   const notes: string[] = [];
 
+  const previousExternalId = rotationOf(i, options);
   if (i.auth.kind === 'assume-role') {
     const { name, path } = roleNameAndPath(i.auth.roleArn);
     const duration = i.auth.durationSeconds;
@@ -240,9 +265,10 @@ export function awsSetup(i: AwsIntegration, options: SetupOptions, origins: stri
       id: 'aws.trust-policy',
       title: `Trust policy of role ${name}`,
       description: `Lets the platform (${platformArn}) assume the role, but only when it presents this integration's ExternalId.`
+        + (previousExternalId !== undefined ? ' ExternalId rotation: the previous ExternalId is accepted too, until the platform has switched to the new one; then apply this policy again without it.' : '')
         + (longSessions ? ` The role's maximum session duration must be at least ${duration} seconds (auth.durationSeconds).` : ''),
       kind: 'trust-policy',
-      document: awsTrustPolicy(platformArn as string, i.auth.externalId),
+      document: awsTrustPolicy(platformArn as string, i.auth.externalId, previousExternalId),
       fileName: 'trust-policy.json',
       apply: `${create}\n${existing.join('\n')}`,
     }));
@@ -321,6 +347,11 @@ export function awsSetup(i: AwsIntegration, options: SetupOptions, origins: stri
 
   if (i.auth.kind === 'assume-role' && i.scope.accountId && i.scope.accountId !== i.auth.roleArn.split(':')[4]) {
     notes.push(`The bucket belongs to account ${i.scope.accountId} but the role to account ${i.auth.roleArn.split(':')[4]}: the bucket's own policy must also grant the role these actions (the same statements with "Principal": {"AWS": "${i.auth.roleArn}"}).`);
+  }
+  if (previousExternalId !== undefined) {
+    notes.push('ExternalId rotation: (1) the customer applies this trust policy, which accepts the previous and the new ExternalId; '
+      + '(2) the platform switches the integration to the new ExternalId (updateIntegration) and verifies it; '
+      + '(3) the platform generates this setup again without previousExternalId and the customer applies the trust policy once more, so the previous ExternalId stops working.');
   }
   if (partition !== 'aws') notes.push(`ARNs use the ${partition} partition (arn:${partition}:…), as the bucket lives there.`);
   if (i.scope.prefix && /[*?$]/.test(i.scope.prefix)) {

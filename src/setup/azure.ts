@@ -169,7 +169,8 @@ export function azureSetup(i: AzureIntegration, options: SetupOptions, origins: 
     // Role-assignment conditions quote strings with ' and document no escape for it.
     throw new InvalidIntegrationError('scope.prefix', 'contains a single quote, which an Azure role-assignment condition cannot express; the prefix-scoped role assignment must be written by hand (or use a prefix without \')', { integrationId: i.id });
   }
-  const where = `${account}/${container}/${prefix ? `${prefix}/` : ''}`;
+  // No container (a tenant-bound wildcard): the customer grants the whole storage account.
+  const where = `${account}/${container ?? '*'}/${prefix ? `${prefix}/` : ''}`;
   const steps: SetupStep[] = [identityStep(i, options)];
   const notes: string[] = [];
 
@@ -177,7 +178,7 @@ export function azureSetup(i: AzureIntegration, options: SetupOptions, origins: 
   const subscription = ph.valueOr(options.azure?.subscriptionId, '<subscription-id>');
   const resourceGroup = ph.valueOr(options.azure?.resourceGroup, '<resource-group>');
   const accountScope = `/subscriptions/${subscription}/resourceGroups/${resourceGroup}/providers/Microsoft.Storage/storageAccounts/${account}`;
-  const containerScope = `${accountScope}/blobServices/default/containers/${container}`;
+  const containerScope = container === undefined ? accountScope : `${accountScope}/blobServices/default/containers/${container}`;
   const role = i.mode === 'read-write' ? AZURE_ROLES.contributor : AZURE_ROLES.reader;
   const assignment: AzureRoleAssignment = {
     assignee: i.auth.clientId,
@@ -189,7 +190,7 @@ export function azureSetup(i: AzureIntegration, options: SetupOptions, origins: 
   const placeholders = ph.list();
   steps.push({
     id: 'azure.role-assignment',
-    title: `Assign ${role.name} on container ${container}`,
+    title: container === undefined ? `Assign ${role.name} on storage account ${account}` : `Assign ${role.name} on container ${container}`,
     description: `Lets the app ${i.mode === 'read-write' ? 'read, list, write and delete' : 'read and list'} blobs under ${where}. `
       + (prefix
         ? 'The condition limits blob operations to paths under the prefix and listings to prefixes under it (listing has no blob path, so it needs its own clause).'

@@ -7,6 +7,7 @@ import { corsMaxAge, normalizeOrigins } from './cors.js';
 import { gcpSetup } from './gcp.js';
 import type { DraftPlan } from './steps.js';
 import type { SetupOptions, SetupPlan, SetupProvider } from './types.js';
+import { forWildcardSetup, markBucketPlaceholder } from './wildcard.js';
 
 /**
  * Customer setup generators: for one integration, exactly what the customer must apply in their
@@ -38,7 +39,8 @@ export function supportsSetup(integration: Pick<Integration, 'provider'>): boole
  * plan; the AWS ExternalId appears only in the trust policy, where the customer must paste it.
  */
 export function generateSetup(integration: Integration, options: SetupOptions = {}): SetupPlan {
-  const i = validateIntegration(integration);
+  const wildcard = forWildcardSetup(validateIntegration(integration));
+  const i = wildcard.integration;
   if (typeof options !== 'object' || options === null) throw new InvalidArgumentError('setup options must be an object', { integrationId: i.id });
   const origins = normalizeOrigins(options.origins);
   const maxAge = corsMaxAge(options.corsMaxAgeSeconds);
@@ -53,6 +55,7 @@ export function generateSetup(integration: Integration, options: SetupOptions = 
         { integrationId: i.id },
       );
   }
+  if (wildcard.notes.length) draft = { ...draft, steps: markBucketPlaceholder(draft.steps), notes: [...wildcard.notes, ...draft.notes] };
   const placeholders = [...new Set(draft.steps.flatMap((step) => step.placeholders ?? []))];
   return { ...draft, placeholders };
 }

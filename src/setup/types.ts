@@ -50,6 +50,12 @@ export interface SetupOptions {
   aws?: {
     /** IAM user that holds an access-key integration's key. Default placeholder `<iam-user-name>`. */
     userName?: string;
+    /**
+     * ExternalId rotation window: the ExternalId the role trusts today. The trust policy then
+     * accepts both it and the integration's (new) `auth.externalId` until the platform has
+     * switched over (docs/providers/aws.md, "Rotating the ExternalId").
+     */
+    previousExternalId?: string;
   };
   gcp?: {
     /** Project that owns the bucket, for the custom-role alternative. Default placeholder `<project-id>`. */

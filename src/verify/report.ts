@@ -3,6 +3,8 @@ import type { Mode, Provider } from '../types.js';
 
 export type CheckName = 'credentials' | 'list' | 'sample-read' | 'write-probe' | 'read-only-enforced' | 'cors';
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skipped';
+/** Which checks decide `active` (docs/verify.md, "Profiles"). */
+export type VerifyProfile = 'full' | 'read-objects';
 
 export interface VerificationCheck {
   name: CheckName;
@@ -28,9 +30,20 @@ export interface VerificationReport {
   /** Required checks that failed, for a quick "what's wrong". */
   failing: CheckName[];
   checkedAt: Date;
+  /** The profile that decided which checks were required. */
+  profile: VerifyProfile;
+  /** The integration's tenant, when it has one. */
+  tenant?: string;
+  /** The bucket's AWS region or GCS location, when the provider reveals it to the integration's credentials. */
+  region?: string;
 }
 
 export interface VerifyOptions {
+  /**
+   * `full` (default) or `read-objects`: only credentials and the sample read are required (list
+   * and CORS become optional), for setups that grant object reads only. `read-objects` needs `sampleUri`.
+   */
+  profile?: VerifyProfile;
   /** Key (inside the integration's prefix) for the write probe; default `.assetlink/verify-<random>`. */
   probeKey?: string;
   /** An asset the customer says should be readable (Sama's "test asset URL"). */

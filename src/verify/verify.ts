@@ -8,6 +8,7 @@ import type { AssetLocation } from '../types.js';
 import { azureBlobUri, parseAssetUri, type ParseOptions } from '../uri/index.js';
 import { fixHint } from './hints.js';
 import { alreadyExists, exists, probeObject } from './probe-object.js';
+import { locateBucket, planVerification } from './profiles.js';
 import type { CheckName, CheckStatus, VerificationCheck, VerificationReport, VerifyOptions } from './report.js';
 
 export interface VerifyDeps {
@@ -17,13 +18,13 @@ export interface VerifyDeps {
   now(): number;
 }
 
-/** URI of `key` inside an integration's bucket/container, in the provider's canonical scheme. */
-function uriFor(config: NormalizedIntegration, key: string): string {
+/** URI of `key` inside an integration's bucket/container (or, for wildcard scopes, `bucket`), in the provider's canonical scheme. */
+function uriFor(config: NormalizedIntegration, key: string, bucket?: string): string {
   switch (config.provider) {
-    case 'aws': return `s3://${config.scope.bucket}/${key}`;
-    case 'gcp': return `gs://${config.scope.bucket}/${key}`;
+    case 'aws': return `s3://${bucket ?? config.scope.bucket}/${key}`;
+    case 'gcp': return `gs://${bucket ?? config.scope.bucket}/${key}`;
     case 'memory': return `memory://${config.scope.bucket}/${key}`;
-    case 'azure': return azureBlobUri(config.scope.account, config.scope.container, key);
+    case 'azure': return azureBlobUri(config.scope.account, bucket ?? config.scope.container ?? '', key);
     case 'file': return `file:///${key}`;
     case 'https': return `https://${config.scope.hosts[0]!.replace(/^\*\./, '')}/${key}`;
   }
@@ -52,14 +53,15 @@ export async function verifyIntegration(deps: VerifyDeps, options: VerifyOptions
   const { integration: reg, driver } = deps;
   const config = reg.config;
   const checks: VerificationCheck[] = [];
+  const plan = planVerification(reg, options, deps.parseOptions);
   const base = prefixKey(reg);
   const locate = (key: string): ObjectTarget => {
-    const location: AssetLocation = parseAssetUri(uriFor(config, key), deps.parseOptions);
+    const location: AssetLocation = parseAssetUri(uriFor(config, key, plan.bucket), deps.parseOptions);
     return { integration: reg, location: matchExplicit(reg, location).location };
   };
   const prefixTarget = (): ObjectTarget => {
     const key = base === '' ? '' : `${base}/`;
-    const location = parseAssetUri(uriFor(config, key), deps.parseOptions);
+    const location = parseAssetUri(uriFor(config, key, plan.bucket), deps.parseOptions);
     return { integration: reg, location: config.provider === 'azure' && location.account === undefined ? { ...location, account: config.scope.account } : location };
   };
 
@@ -82,21 +84,21 @@ export async function verifyIntegration(deps: VerifyDeps, options: VerifyOptions
     return check.status;
   };
 
-  const credentials = await run('credentials', true, async () => {
+  const credentials = await run('credentials', plan.required.credentials, async () => {
     if (!driver.checkCredentials) return { status: 'skipped', detail: `${config.provider} integrations use no delegated credentials` };
-    const got = await driver.checkCredentials(reg);
+    const got = await driver.checkCredentials(reg, plan.sample);
     return { status: 'pass', detail: `${got.detail}${got.expiresAt ? `, valid until ${got.expiresAt.toISOString()}` : ''}` };
   });
   const canContinue = credentials !== 'fail';
 
-  await run('list', true, async () => {
+  await run('list', plan.required.list, async () => {
     if (!canContinue) return { status: 'skipped', detail: 'skipped: no credentials' };
     if (!driver.list) return { status: 'skipped', detail: `${config.provider} does not support listing` };
     const listed = await driver.list(prefixTarget(), 10);
     return { status: 'pass', detail: `listed ${listed.keys.length}${listed.truncated ? '+' : ''} object(s) under "${base === '' ? '(whole bucket)' : `${base}/`}"` };
   });
 
-  await run('sample-read', true, async () => {
+  await run('sample-read', plan.required['sample-read'], async () => {
     if (options.sampleUri === undefined) return { status: 'skipped', detail: 'no sampleUri given' };
     if (!canContinue) return { status: 'skipped', detail: 'skipped: no credentials' };
     const target = { integration: reg, location: matchExplicit(reg, parseAssetUri(options.sampleUri, deps.parseOptions)).location };
@@ -117,7 +119,7 @@ export async function verifyIntegration(deps: VerifyDeps, options: VerifyOptions
     if (found) throw alreadyExists(target);
   }
   if (config.mode === 'read-write') {
-    await run('write-probe', true, async () => {
+    await run('write-probe', plan.required['write-probe'], async () => {
       if (!canContinue) return { status: 'skipped', detail: 'skipped: no credentials' };
       const target = locate(probeKey);
       let created: ObjectVersion | undefined;
@@ -138,7 +140,7 @@ export async function verifyIntegration(deps: VerifyDeps, options: VerifyOptions
       }
     });
   } else {
-    await run('read-only-enforced', false, async () => {
+    await run('read-only-enforced', plan.required['read-only-enforced'], async () => {
       if (!canContinue) return { status: 'skipped', detail: 'skipped: no credentials' };
       if (!driver.probeRawWrite) return { status: 'skipped', detail: `assetlink refuses writes itself; ${config.provider} credentials cannot be probed` };
       const target = locate(probeKey);
@@ -150,7 +152,7 @@ export async function verifyIntegration(deps: VerifyDeps, options: VerifyOptions
     });
   }
 
-  await run('cors', false, async () => {
+  await run('cors', plan.required.cors, async () => {
     if (options.origin === undefined) return { status: 'skipped', detail: 'no origin given' };
     if (!canContinue) return { status: 'skipped', detail: 'skipped: no credentials' };
     if (!driver.getCors) return { status: 'skipped', detail: `${config.provider} CORS cannot be read with these credentials` };
@@ -162,8 +164,11 @@ export async function verifyIntegration(deps: VerifyDeps, options: VerifyOptions
   });
 
   const failing = checks.filter((c) => c.required && c.status === 'fail').map((c) => c.name);
+  const region = canContinue ? await locateBucket(driver, prefixTarget()) : undefined;
   return {
     integrationId: reg.id, provider: reg.provider, mode: reg.mode, status: failing.length === 0 ? 'active' : 'pending',
-    checks, failing, checkedAt: new Date(deps.now()),
+    checks, failing, checkedAt: new Date(deps.now()), profile: plan.profile,
+    ...(reg.tenant !== undefined ? { tenant: reg.tenant } : {}),
+    ...(region !== undefined ? { region } : {}),
   };
 }

@@ -392,6 +392,8 @@ describe('secret canaries', () => {
     codes.bucketOnly = (await sweep.failure('aws/bucket-only', resolver.resolveAsset(`s3://${BUCKET}/`, 'aws-ak'))).code;
     codes.dotSegments = (await sweep.failure('aws/dot-segments', resolver.resolveAsset(`s3://${BUCKET}/ak/../ro/a.txt`))).code;
     codes.range = (await sweep.failure('aws/bad-range', ro.read({ range: { start: 5, end: 1 } }))).code;
+    const disabled = { ...integrations.find((i) => i.id === 'aws-ro')!, disabled: true, tenant: 'canary-tenant' } as Integration;
+    codes.disabled = (await sweep.failure('aws/disabled', resolver.forTenant('canary-tenant').resolveAsset(`s3://${BUCKET}/ro/a.txt`, disabled))).code;
     codes.wrongExternalId = (await sweep.failure('aws/wrong-external-id', (await resolver.resolveAsset(`s3://${BUCKET}/wrong/a.txt`)).head())).code;
     codes.wrongExternalIdPresign = (await sweep.failure('aws/wrong-external-id-presign', resolver.presign(`s3://${BUCKET}/wrong/a.txt`, 60))).code;
     const bad = await resolver.resolveAsset(`s3://${BUCKET}/bad/a.txt`);
@@ -404,6 +406,7 @@ describe('secret canaries', () => {
       ttlZero: 'INVALID_TTL', ttlLong: 'INVALID_TTL', ttlSession: 'INVALID_TTL', outOfScope: 'OUT_OF_SCOPE', noIntegration: 'NO_INTEGRATION',
       unknownId: 'NO_INTEGRATION', bucketOnly: 'OUT_OF_SCOPE', dotSegments: 'INVALID_URI', range: 'INVALID_ARGUMENT', wrongExternalId: 'ACCESS_DENIED',
       wrongExternalIdPresign: 'ACCESS_DENIED', badKeyHead: 'ACCESS_DENIED', badKeyRead: 'ACCESS_DENIED', badKeyWrite: 'ACCESS_DENIED', badKeyDelete: 'ACCESS_DENIED',
+      disabled: 'INTEGRATION_DISABLED',
     });
   });
 

@@ -3,6 +3,8 @@ import { retrying } from '../../cache/backoff.js';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { assumeRole, DEFAULT_SESSION_SECONDS, sessionNameFor, type AssumeRoleRequest } from '../../auth/assume-role.js';
 import { accessKeyCredentials } from '../../auth/access-key.js';
+import { functionIdentity, isSecretCallback, readSecret } from '../../auth/secret-value.js';
+import { cachePrefixOf } from '../../integrations/registered.js';
 import { platformIdentity, type PlatformIdentity } from '../../auth/cross-account.js';
 import { buildSessionPolicy, MAX_SESSION_POLICY_LENGTH, type AwsPartition } from '../../auth/session-policy.js';
 import { awsPartitionOf } from '../../integrations/aws-scope.js';
@@ -16,6 +18,11 @@ import { toIdentity, type AwsCredentialValue, type SdkCredentialIdentity } from 
 
 type AwsConfig = Omit<AwsIntegration, 'mode'> & { mode: 'read-only' | 'read-write' };
 
+/** Credentials worth fetching again when S3 rejects them: assume-role sessions and vault-held access keys. */
+export function remintable(config: AwsConfig): boolean {
+  return config.auth.kind === 'assume-role' || (config.auth.kind === 'access-key' && isSecretCallback(config.auth.secretAccessKey));
+}
+
 /** Partition of the integration (and so of the customer's bucket): explicit, role ARN, region or access point ARN. */
 export function partitionOf(config: AwsConfig): AwsPartition {
   return awsPartitionOf(config);
@@ -23,22 +30,31 @@ export function partitionOf(config: AwsConfig): AwsPartition {
 
 const fingerprint = (...parts: string[]): string => createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
 
-/** Built once per validated configuration object: every credential lookup (so every presign) asks for it. */
-const requests = new WeakMap<AwsConfig, AssumeRoleRequest>();
+/** Built once per validated configuration object and bucket: every credential lookup (so every presign) asks for it. */
+const requests = new WeakMap<AwsConfig, Map<string, AssumeRoleRequest>>();
+/** A wildcard integration mints per bucket: remember that many requests per configuration at most. */
+const MAX_REMEMBERED_BUCKETS = 1024;
 
-/** The AssumeRole request of an integration, session policy included. */
-export function assumeRoleRequest(config: AwsConfig): AssumeRoleRequest {
-  const known = requests.get(config);
+/**
+ * The AssumeRole request of an integration, session policy included. `bucket` is the bucket the
+ * credentials are for: the scope's own, or — for a wildcard (`'*'`) scope — the bucket actually
+ * used, so every session of a wildcard integration reaches exactly one bucket.
+ */
+export function assumeRoleRequest(config: AwsConfig, bucket: string = config.scope.bucket): AssumeRoleRequest {
+  let perBucket = requests.get(config);
+  const known = perBucket?.get(bucket);
   if (known !== undefined) return known;
-  const request = Object.freeze(buildAssumeRoleRequest(config));
-  requests.set(config, request);
+  const request = Object.freeze(buildAssumeRoleRequest(config, bucket));
+  if (!perBucket) { perBucket = new Map(); requests.set(config, perBucket); }
+  if (perBucket.size < MAX_REMEMBERED_BUCKETS) perBucket.set(bucket, request);
   return request;
 }
 
-function buildAssumeRoleRequest(config: AwsConfig): AssumeRoleRequest {
+function buildAssumeRoleRequest(config: AwsConfig, bucket: string): AssumeRoleRequest {
   if (config.auth.kind !== 'assume-role') throw new TypeError('not an assume-role integration');
+  if (bucket === '*') throw new TypeError('a wildcard integration mints credentials per bucket: pass the bucket');
   const policy = JSON.stringify(buildSessionPolicy({
-    bucket: config.scope.bucket,
+    bucket,
     ...(config.scope.prefix !== undefined ? { prefix: config.scope.prefix } : {}),
     mode: config.mode,
     partition: partitionOf(config),
@@ -78,31 +94,46 @@ export class AwsCredentialSource {
     });
   }
 
-  /** Identifies the credentials an integration uses (its SDK clients are pooled under it). */
-  credentialKey(config: AwsConfig): string {
+  /**
+   * Identifies the credentials an integration uses for `bucket` (its SDK clients are pooled under
+   * it). Starts with the integration's cache prefix (tenant and id), so updating or removing the
+   * integration drops it.
+   */
+  credentialKey(config: AwsConfig, bucket: string = config.scope.bucket): string {
     const { auth, scope } = config;
     switch (auth.kind) {
       case 'assume-role': {
-        const request = assumeRoleRequest(config);
+        const request = assumeRoleRequest(config, bucket);
         const roleFingerprint = fingerprint(request.RoleArn, request.ExternalId, request.RoleSessionName, String(request.DurationSeconds), request.Policy);
-        return `${config.id}|aws|assume-role|${scope.bucket}|${scope.prefix ?? ''}|${config.mode}|${roleFingerprint}`;
+        return `${cachePrefixOf(config)}aws|assume-role|${bucket}|${scope.prefix ?? ''}|${config.mode}|${roleFingerprint}`;
       }
-      case 'access-key':
-        return `${config.id}|aws|access-key|${fingerprint(auth.accessKeyId, auth.secretAccessKey, auth.sessionToken ?? '')}`;
+      case 'access-key': {
+        // A vault callback has no value to hash until it is called: its identity stands in.
+        const secret = isSecretCallback(auth.secretAccessKey) ? functionIdentity(auth.secretAccessKey) : auth.secretAccessKey;
+        return `${cachePrefixOf(config)}aws|access-key|${fingerprint(auth.accessKeyId, secret, auth.sessionToken ?? '')}`;
+      }
       case 'cross-account':
         return 'platform|aws';
     }
   }
 
-  async get(config: AwsConfig): Promise<AwsCredentialValue> {
+  async get(config: AwsConfig, bucket: string = config.scope.bucket): Promise<AwsCredentialValue> {
     const { auth } = config;
     switch (auth.kind) {
-      case 'access-key': return accessKeyCredentials(auth);
+      case 'access-key': {
+        if (!isSecretCallback(auth.secretAccessKey)) return accessKeyCredentials({ ...auth, secretAccessKey: auth.secretAccessKey });
+        // Read from the vault once, kept in memory only (no expiry → never written to a shared store).
+        const secretAccessKey = auth.secretAccessKey;
+        return this.#ctx.cache.get<AwsCredentialValue>(this.credentialKey(config), { integrationId: config.id, scope: 'aws access key' }, async () => ({
+          value: accessKeyCredentials({ ...auth, secretAccessKey: await readSecret(secretAccessKey, 'auth.secretAccessKey', { integrationId: config.id, describe: `integration "${config.id}"` }) }),
+          expiresAt: Number.POSITIVE_INFINITY,
+        }));
+      }
       case 'cross-account': return this.#identity();
       case 'assume-role': {
-        const request = assumeRoleRequest(config);
-        const key = this.credentialKey(config);
-        const scope = `s3://${config.scope.bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''} ${config.mode}`;
+        const request = assumeRoleRequest(config, bucket);
+        const key = this.credentialKey(config, bucket);
+        const scope = `s3://${bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''} ${config.mode}`;
         return this.#ctx.cache.get<AwsCredentialValue>(key, { integrationId: config.id, scope }, async () => {
           const sts = await this.#stsClient(this.#stsRegion(config));
           const { AssumeRoleCommand } = await loadSts();
@@ -120,12 +151,12 @@ export class AwsCredentialSource {
    * Proves the integration's credentials work without touching an object: AssumeRole for
    * assume-role (that call is the check), STS GetCallerIdentity (needs no permission) otherwise.
    */
-  async check(config: AwsConfig): Promise<{ detail: string; expiresAt?: Date }> {
-    const credentials = await this.get(config);
+  async check(config: AwsConfig, bucket: string = config.scope.bucket): Promise<{ detail: string; expiresAt?: Date }> {
+    const credentials = await this.get(config, bucket);
     const expiresAt = credentials.expiresAt !== undefined ? { expiresAt: new Date(credentials.expiresAt) } : {};
     if (config.auth.kind === 'assume-role') {
-      const request = assumeRoleRequest(config);
-      const where = `s3://${config.scope.bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''}`;
+      const request = assumeRoleRequest(config, bucket);
+      const where = `s3://${bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''}`;
       return { detail: `assumed ${request.RoleArn} as session ${request.RoleSessionName}, downscoped to ${where} (${config.mode})`, ...expiresAt };
     }
     const { STSClient, GetCallerIdentityCommand } = await loadSts();
@@ -155,9 +186,12 @@ export class AwsCredentialSource {
     }
   }
 
-  /** Forgets cached credentials of an integration (after S3 said they expired or were revoked). */
-  invalidate(config: AwsConfig): void {
-    if (config.auth.kind === 'assume-role') this.#ctx.cache.invalidate(this.credentialKey(config));
+  /**
+   * Forgets cached credentials of an integration (after S3 said they expired or were revoked). A
+   * vault-held access key is read again: the platform may have rotated it.
+   */
+  invalidate(config: AwsConfig, bucket: string = config.scope.bucket): void {
+    if (remintable(config)) this.#ctx.cache.invalidate(this.credentialKey(config, bucket));
   }
 
   /** The platform's own identity (cross-account integrations sign with it). */

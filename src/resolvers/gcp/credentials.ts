@@ -1,7 +1,8 @@
 import { accessBoundaryFor, DEFAULT_STS_ENDPOINT, describeBoundary, downscopeToken } from '../../auth/gcp-access-boundary.js';
 import { platformIdentity, type PlatformIdentity } from '../../auth/gcp-platform-identity.js';
 import { DEFAULT_IAM_ENDPOINT, generateAccessToken, signBlob, type ImpersonationOptions } from '../../auth/impersonation.js';
-import { serviceAccountKeyFor } from '../../auth/service-account-key.js';
+import { serviceAccountKeyFor, type ServiceAccountKey } from '../../auth/service-account-key.js';
+import { isSecretCallback, readSecret } from '../../auth/secret-value.js';
 import type { RegisteredIntegration } from '../../integrations/registered.js';
 import type { GcpIntegration, Mode } from '../../types.js';
 import type { DriverContext } from '../driver.js';
@@ -99,9 +100,11 @@ export class GcpCredentials {
     return `${who}, scope ${STORAGE_SCOPES[mode].replace(/^.*\//, '')}${this.#boundaryEnabled(integration) ? `, access boundary ${where}` : ''}`;
   }
 
-  /** Forget a token GCS refused as invalid (revoked, or its key was deleted). */
+  /** Forget a token GCS refused as invalid (revoked, or its key was deleted); a vault-held key is read again. */
   invalidate(integration: GcpRegistered): void {
     this.#ctx.cache.invalidate(this.cacheKey(integration));
+    const { auth } = integration.config;
+    if (auth.kind === 'service-account-key') vaultKeys.delete(auth.credentials);
   }
 
   async #mint(integration: GcpRegistered): Promise<{ value: StorageCredential; expiresAt: number }> {
@@ -109,7 +112,7 @@ export class GcpCredentials {
     const lifetimeSeconds = this.#options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
     if (auth.kind === 'service-account-key') {
       // A scope-limited self-signed JWT: the read-only scope is in the credential itself.
-      const key = serviceAccountKeyFor(auth.credentials);
+      const key = await keyOf(auth.credentials, integration.id);
       const issuedAt = this.#ctx.now();
       const token = key.selfSignedJwt({ scope: STORAGE_SCOPES[mode], issuedAt, lifetimeSeconds: Math.min(lifetimeSeconds, 3600) });
       const expiresAt = issuedAt + Math.min(lifetimeSeconds, 3600) * 1000;
@@ -135,10 +138,33 @@ export class GcpCredentials {
   signer(integration: GcpRegistered): UrlSigner {
     const { auth } = integration.config;
     if (auth.kind === 'service-account-key') {
-      const key = serviceAccountKeyFor(auth.credentials);
-      return { email: key.clientEmail, remote: false, sign: async (text) => key.sign(text) };
+      const credentials = auth.credentials;
+      return { email: credentials.client_email, remote: false, sign: async (text) => (await keyOf(credentials, integration.id)).sign(text) };
     }
     const target = { serviceAccount: auth.serviceAccount, ...(auth.delegates ? { delegates: auth.delegates } : {}) };
     return { email: auth.serviceAccount, remote: true, sign: (text) => signBlob(target, text, this.#impersonationOptions(integration)) };
   }
+}
+
+type KeyCredentials = Extract<GcpConfig['auth'], { kind: 'service-account-key' }>['credentials'];
+
+/**
+ * Parsed keys of `private_key` vault callbacks, per credentials object: the callback runs when the
+ * first token or signature needs the key, once (a parsed key signs any number of URLs), and again
+ * only after GCS refused a token (invalidate) or the callback failed.
+ */
+const vaultKeys = new WeakMap<object, Promise<ServiceAccountKey>>();
+
+function keyOf(credentials: KeyCredentials, integrationId: string): ServiceAccountKey | Promise<ServiceAccountKey> {
+  const privateKey = credentials.private_key;
+  // The credentials object itself is the parse cache's key: never pass a copy.
+  if (!isSecretCallback(privateKey)) return serviceAccountKeyFor(credentials as { client_email: string; private_key: string });
+  let pending = vaultKeys.get(credentials);
+  if (!pending) {
+    pending = readSecret(privateKey, 'auth.credentials.private_key', { integrationId, describe: `integration "${integrationId}"` })
+      .then((pem) => serviceAccountKeyFor({ client_email: credentials.client_email, private_key: pem }));
+    vaultKeys.set(credentials, pending);
+    pending.catch(() => { if (vaultKeys.get(credentials) === pending) vaultKeys.delete(credentials); });
+  }
+  return pending;
 }

@@ -14,8 +14,12 @@ import { sha256Hex, verifySigV4 } from './sigv4-verify.js';
 
 export interface FakeRole {
   roleArn: string;
-  /** The `sts:ExternalId` the trust policy requires. Omit for a role that requires none. */
-  externalId?: string;
+  /**
+   * The `sts:ExternalId` the trust policy requires, or the values it accepts (a `StringEquals`
+   * condition with several values matches any of them: an ExternalId rotation window). Omit for a
+   * role that requires none.
+   */
+  externalId?: string | string[];
   /** Principal ARNs or account ids the trust policy names. Default: any long-term key in the keyring. */
   trustedPrincipals?: string[];
   /** The role's own permission policy. Default: every S3 action on every resource. */
@@ -236,7 +240,7 @@ export class FakeSts {
       ? role.trustedPrincipals.some((p) => p === caller.principalArn || p === caller.accountId)
       : caller.sessionToken === undefined;
     if (!trusted) return denied();
-    if (role.externalId !== undefined && externalId !== role.externalId) return denied();
+    if (role.externalId !== undefined && (externalId === null || !([] as string[]).concat(role.externalId).includes(externalId))) return denied();
     if (durationSeconds > (role.maxSessionDurationSeconds ?? 3600)) {
       return refuse(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
     }
