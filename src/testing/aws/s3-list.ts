@@ -3,7 +3,7 @@ import { compareUtf8 } from './s3-keys.js';
 import { xmlResponse, type S3Context, type S3Response } from './s3-request.js';
 import type { KeyCursor } from './s3-sorted-keys.js';
 import { canonicalUserId, isVersionIdShaped, type BucketState, type ObjectVersion } from './s3-store.js';
-import { tag, wrap, xmlDocument } from './s3-xml.js';
+import { isoTime, tag, wrap, xmlDocument } from './s3-xml.js';
 
 /**
  * ListObjectsV2, ListObjects (v1) and ListObjectVersions exactly as S3 pages them: keys in UTF-8
@@ -72,7 +72,7 @@ function encoder(query: ReadonlyMap<string, string>): (text: string) => string {
 const owner = (accountId: string): string => wrap('Owner', tag('ID', canonicalUserId(accountId)));
 
 function contents(bucket: BucketState, key: string, object: ObjectVersion, encode: (t: string) => string, withOwner: boolean): string {
-  return wrap('Contents', tag('Key', encode(key)) + tag('LastModified', new Date(object.lastModified).toISOString()) + tag('ETag', object.etag)
+  return wrap('Contents', tag('Key', encode(key)) + tag('LastModified', isoTime(object.lastModified)) + tag('ETag', object.etag)
     + (object.checksum ? tag('ChecksumAlgorithm', object.checksum.algorithm) + tag('ChecksumType', object.checksum.type) : '')
     + tag('Size', object.size) + (withOwner ? owner(bucket.owner) : '') + tag('StorageClass', object.attrs?.storageClass ?? 'STANDARD'));
 }
@@ -200,7 +200,7 @@ export function listObjectVersions(ctx: S3Context): S3Response {
     for (const v of versions) {
       if (count >= max) { truncated = true; break outer; }
       const isLatest = v === bucket.current(key);
-      const common = tag('Key', encode(key)) + tag('VersionId', v.versionId) + tag('IsLatest', isLatest) + tag('LastModified', new Date(v.lastModified).toISOString());
+      const common = tag('Key', encode(key)) + tag('VersionId', v.versionId) + tag('IsLatest', isLatest) + tag('LastModified', isoTime(v.lastModified));
       items.push(v.deleteMarker
         ? wrap('DeleteMarker', common + owner(bucket.owner))
         : wrap('Version', common + tag('ETag', v.etag) + (v.checksum ? tag('ChecksumAlgorithm', v.checksum.algorithm) + tag('ChecksumType', v.checksum.type) : '')

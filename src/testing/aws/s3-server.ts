@@ -19,7 +19,7 @@ import { deleteObject, deleteObjects, getObject, putObject } from './s3-objects.
 import { parseMultipartForm, verifyPostPolicy, type VerifiedPost } from './s3-post-policy.js';
 import { S3Request, emptyResponse, errorResponse, xmlResponse, type S3Context, type S3Response, type S3Services, type S3Target } from './s3-request.js';
 import {
-  BucketState, canonicalUserId, md5Etag, ObjectVersion,
+  BucketState, canonicalUserId, EMPTY, md5Etag, ObjectVersion,
   type FakeCorsRule, type FakeS3Bucket, type ObjectAttributes, type SseSettings, type StoredChecksum, type VersioningStatus,
 } from './s3-store.js';
 import { putVersion } from './s3-versioning.js';
@@ -200,6 +200,9 @@ export class FakeS3Server {
         this.#send(req, res, record, errorResponse(new S3Error(tooLarge ? 413 : 500, record.code!, error instanceof Error ? error.message : 'internal error'), req.url ?? '/', this.#requestId()), {});
       });
     });
+    // Idle keep-alive sockets stay usable for a minute: a test that pauses longer than Node's 5 s
+    // default would otherwise race the server closing the socket it is about to reuse.
+    server.keepAliveTimeout = 60_000;
     this.#front = server;
     this.#url = url;
     return url;
@@ -239,9 +242,8 @@ export class FakeS3Server {
   /** Backdoor write that bypasses signing and policies (test setup). Versioned buckets get a new version. */
   async putObject(bucket: string, key: string, body: string | Uint8Array, options: FakeObjectOptions = {}): Promise<{ etag: string; versionId?: string }> {
     const state = this.#bucket(bucket);
-    const bytes = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     // Own the bytes: a caller reusing its buffer must not change the stored object.
-    const stored = typeof body === 'string' ? bytes : Buffer.from(bytes);
+    const stored = body.length === 0 ? EMPTY : typeof body === 'string' ? Buffer.from(body) : Buffer.from(body);
     const { sse, ...rest } = options;
     const attrs: ObjectAttributes = { ...rest };
     if (sse) attrs.sse = sse;

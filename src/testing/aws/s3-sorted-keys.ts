@@ -7,7 +7,7 @@ import { compareUtf8 } from './s3-keys.js';
  * nothing is copied per listing.
  */
 
-const CHUNK = 512;
+const CHUNK = 256;
 
 /** A position in the index; invalid (key undefined) past the end. Invalidated by any change to the index. */
 export class KeyCursor {
@@ -38,6 +38,14 @@ export class SortedKeyIndex {
     const chunks = this.#chunks;
     if (chunks.length === 0) {
       chunks.push([key]);
+      this.#size++;
+      return true;
+    }
+    // Keys often arrive in order (bulk loads, sequential names): append without searching.
+    const lastChunk = chunks[chunks.length - 1]!;
+    if (compareUtf8(lastChunk[lastChunk.length - 1]!, key) < 0) {
+      if (lastChunk.length >= 2 * CHUNK) chunks.push([key]);
+      else lastChunk.push(key);
       this.#size++;
       return true;
     }

@@ -72,29 +72,58 @@ export interface StoredChecksum {
 export const NULL_VERSION = 'null';
 export const EMPTY = Buffer.alloc(0);
 
+/** Bodies up to this size are kept as one-byte strings: a Buffer object costs more than such a body. */
+const INLINE_BYTES = 256;
+
 /** One version of a key: an object or a delete marker. */
 export class ObjectVersion {
   /** Noncurrent versions, newest first; kept only on the current version. */
   older: ObjectVersion[] | undefined;
+  readonly #data: Buffer | string;
+  /** Whole seconds: S3 keeps Last-Modified to the second (and a small integer stays unboxed). */
+  readonly #modified: number;
 
   constructor(
-    readonly body: Buffer,
+    body: Buffer,
     /** Quoted, as S3 sends it. */
     readonly etag: string,
-    readonly lastModified: number,
+    lastModifiedMs: number,
     public versionId: string,
     readonly attrs: ObjectAttributes | undefined,
     readonly deleteMarker: boolean,
     readonly checksum?: StoredChecksum,
     /** Part sizes of an object assembled by CompleteMultipartUpload. */
     readonly partSizes?: readonly number[],
-  ) {}
+  ) {
+    this.#data = body.length === 0 ? EMPTY : body.length <= INLINE_BYTES ? body.toString('latin1') : body;
+    this.#modified = Math.floor(lastModifiedMs / 1000);
+  }
 
-  get size(): number { return this.body.length; }
+  /** The stored bytes (served as slices of this Buffer, never copied per request). */
+  get body(): Buffer {
+    return typeof this.#data === 'string' ? Buffer.from(this.#data, 'latin1') : this.#data;
+  }
+
+  get size(): number { return this.#data.length; }
+
+  get lastModified(): number { return this.#modified * 1000; }
 }
 
 const EMPTY_ETAG = `"${createHash('md5').digest('hex')}"`;
-export const md5Etag = (body: Uint8Array): string => (body.length === 0 ? EMPTY_ETAG : `"${createHash('md5').update(body).digest('hex')}"`);
+const etagCache = new Map<string, string>();
+/** Quoted MD5 hex; small bodies written many times (bulk loads) share one ETag string. */
+export function md5Etag(body: Uint8Array): string {
+  if (body.length === 0) return EMPTY_ETAG;
+  if (body.length > 64) return `"${createHash('md5').update(body).digest('hex')}"`;
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
+  let etag = etagCache.get(text);
+  if (etag === undefined) {
+    etag = `"${createHash('md5').update(body).digest('hex')}"`;
+    if (etagCache.size >= 4096) etagCache.clear();
+    etagCache.set(text, etag);
+  }
+  return etag;
+}
 
 const VERSION_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._';
 /** A fresh S3-shaped version id (32 URL-safe characters). */
@@ -146,6 +175,13 @@ export class BucketState {
   }
 
   get objectCount(): number { return this.index.size; }
+
+  /** Makes `version` the only version of `key` (buckets that were never versioned). */
+  replace(key: string, version: ObjectVersion): void {
+    if (this.objects.get(key) === undefined) this.index.insert(key);
+    version.older = undefined;
+    this.objects.set(key, version);
+  }
 
   /** Replaces the version stack of `key` (newest first); an empty stack removes the key. */
   setVersions(key: string, stack: ObjectVersion[]): void {

@@ -9,12 +9,13 @@ import { EMPTY, NULL_VERSION, newVersionId, ObjectVersion, type BucketState } fr
 
 /** Makes `version` the current version of `key`; returns it with its version id set. */
 export function putVersion(bucket: BucketState, key: string, version: ObjectVersion): ObjectVersion {
+  if (bucket.versioning === undefined) {
+    version.versionId = NULL_VERSION;
+    bucket.replace(key, version);
+    return version;
+  }
   const previous = bucket.versions(key);
   switch (bucket.versioning) {
-    case undefined:
-      version.versionId = NULL_VERSION;
-      bucket.setVersions(key, [version]);
-      break;
     case 'Enabled':
       version.versionId = newVersionId();
       bucket.setVersions(key, [version, ...previous]);

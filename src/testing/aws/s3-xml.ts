@@ -9,7 +9,9 @@ import { S3Error } from './s3-errors.js';
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 /** Escapes text for XML; control characters that XML 1.0 can carry are written as references. */
+const SPECIAL = /[<>&'"\r\t\n]/;
 export function xmlText(value: string): string {
+  if (!SPECIAL.test(value)) return value;
   return value.replace(/[<>&'"\r\t\n]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;', '\r': '&#13;', '\t': '&#9;', '\n': '&#10;' })[c] ?? c);
 }
 
@@ -20,6 +22,14 @@ export function tag(name: string, value: string | number | boolean | undefined):
 
 /** `<name>children</name>` where children are already XML. */
 export const wrap = (name: string, children: string): string => `<${name}>${children}</${name}>`;
+
+let lastMs = Number.NaN;
+let lastIso = '';
+/** ISO 8601 with milliseconds, as S3 writes timestamps (objects written together share one, so the last is remembered). */
+export function isoTime(ms: number): string {
+  if (ms !== lastMs) { lastMs = ms; lastIso = new Date(ms).toISOString(); }
+  return lastIso;
+}
 
 export const xmlDocument = (root: string, children: string): string =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${S3_XMLNS}">${children}</${root}>`;
