@@ -106,7 +106,7 @@ export function uploadPartCopy(ctx: S3Context): S3Response {
     if (!match || end < start || end >= object.size) throw invalidArgument(`Range specified is not valid for source object of size: ${object.size}`, 'x-amz-copy-source-range', range);
     body = object.body.subarray(start, end + 1);
   }
-  const part = storePart(ctx, upload, partNumber, body, undefined);
+  const part = storePart(ctx, upload, partNumber, body, undefined, true);
   const response = partResponse(ctx, upload, part);
   return xmlResponse(200, xmlDocument('CopyPartResult', tag('ETag', part.etag) + tag('LastModified', new Date(ctx.now).toISOString())), { ...response.headers, etag: part.etag });
 }

@@ -7,7 +7,7 @@ import { readObjectAttributes, sseHeaders, effectiveSse, versionHeader } from '.
 import { emptyResponse, xmlResponse, type S3Context, type S3Response } from './s3-request.js';
 import { canonicalUserId, md5Etag, ObjectVersion, type BucketState, type ObjectAttributes, type StoredChecksum } from './s3-store.js';
 import { putVersion } from './s3-versioning.js';
-import { child, children, childText, parseXml, tag, wrap, xmlDocument } from './s3-xml.js';
+import { children, childText, parseXml, tag, wrap, xmlDocument } from './s3-xml.js';
 
 /**
  * Multipart uploads as S3 keeps them: created with the object's attributes, parts 1–10000 that
@@ -61,8 +61,8 @@ export function createMultipartUpload(ctx: S3Context): S3Response {
   let type: MultipartUpload['checksumType'];
   if (algorithm) {
     type = (typeHeader as MultipartUpload['checksumType']) ?? (algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
-    if (type === 'FULL_OBJECT' && (algorithm === 'SHA1' || algorithm === 'SHA256')) throw invalidRequest(`The ${algorithm} checksum algorithm does not support the FULL_OBJECT checksum type.`);
-    if (type === 'COMPOSITE' && algorithm === 'CRC64NVME') throw invalidRequest('The CRC64NVME checksum algorithm does not support the COMPOSITE checksum type.');
+    if (type === 'FULL_OBJECT' && (algorithm === 'SHA1' || algorithm === 'SHA256')) throw invalidRequest(`The FULL_OBJECT checksum type cannot be used with the ${algorithm.toLowerCase()} checksum algorithm.`);
+    if (type === 'COMPOSITE' && algorithm === 'CRC64NVME') throw invalidRequest('The COMPOSITE checksum type cannot be used with the crc64nvme checksum algorithm.');
   }
   const upload: MultipartUpload = {
     uploadId: newUploadId(), key: ctx.key, initiated: ctx.now, attrs,
@@ -92,15 +92,18 @@ export function uploadOf(ctx: S3Context): MultipartUpload {
   return findUpload(ctx, ctx.req.query.get('uploadId') ?? '');
 }
 
-/** Stores one part. `provided` is the verified request checksum, if any. */
-export function storePart(ctx: S3Context, upload: MultipartUpload, partNumber: number, body: Buffer, provided: ProvidedChecksum | undefined): UploadedPart {
+/**
+ * Stores one part. `provided` is the verified request checksum, if any: S3 wants exactly the
+ * upload's algorithm on every uploaded part (none when the upload was created without one — the
+ * AWS SDKs' default part checksums then fail, as they do against S3). Copied parts get theirs computed.
+ */
+export function storePart(ctx: S3Context, upload: MultipartUpload, partNumber: number, body: Buffer, provided: ProvidedChecksum | undefined, copied = false): UploadedPart {
   const expected = upload.checksumAlgorithm;
-  if (provided && provided.algorithm !== expected) {
-    throw invalidRequest(`Checksum Type mismatch occurred, expected checksum Type: ${expected?.toLowerCase() ?? 'null'}, actual checksum Type: ${provided.algorithm.toLowerCase()}`);
+  if (!copied && provided?.algorithm !== expected) {
+    throw invalidRequest(`Checksum Type mismatch occurred, expected checksum Type: ${expected?.toLowerCase() ?? 'null'}, actual checksum Type: ${provided?.algorithm.toLowerCase() ?? 'null'}`);
   }
   const part: UploadedPart = {
     partNumber, body, etag: md5Etag(body), lastModified: ctx.now,
-    // A part sent without a checksum inherits the upload's algorithm: S3 computes it.
     ...(expected ? { checksum: provided?.value ?? checksumBase64(expected, body) } : {}),
   };
   upload.parts.set(partNumber, part);
@@ -147,7 +150,9 @@ export function completeMultipartUpload(ctx: S3Context): S3Response {
       if (given === undefined) {
         throw invalidRequest(`The upload was created using a ${upload.checksumAlgorithm.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${number} in the request.`);
       }
-      if (given !== part.checksum) throw new S3Error(400, 'BadDigest', `The ${upload.checksumAlgorithm.toLowerCase()} you specified for part ${number} did not match what we received.`);
+      if (given !== part.checksum) {
+        throw new S3Error(400, 'InvalidPart', "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.", {}, { UploadId: upload.uploadId, PartNumber: String(number) });
+      }
     }
     chosen.push(part);
   }
@@ -264,4 +269,3 @@ export function listMultipartUploads(ctx: S3Context): S3Response {
   return xmlResponse(200, xmlDocument('ListMultipartUploadsResult', xml));
 }
 
-export { child };
