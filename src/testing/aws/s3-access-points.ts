@@ -6,11 +6,13 @@ import type { BucketState } from './s3-store.js';
  * S3 access points on general purpose buckets, addressed by their alias (path-style
  * `/ALIAS/key`, the form that works against an endpoint override). A request through an access
  * point is authorised against the access point's ARN (`…:accesspoint/NAME/object/KEY`, or
- * `…:accesspoint/NAME` for listing): the caller's identity policies must allow it there, the
- * access point policy must allow it (or, without a policy, the caller must be in the access
- * point's account), and the bucket must allow it too — through its policy (typically the
- * standard delegation `"StringEquals": { "s3:DataAccessPointAccount": "ACCOUNT" }`) or, for
- * callers in the bucket owner's account, through their identity policies on the bucket ARN.
+ * `…:accesspoint/NAME` for listing), and both the access point and the bucket must permit it:
+ * - the caller's identity policies must allow it on the access point ARN;
+ * - a caller from another account also needs the access point policy to allow it;
+ * - the bucket must allow it through its policy (typically the standard delegation
+ *   `"StringEquals": { "s3:DataAccessPointAccount": "ACCOUNT" }`) or, for callers in the bucket
+ *   owner's account, through their identity policies on the bucket ARN;
+ * - an explicit Deny in any of these policies refuses it.
  */
 
 export interface FakeAccessPointOptions {

@@ -49,7 +49,7 @@ export function authorize(caller: AwsKeyEntry, target: S3Target, action: string,
   const identity = evaluatePolicies(caller.policies, pointRequest);
   const pointPolicy = resourceDecision(accessPoint.policy, caller, pointRequest);
   if (identity !== 'allow' || pointPolicy === 'explicit-deny') return false;
-  const pointAllows = accessPoint.policy ? pointPolicy === 'allow' : caller.accountId === accessPoint.accountId;
-  if (!pointAllows) return false;
+  // Within the access point's account the identity policies decide; another account also needs the access point policy.
+  if (caller.accountId !== accessPoint.accountId && pointPolicy !== 'allow') return false;
   return bucketPolicy === 'allow' || (caller.accountId === bucket.owner && evaluatePolicies(caller.policies, bucketRequest) === 'allow');
 }
