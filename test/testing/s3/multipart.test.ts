@@ -176,7 +176,7 @@ describe('browser multipart with presigned part URLs and CORS', () => {
       const preflight = await fetch(url, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' } });
       expect(preflight.status).toBe(200);
       expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
-      const res = await fetch(url, { method: 'PUT', body: chunk, headers: { origin: 'https://app.example.com' } });
+      const res = await fetch(url, { method: 'PUT', body: new Uint8Array(chunk), headers: { origin: 'https://app.example.com' } });
       expect(res.status).toBe(200);
       expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
       expect(res.headers.get('access-control-expose-headers')).toBe('ETag');

@@ -40,7 +40,7 @@ async function post(options: FormOptions): Promise<Response> {
   options.tamper?.(all);
   const form = new FormData();
   for (const [name, value] of Object.entries(all)) form.append(name, value);
-  form.append('file', new Blob([options.file ?? 'png bytes']), options.filename ?? 'cat.png');
+  form.append('file', new Blob([typeof options.file === 'string' || options.file === undefined ? options.file ?? 'png bytes' : new Uint8Array(options.file)]), options.filename ?? 'cat.png');
   return fetch(`${f.s3.endpoint}/${bucket}`, { method: 'POST', body: form, headers: options.origin ? { origin: options.origin } : {} });
 }
 
