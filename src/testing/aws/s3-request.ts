@@ -79,6 +79,6 @@ export const emptyResponse = (status: number, headers: Record<string, string> = 
 export function errorResponse(error: S3Error, resource: string, requestId: string): S3Response {
   const fields = Object.entries(error.fields).map(([name, value]) => tag(name, value)).join('');
   const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error>${tag('Code', error.code)}${tag('Message', error.message)}${fields}${tag('Resource', resource)}${tag('RequestId', requestId)}</Error>`;
-  return { status: error.status, headers: { 'content-type': 'application/xml', ...error.headers }, body: xml };
+  return { status: error.status, headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId, ...error.headers }, body: xml };
 }
 

@@ -375,7 +375,7 @@ export class FakeS3Server {
     this.requests.push(record);
     if (res.headersSent || res.destroyed) return;
     const body = typeof response.body === 'string' ? Buffer.from(response.body) : response.body;
-    const requestId = this.#requestId();
+    const requestId = response.headers['x-amz-request-id'] ?? this.#requestId();
     const headers: Record<string, string> = { 'x-amz-request-id': requestId, 'x-amz-id-2': sha256Hex(requestId).slice(0, 32), server: 'AmazonS3', ...response.headers, ...extra };
     const noBody = req.method === 'HEAD' || response.status === 204 || response.status === 304;
     if (!noBody && headers['content-length'] === undefined) headers['content-length'] = String(body?.length ?? 0);
