@@ -21,8 +21,8 @@ import { compare, runJsonChild, type BenchRow } from './measure.js';
  * check is one more assetlink transfer of an object 4× larger: growth that does not scale with
  * the object means no whole-object buffering.
  *
- * - S3: the strict fake (SigV4, checksums and IAM checked on every request, in front of s3rver on
- *   disk), an access-key integration. Baseline: GetObject's Body as a Node stream; lib-storage
+ * - S3: the strict in-memory fake (SigV4, checksums and IAM checked on every request), an
+ *   access-key integration. Baseline: GetObject's Body as a Node stream; lib-storage
  *   `Upload` with its defaults (5 MiB parts, 4 in flight) for a stream of unknown length.
  * - GCS: the in-memory fake GCS, an impersonation integration. Baseline: @google-cloud/storage
  *   `createReadStream()` (CRC32C-checked, as assetlink's read is) and a resumable

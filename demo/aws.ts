@@ -5,7 +5,7 @@ import { startAwsFakes } from '../src/testing/aws/index.js';
 /**
  * Scale / Figure Eight: Scale (the platform) reads a customer's S3 bucket through a role the
  * customer created, with an ExternalId Scale generated. Fully offline: a fake STS and a strict
- * fake S3 (s3rver behind a SigV4 + IAM front) run in this process.
+ * in-memory fake S3 (SigV4 + IAM checked on every request) run in this process.
  */
 export async function runAwsDemo(log: (line: string) => void): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -28,8 +28,8 @@ export interface CustomerGrant {
 }
 
 /**
- * The fakes this project tests against, started in-process on loopback ports: S3 (s3rver behind a
- * SigV4- and IAM-checking front) and STS; GCS, IAM Credentials and STS; Azurite over HTTPS with
+ * The fakes this project tests against, started in-process on loopback ports: S3 (an in-memory
+ * store behind a SigV4- and IAM-checking front) and STS; GCS, IAM Credentials and STS; Azurite over HTTPS with
  * OAuth and a fake Entra. `platform` points assetlink at them.
  */
 export interface FakeCloud {
@@ -162,7 +162,7 @@ class FakeCloudImpl implements FakeCloud {
     const loc = parseAssetUri(uri);
     const options = contentType !== undefined ? { contentType } : {};
     switch (loc.provider) {
-      case 'aws': return need(this.aws, 'aws').s3.putObject(loc.bucket, loc.key, body, options);
+      case 'aws': await need(this.aws, 'aws').s3.putObject(loc.bucket, loc.key, body, options); return;
       case 'gcp': need(this.gcp, 'gcp').gcs.putObject(loc.bucket, loc.key, body, options); return;
       case 'azure': return need(this.azure, 'azure').azurite.putBlob(loc.bucket, loc.key, body, { ...options, ...(loc.account ? { account: loc.account } : {}) });
       default: throw new InvalidArgumentError(`putObject takes s3://, gs:// or Azure blob URIs, not ${loc.provider}`);

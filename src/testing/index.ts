@@ -1,8 +1,8 @@
 /**
  * `assetlink/testing`: the in-process fakes assetlink's own tests run against, for users' test
- * harnesses. Emulators (s3rver, Azurite) and certificate generation (selfsigned) are optional peer
- * dependencies loaded only when a fake that needs them starts; a missing one is a
- * MISSING_DEPENDENCY error naming the package.
+ * harnesses. The S3, STS, GCS and Entra fakes are our own; Azurite and certificate generation
+ * (selfsigned) are optional peer dependencies loaded only when a fake that needs them starts; a
+ * missing one is a MISSING_DEPENDENCY error naming the package.
  */
 export { startFakeCloud } from './cloud.js';
 export type { FakeCloud, FakeCloudOptions, FakeProvider, CustomerGrant } from './cloud.js';

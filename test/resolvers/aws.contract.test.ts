@@ -6,7 +6,7 @@ const ROLE_ARN = 'arn:aws:iam::222222222222:role/assetlink-contract';
 const EXTERNAL_ID = 'contract-external-id-0123456789abcdef';
 const BUCKET = 'contract-bucket';
 
-describeProviderContract('aws (s3rver behind a SigV4 + IAM front, fake STS)', async () => {
+describeProviderContract('aws (strict in-memory fake S3, fake STS)', async () => {
   const fakes = await startAwsFakes({
     roles: [{ roleArn: ROLE_ARN, externalId: EXTERNAL_ID }],
     buckets: [{ name: BUCKET, ownerAccountId: '222222222222' }],

@@ -4,7 +4,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, HeadBucketCom
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { evaluatePolicy, startAwsFakes, wildcardMatch, type AwsFakes, type PolicyDocument } from '../../src/testing/aws/index.js';
+import { evaluatePolicy, parsePolicyDocument, PolicyParseError, startAwsFakes, validateResourcePolicyDocument, wildcardMatch, type AwsFakes, type PolicyDocument } from '../../src/testing/aws/index.js';
 
 const ROLE = 'arn:aws:iam::222222222222:role/customer-reader';
 const EXTERNAL_ID = 'ext-0123456789abcdef0123456789abcdef';
@@ -68,6 +68,37 @@ describe('IAM evaluator', () => {
     expect(evaluatePolicy(doc, { action: 's3:PutObject', resource: 'arn:aws:s3:::b/k' })).toBe('explicit-deny');
     expect(evaluatePolicy(readOnlyPolicy, { action: 's3:ListBucket', resource: 'arn:aws:s3:::media' })).toBe('implicit-deny');
   });
+
+  it('evaluates Null, …IfExists, Numeric, Bool and IgnoreCase conditions, with case-insensitive keys', () => {
+    const put = (context: Record<string, string | undefined>) => ({ action: 's3:PutObject', resource: 'arn:aws:s3:::b/k', context });
+    const deny = (Condition: Record<string, Record<string, string | number | boolean>>): PolicyDocument =>
+      ({ Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }, { Effect: 'Deny', Action: 's3:PutObject', Resource: '*', Condition }] });
+    const unencrypted = deny({ Null: { 's3:x-amz-server-side-encryption': 'true' } });
+    expect(evaluatePolicy(unencrypted, put({}))).toBe('explicit-deny');
+    expect(evaluatePolicy(unencrypted, put({ 's3:x-amz-server-side-encryption': 'aws:kms' }))).toBe('allow');
+    const wrongKey = deny({ StringNotEqualsIfExists: { 's3:X-Amz-Server-Side-Encryption-Aws-Kms-Key-Id': 'arn:k1' } });
+    // …IfExists holds when the key is absent: this Deny also catches writes that name no key.
+    expect(evaluatePolicy(wrongKey, put({}))).toBe('explicit-deny');
+    expect(evaluatePolicy(wrongKey, put({ 's3:x-amz-server-side-encryption-aws-kms-key-id': 'arn:k1' }))).toBe('allow');
+    expect(evaluatePolicy(wrongKey, put({ 's3:x-amz-server-side-encryption-aws-kms-key-id': 'arn:k2' }))).toBe('explicit-deny');
+    const plainHttp = deny({ Bool: { 'aws:SecureTransport': false } });
+    expect(evaluatePolicy(plainHttp, put({ 'aws:SecureTransport': 'false' }))).toBe('explicit-deny');
+    expect(evaluatePolicy(plainHttp, put({ 'aws:SecureTransport': 'true' }))).toBe('allow');
+    const bigPage = deny({ NumericGreaterThan: { 's3:max-keys': 100 } });
+    expect(evaluatePolicy(bigPage, put({ 's3:max-keys': '1000' }))).toBe('explicit-deny');
+    expect(evaluatePolicy(bigPage, put({ 's3:max-keys': '10' }))).toBe('allow');
+    expect(evaluatePolicy(deny({ StringEqualsIgnoreCase: { 's3:x-amz-acl': 'PUBLIC-READ' } }), put({ 's3:x-amz-acl': 'public-read' }))).toBe('explicit-deny');
+  });
+
+  it('refuses policy grammar it does not model, rather than ignoring it', () => {
+    const doc = (Condition: unknown) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*', Condition }] });
+    expect(() => parsePolicyDocument(doc({ 'ForAnyValue:StringEquals': { 'aws:TagKeys': 'x' } }))).toThrow(PolicyParseError);
+    expect(() => parsePolicyDocument(doc({ DateLessThan: { 'aws:CurrentTime': '2030-01-01' } }))).toThrow(PolicyParseError);
+    expect(() => parsePolicyDocument(JSON.stringify({ Statement: [{ Effect: 'Allow', NotAction: 's3:*', Resource: '*' }] }))).toThrow(PolicyParseError);
+    expect(() => validateResourcePolicyDocument({ Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] })).toThrow(PolicyParseError);
+    expect(() => validateResourcePolicyDocument({ Statement: [{ Effect: 'Allow', Principal: { Service: 'x' }, Action: 's3:*', Resource: '*' }] })).toThrow(PolicyParseError);
+    expect(() => validateResourcePolicyDocument({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: '*' }] })).not.toThrow();
+  });
 });
 
 describe('fake STS', () => {
@@ -108,7 +139,7 @@ describe('fake STS', () => {
 });
 
 describe('strict S3 front', () => {
-  it('refuses unsigned requests that s3rver itself would serve', async () => {
+  it('refuses unsigned requests', async () => {
     const res = await fetch(`${fakes.s3.endpoint}/media/images/cat.jpg`);
     expect(res.status).toBe(403);
   });

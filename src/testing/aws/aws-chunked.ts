@@ -1,8 +1,8 @@
 import { chunkSignature, trailerSignature } from './sigv4-verify.js';
 
 /**
- * Decoder for `Content-Encoding: aws-chunked` bodies, which the AWS SDK sends for streaming uploads
- * and s3rver cannot read. Chunk (and trailer) signatures are verified when the payload is signed.
+ * Decoder for `Content-Encoding: aws-chunked` bodies, which the AWS SDK sends for streaming uploads.
+ * Chunk (and trailer) signatures are verified when the payload is signed.
  */
 
 export interface ChunkSigning {

@@ -1,12 +1,14 @@
 /**
  * A deliberately small IAM policy evaluator, enough to prove that the session policies assetlink
  * writes really confine the credentials: Allow/Deny statements, Action and Resource with `*`/`?`
- * wildcards, the literal escapes `${*}` `${?}` `${$}`, and String(Not)Equals/String(Not)Like
- * conditions. Anything else is refused when the policy is parsed (STS answers
- * MalformedPolicyDocument) rather than silently ignored — an ignored element could only widen access.
+ * wildcards, the literal escapes `${*}` `${?}` `${$}`, and the condition operators String*, Arn*,
+ * Numeric*, Bool and Null (with `…IfExists` variants); condition keys are case-insensitive.
+ * Anything else is refused when the policy is parsed (STS answers MalformedPolicyDocument, S3
+ * MalformedPolicy) rather than silently ignored — an ignored element could only widen access.
  */
 
-export type ConditionValues = Record<string, string | string[]>;
+export type ConditionValue = string | boolean | number;
+export type ConditionValues = Record<string, ConditionValue | ConditionValue[]>;
 
 export interface PolicyStatement {
   Sid?: string;
@@ -38,7 +40,13 @@ export class PolicyParseError extends Error {
 }
 
 const SUPPORTED_STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Action', 'Resource', 'Condition']);
-const SUPPORTED_OPERATORS = new Set(['StringEquals', 'StringNotEquals', 'StringLike', 'StringNotLike']);
+const BASE_OPERATORS = [
+  'StringEquals', 'StringNotEquals', 'StringEqualsIgnoreCase', 'StringNotEqualsIgnoreCase', 'StringLike', 'StringNotLike',
+  'ArnEquals', 'ArnNotEquals', 'ArnLike', 'ArnNotLike',
+  'NumericEquals', 'NumericNotEquals', 'NumericLessThan', 'NumericLessThanEquals', 'NumericGreaterThan', 'NumericGreaterThanEquals',
+  'Bool',
+];
+const SUPPORTED_OPERATORS = new Set([...BASE_OPERATORS, ...BASE_OPERATORS.map((o) => `${o}IfExists`), 'Null']);
 
 /** Parses and validates a policy document, refusing elements this evaluator does not understand. */
 export function parsePolicyDocument(json: string): PolicyDocument {
@@ -75,7 +83,7 @@ export function validatePolicyDocument(value: unknown): asserts value is PolicyD
       for (const [operator, values] of Object.entries(statement.Condition)) {
         if (!SUPPORTED_OPERATORS.has(operator)) throw new PolicyParseError(`unsupported condition operator ${operator}`);
         if (typeof values !== 'object' || values === null) throw new PolicyParseError(`${operator} must map keys to values`);
-        for (const [key, v] of Object.entries(values)) requireStrings(v, `${operator}.${key}`);
+        for (const [key, v] of Object.entries(values)) requireConditionValues(v, `${operator}.${key}`);
       }
     }
   }
@@ -88,7 +96,14 @@ function requireStrings(value: unknown, what: string): void {
   }
 }
 
-const asList = (value: string | string[]): string[] => (Array.isArray(value) ? value : [value]);
+function requireConditionValues(value: unknown, what: string): void {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0 || !list.every((v) => (typeof v === 'string' && v.length > 0) || typeof v === 'boolean' || typeof v === 'number')) {
+    throw new PolicyParseError(`${what} must be a non-empty string, boolean or number, or an array of them`);
+  }
+}
+
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 export const statementsOf = (doc: PolicyDocument): PolicyStatement[] => (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]);
 
 /** Evaluates one document: explicit Deny wins, then any Allow, else implicit deny. */
@@ -118,19 +133,62 @@ function statementApplies(statement: PolicyStatement, request: AuthorizationRequ
   if (!asList(statement.Resource).some((pattern) => wildcardMatch(pattern, request.resource, false))) return false;
   for (const [operator, values] of Object.entries(statement.Condition ?? {})) {
     for (const [key, expected] of Object.entries(values)) {
-      if (!conditionHolds(operator, request.context?.[key], asList(expected))) return false;
+      if (!conditionHolds(operator, contextValue(request, key), asList(expected).map(String))) return false;
     }
   }
   return true;
 }
 
+/** Condition keys are case-insensitive in IAM. */
+function contextValue(request: AuthorizationRequest, key: string): string | undefined {
+  const context = request.context;
+  if (!context) return undefined;
+  if (key in context) return context[key];
+  const lower = key.toLowerCase();
+  for (const [name, value] of Object.entries(context)) if (name.toLowerCase() === lower) return value;
+  return undefined;
+}
+
+function numeric(text: string): number | undefined {
+  const n = Number(text);
+  return text.trim() !== '' && Number.isFinite(n) ? n : undefined;
+}
+
 function conditionHolds(operator: string, actual: string | undefined, expected: string[]): boolean {
-  switch (operator) {
-    case 'StringEquals': return actual !== undefined && expected.some((e) => literal(e) === actual);
-    case 'StringNotEquals': return actual === undefined || !expected.some((e) => literal(e) === actual);
-    case 'StringLike': return actual !== undefined && expected.some((e) => wildcardMatch(e, actual, false));
-    case 'StringNotLike': return actual === undefined || !expected.some((e) => wildcardMatch(e, actual, false));
-    default: return false;
+  if (operator === 'Null') {
+    // "Null": true holds when the key is absent; false when it is present.
+    return expected.some((e) => (e.toLowerCase() === 'true') === (actual === undefined));
+  }
+  const ifExists = operator.endsWith('IfExists');
+  if (ifExists && actual === undefined) return true;
+  const base = ifExists ? operator.slice(0, -'IfExists'.length) : operator;
+  const negated = base.includes('Not');
+  // A missing key never matches; the negated operators then hold (as IAM evaluates them).
+  if (actual === undefined) return negated;
+  const value = actual;
+  const any = (test: (e: string) => boolean): boolean => expected.some(test);
+  switch (base) {
+    case 'StringEquals': case 'ArnEquals': return any((e) => literal(e) === value);
+    case 'StringNotEquals': case 'ArnNotEquals': return !any((e) => literal(e) === value);
+    case 'StringEqualsIgnoreCase': return any((e) => literal(e)?.toLowerCase() === value.toLowerCase());
+    case 'StringNotEqualsIgnoreCase': return !any((e) => literal(e)?.toLowerCase() === value.toLowerCase());
+    case 'StringLike': case 'ArnLike': return any((e) => wildcardMatch(e, value, false));
+    case 'StringNotLike': case 'ArnNotLike': return !any((e) => wildcardMatch(e, value, false));
+    case 'Bool': return any((e) => e.toLowerCase() === value.toLowerCase());
+    default: {
+      const n = numeric(value);
+      if (n === undefined) return false;
+      const compare = (e: string, test: (x: number) => boolean): boolean => { const x = numeric(e); return x !== undefined && test(x); };
+      switch (base) {
+        case 'NumericEquals': return any((e) => compare(e, (x) => n === x));
+        case 'NumericNotEquals': return !any((e) => compare(e, (x) => n === x));
+        case 'NumericLessThan': return any((e) => compare(e, (x) => n < x));
+        case 'NumericLessThanEquals': return any((e) => compare(e, (x) => n <= x));
+        case 'NumericGreaterThan': return any((e) => compare(e, (x) => n > x));
+        case 'NumericGreaterThanEquals': return any((e) => compare(e, (x) => n >= x));
+        default: return false;
+      }
+    }
   }
 }
 
@@ -198,6 +256,25 @@ function principalMatches(principal: ResourcePolicyStatement['Principal'], calle
     || p === caller.principalArn
     // A bucket policy naming a role covers every session of that role.
     || (roleOfSession !== null && p === `arn:${roleOfSession[1]}:iam::${roleOfSession[2]}:role/${roleOfSession[3]}`));
+}
+
+/** Validates a bucket (or access point) policy: a policy document whose statements each name a Principal. */
+export function validateResourcePolicyDocument(value: unknown): asserts value is ResourcePolicyDocument {
+  if (typeof value !== 'object' || value === null) throw new PolicyParseError('policy must be an object');
+  const doc = value as Record<string, unknown>;
+  if (doc.Version === '2008-10-17') doc.Version = '2012-10-17';
+  const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+  const stripped = statements.map((raw) => {
+    if (typeof raw !== 'object' || raw === null) throw new PolicyParseError('statement must be an object');
+    const { Principal, ...rest } = raw as Record<string, unknown>;
+    const principalOk = Principal === '*' || (typeof Principal === 'object' && Principal !== null
+      && Object.keys(Principal).length === 1 && 'AWS' in Principal
+      && asList((Principal as { AWS: unknown }).AWS).every((p) => typeof p === 'string' && p.length > 0));
+    if (!principalOk) throw new PolicyParseError('every statement needs a Principal of "*" or { "AWS": … }');
+    return rest;
+  });
+  validatePolicyDocument({ ...doc, Statement: stripped });
+  doc.Statement = statements;
 }
 
 /** Evaluates the statements of a resource policy that name `caller`. */
