@@ -1,6 +1,7 @@
 import { BlockedHostError, NoIntegrationError, OutOfScopeError } from '../errors.js';
 import type { AssetLocation } from '../types.js';
 import { azureBlobUri, isUnder } from '../uri/index.js';
+import { s3BucketKind } from '../uri/aws-names.js';
 import { awsPartitionOf } from './aws-scope.js';
 import type { RegisteredIntegration } from './registered.js';
 
@@ -39,7 +40,10 @@ export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Covera
       : { ok: false, why: `key "${key}" is outside prefix "${prefix}/" of integration "${reg.id}"` };
   switch (config.provider) {
     case 'aws': {
-      if (config.scope.bucket !== loc.bucket) return { ok: false, why: `integration "${reg.id}" covers bucket "${config.scope.bucket}", not "${loc.bucket}"` };
+      // A wildcard scope ('*', tenant-bound) covers every plain bucket (its session policies name one
+      // bucket each, so never an access point, alias or directory bucket); its prefix applies in each.
+      const wildcardCovers = reg.wildcard && s3BucketKind(loc.bucket) === 'bucket';
+      if (config.scope.bucket !== loc.bucket && !wildcardCovers) return { ok: false, why: `integration "${reg.id}" covers bucket "${config.scope.bucket}", not "${loc.bucket}"` };
       // A bucket in another partition is a different bucket; s3:// URIs name none and take the integration's.
       const partition = loc.partition === undefined ? undefined : awsPartitionOf(config);
       if (partition !== undefined && partition !== loc.partition) {

@@ -54,6 +54,13 @@ function methodNames(driver: object): Set<string> {
   return names;
 }
 
+const unwrapped = new WeakMap<object, ProviderDriver>();
+
+/** The driver behind a wrapper from `followUpdates` (itself when not wrapped). For tests that simulate timing inside a driver. */
+export function underlyingDriver(driver: ProviderDriver): ProviderDriver {
+  return unwrapped.get(driver) ?? driver;
+}
+
 /**
  * A plain object standing in for `driver`: its data properties copied, each method wrapped once.
  * (Not a Proxy: the hot path — presign — pays a property read and a call, not trap dispatch.)
@@ -91,5 +98,6 @@ export function followUpdates(driver: ProviderDriver, rebind: Rebind): ProviderD
       });
     };
   }
+  unwrapped.set(wrapped, driver);
   return wrapped as unknown as ProviderDriver;
 }

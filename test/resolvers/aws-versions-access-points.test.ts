@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAssetResolver, type AssetResolver } from '../../src/index.js';
 import { startAwsFakes, type AwsFakes, type FakeS3Bucket } from '../../src/testing/aws/index.js';
+import { awsAccessPointDelegation } from '../../src/setup/aws.js';
 import { codeOf } from '../helpers/failure.js';
 
 /**
@@ -21,6 +22,12 @@ interface PlannedFakeS3 {
 const ACCOUNT = '222222222222';
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/dataset-reader`;
 const EXTERNAL_ID = 'ext-5f4e3d2c1b0a99887766554433221100';
+/**
+ * The platform's customers share datasets through access points with other accounts: this role
+ * lives in another account, so the access point policy must grant it (within one account an
+ * identity policy alone would do, as in AWS).
+ */
+const PARTNER_ROLE_ARN = 'arn:aws:iam::333333333333:role/dataset-partner';
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 
 let fakes: AwsFakes;
@@ -30,10 +37,11 @@ let accessPoint: { name: string; arn: string; alias: string };
 
 beforeAll(async () => {
   fakes = await startAwsFakes({
-    roles: [{ roleArn: ROLE_ARN, externalId: EXTERNAL_ID }],
+    roles: [{ roleArn: ROLE_ARN, externalId: EXTERNAL_ID }, { roleArn: PARTNER_ROLE_ARN, externalId: EXTERNAL_ID }],
     buckets: [
       { name: 'versioned-data', ownerAccountId: ACCOUNT, versioning: 'Enabled' } as unknown as FakeS3Bucket,
-      { name: 'shared-data', ownerAccountId: ACCOUNT },
+      // The bucket delegates to its owner's access points, as the setup generator tells customers to.
+      { name: 'shared-data', ownerAccountId: ACCOUNT, policy: awsAccessPointDelegation('shared-data', ACCOUNT, 'read-only', 'aws') as FakeS3Bucket['policy'] },
     ],
   });
   s3 = fakes.s3 as unknown as PlannedFakeS3;
@@ -43,7 +51,7 @@ beforeAll(async () => {
     policy: {
       Version: '2012-10-17',
       Statement: [{
-        Effect: 'Allow', Principal: { AWS: ROLE_ARN }, Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
+        Effect: 'Allow', Principal: { AWS: PARTNER_ROLE_ARN }, Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket'],
         Resource: [`arn:aws:s3:us-east-1:${ACCOUNT}:accesspoint/shared-ap`, `arn:aws:s3:us-east-1:${ACCOUNT}:accesspoint/shared-ap/object/*`],
       }],
     },
@@ -53,7 +61,7 @@ beforeAll(async () => {
     integrations: [
       { id: 'versions-ro', provider: 'aws', scope: { bucket: 'versioned-data', prefix: 'images' }, auth },
       { id: 'versions-rw', provider: 'aws', mode: 'read-write', scope: { bucket: 'versioned-data', prefix: 'out' }, auth },
-      { id: 'via-alias', provider: 'aws', scope: { bucket: accessPoint.alias, accessPointArn: accessPoint.arn, prefix: 'shared', region: 'us-east-1' }, auth },
+      { id: 'via-alias', provider: 'aws', scope: { bucket: accessPoint.alias, accessPointArn: accessPoint.arn, prefix: 'shared', region: 'us-east-1' }, auth: { ...auth, roleArn: PARTNER_ROLE_ARN } },
     ],
   });
 });
@@ -123,11 +131,14 @@ describe('S3 access point alias on the fake', () => {
   });
 
   it('an access point\'s own policy decides: one that does not grant the role refuses it, although role and session policy allow', async () => {
-    const closed = await s3.createAccessPoint({ name: 'closed-ap', bucket: 'shared-data', accountId: ACCOUNT, region: 'us-east-1', policy: { Version: '2012-10-17', Statement: [] } });
+    const closed = await s3.createAccessPoint({ name: 'closed-ap', bucket: 'shared-data', accountId: ACCOUNT, region: 'us-east-1', policy: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT}:role/someone-else` }, Action: ['s3:GetObject'], Resource: [`arn:aws:s3:us-east-1:${ACCOUNT}:accesspoint/closed-ap/object/*`] }],
+    } });
     await s3.putObject('shared-data', 'shared/closed.txt', 'not for you');
     const asset = await resolver.resolveAsset(`s3://${closed.alias}/shared/closed.txt`, {
       id: 'via-closed-alias', provider: 'aws', scope: { bucket: closed.alias, accessPointArn: closed.arn, prefix: 'shared', region: 'us-east-1' },
-      auth: { kind: 'assume-role', roleArn: ROLE_ARN, externalId: EXTERNAL_ID },
+      auth: { kind: 'assume-role', roleArn: PARTNER_ROLE_ARN, externalId: EXTERNAL_ID },
     });
     expect(await codeOf(asset.bytes())).toBe('ACCESS_DENIED');
   });

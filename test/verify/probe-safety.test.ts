@@ -6,6 +6,7 @@ import { startAwsFakes, type AwsFakes } from '../../src/testing/aws/index.js';
 import { startAzureTestEnvironment, type AzureTestEnvironment } from '../../src/testing/azure/environment.js';
 import { BUCKET, startGcpWorld, type GcpWorld } from '../resolvers/gcp-fixture.js';
 import { failure } from '../helpers/failure.js';
+import { patched } from '../helpers/patch-driver.js';
 
 /**
  * Issue 13 item 1: `verify` never modifies or deletes an object it did not create.
@@ -24,16 +25,6 @@ const statusOf = (report: { checks: Array<{ name: string; status: string; code?:
   return check ? (check.code ? `${check.status}:${check.code}` : check.status) : undefined;
 };
 
-/** Replaces one driver method for the duration of `run` (simulates another writer's timing, not our code). */
-async function patched<K extends 'head' | 'read'>(driver: ProviderDriver, method: K, replacement: (original: ProviderDriver[K]) => ProviderDriver[K], run: () => Promise<void>): Promise<void> {
-  const original = driver[method].bind(driver) as ProviderDriver[K];
-  (driver as unknown as Record<string, unknown>)[method] = replacement(original);
-  try {
-    await run();
-  } finally {
-    delete (driver as unknown as Record<string, unknown>)[method];
-  }
-}
 
 describe('memory', () => {
   it('an existing probeKey is refused with ALREADY_EXISTS and the object is untouched', async () => {

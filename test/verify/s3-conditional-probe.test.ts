@@ -3,6 +3,7 @@ import { createAssetResolver, type AssetResolver, type Integration } from '../..
 import type { ObjectTarget, ProviderDriver } from '../../src/resolvers/driver.js';
 import { startAwsFakes, type AwsFakes } from '../../src/testing/aws/index.js';
 import { failure } from '../helpers/failure.js';
+import { patched } from '../helpers/patch-driver.js';
 
 /**
  * Issue 13 item 1 on S3, where only S3's own conditions can close the races: verify's probe is
@@ -42,15 +43,6 @@ const statusOf = (report: { checks: Array<{ name: string; status: string; code?:
   return check ? (check.code ? `${check.status}:${check.code}` : check.status) : undefined;
 };
 
-async function patched<K extends 'head' | 'read' | 'deleteVersion'>(driver: ProviderDriver, method: K, replacement: (original: NonNullable<ProviderDriver[K]>) => NonNullable<ProviderDriver[K]>, run: () => Promise<void>): Promise<void> {
-  const original = (driver[method] as (...args: unknown[]) => unknown).bind(driver) as NonNullable<ProviderDriver[K]>;
-  (driver as unknown as Record<string, unknown>)[method] = replacement(original);
-  try {
-    await run();
-  } finally {
-    delete (driver as unknown as Record<string, unknown>)[method];
-  }
-}
 
 describe('S3 driver conditions', () => {
   it('createIfAbsent on an existing key is ALREADY_EXISTS and the object keeps its bytes', async () => {
