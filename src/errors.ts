@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'MISSING_DEPENDENCY',
   'TIMEOUT',
   'INVALID_ARGUMENT',
+  'ABORTED',
 ] as const;
 
 export type AssetLinkErrorCode = (typeof ERROR_CODES)[number];
@@ -142,6 +143,12 @@ export class TimeoutError extends AssetLinkError {
 export class InvalidArgumentError extends AssetLinkError {
   declare readonly code: 'INVALID_ARGUMENT';
   constructor(message: string, options?: AssetLinkErrorOptions) { super('INVALID_ARGUMENT', message, options); }
+}
+
+/** An operation stopped by its AbortSignal. */
+export class AbortedError extends AssetLinkError {
+  declare readonly code: 'ABORTED';
+  constructor(message: string, options?: AssetLinkErrorOptions) { super('ABORTED', message, options); }
 }
 
 export function isAssetLinkError(value: unknown): value is AssetLinkError {

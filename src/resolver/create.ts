@@ -15,6 +15,10 @@ import { parseAssetUri, type EndpointOverride, type ParseOptions } from '../uri/
 import type { VerificationReport, VerifyOptions } from '../verify/report.js';
 import { verifyIntegration } from '../verify/verify.js';
 import { BoundAsset } from './asset.js';
+import { listEntries } from '../list/iterate.js';
+import { splitListing } from '../list/split.js';
+import type { ListingContext } from '../list/target.js';
+import type { KeyRange, ListedEntry, ListedObject, ListOptions, SplitListingOptions } from '../list/types.js';
 
 /** An integration given by id, by object, or left for the resolver to match by scope. */
 export type IntegrationRef = string | Integration;
@@ -61,6 +65,7 @@ export class AssetResolver {
       ...(this.#platform.https?.allowPorts ? { allowPorts: this.#platform.https.allowPorts } : {}),
     };
     for (const integration of options.integrations ?? []) this.addIntegration(integration);
+    this.#listing.listening = this.#onEvent !== undefined;
   }
 
   /** Validates and registers an integration (replacing one with the same id). */
@@ -122,6 +127,20 @@ export class AssetResolver {
     const driver = await this.#driver(registered.provider);
     return verifyIntegration({ integration: registered, driver, parseOptions: this.#parseOptions, now: this.#now }, options);
   }
+
+  /** Lazily lists a bucket or folder, one provider page at a time (docs/listing.md). */
+  list(uri: string, options?: ListOptions & { recursive?: true }): AsyncIterable<ListedObject>;
+  list(uri: string, options: ListOptions): AsyncIterable<ListedEntry>;
+  list(uri: string, options: ListOptions = {}): AsyncIterable<ListedEntry> { return listEntries(this.#listing, uri, options); }
+
+  /** n key ranges whose listings together are exactly one listing of `uri` (docs/listing.md). */
+  splitListing(uri: string, n: number, options?: SplitListingOptions): Promise<KeyRange[]> { return splitListing(this.#listing, uri, n, options); }
+
+  readonly #listing: ListingContext = {
+    parse: (uri) => parseAssetUri(uri, this.#parseOptions), candidates: (loc) => this.#integrations.candidates(loc),
+    hasProvider: (provider) => this.#integrations.hasProvider(provider), lookup: (ref) => this.#lookup(ref),
+    driver: (provider) => this.#driver(provider), emit: this.#emitter, listening: false, now: () => this.#now(),
+  };
 
   /** The registered integration (internal form) for drivers, verification and the CLI. */
   integration(ref: IntegrationRef): RegisteredIntegration {
