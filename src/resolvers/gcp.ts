@@ -3,8 +3,9 @@ import type { AssetLinkError } from '../errors.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
 import type { HeadResult, PresignedUrl } from '../types.js';
 import type {
-  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ProviderDriver,
+  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListPage, ListPageRequest, ListResult, ObjectTarget, ProviderDriver,
 } from './driver.js';
+import { fetchListPage } from './gcp/list-page.js';
 import { GcpCredentials, type GcpRegistered } from './gcp/credentials.js';
 import { httpStatusOf, mapGcsError } from './gcp/errors.js';
 import { presignV4 } from './gcp/presign.js';
@@ -134,6 +135,15 @@ class GcpDriver implements ProviderDriver {
         prefix: target.location.key, maxResults: limit, autoPaginate: false,
       });
       return { keys: files.map((f) => f.name), truncated: Boolean(nextQuery) };
+    } catch (error) {
+      throw this.#fail(error, target, 'list');
+    }
+  }
+
+  async listPage(target: ObjectTarget, request: ListPageRequest): Promise<ListPage> {
+    try {
+      const storage = await this.#storage(this.#integration(target));
+      return await fetchListPage(storage.bucket(target.location.bucket), request);
     } catch (error) {
       throw this.#fail(error, target, 'list');
     }
