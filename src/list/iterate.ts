@@ -39,6 +39,8 @@ async function* run(ctx: ListingContext, uri: string, options: ListOptions): Asy
     if (plan === undefined) { complete = true; return; }
     for await (const page of fetchPages(driver as PagingDriver, target, opts, plan, () => yielded, () => pages++)) {
       for (const entry of page) {
+        // Nothing more after an abort, not even what the last page already brought.
+        throwIfAborted(opts.signal, `listing ${target.location.uri}`, target.location.uri);
         yield entry;
         if (++yielded >= opts.limit) { complete = true; return; }
       }
