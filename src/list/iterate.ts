@@ -41,8 +41,9 @@ async function* run(ctx: ListingContext, uri: string, options: ListOptions): Asy
       for (const entry of page) {
         // Nothing more after an abort, not even what the last page already brought.
         throwIfAborted(opts.signal, `listing ${target.location.uri}`, target.location.uri);
+        yielded++;
         yield entry;
-        if (++yielded >= opts.limit) { complete = true; return; }
+        if (yielded >= opts.limit) { complete = true; return; }
       }
     }
     complete = true;

@@ -26,10 +26,18 @@ const MAX_RANGES = 10_000;
 /** Just above the last code point: skips every key that continues the string (bar ones continuing with U+10FFFF itself). */
 const SKIP = '\u{10FFFF}';
 
-type Unit =
-  | { kind: 'key'; key: string }
+type RangeUnit = {
+  kind: 'range';
   /** Keys starting with `prefix` (and after `after`), of unknown number (`seen` of them known so far). */
-  | { kind: 'range'; prefix: string; after?: string; seen: number };
+  prefix: string;
+  after?: string;
+  seen: number;
+  /** How many times the key space was divided to get here: ranges are refined level by level. */
+  level: number;
+  /** The range's first page when its parent already read it (a range that was its parent's only group). */
+  firstPage?: { keys: string[]; more: boolean };
+};
+type Unit = { kind: 'key'; key: string } | RangeUnit;
 
 export async function splitListing(ctx: ListingContext, uri: string, n: number, options: SplitListingOptions = {}): Promise<KeyRange[]> {
   if (!Number.isInteger(n) || n < 1 || n > MAX_RANGES) throw new InvalidArgumentError(`n must be an integer from 1 to ${MAX_RANGES}, got ${String(n)}`);
@@ -65,7 +73,11 @@ class Sampler {
     this.#maxRequests = maxRequests;
   }
 
-  /** Units in key order, refined until there are enough to cut n even ranges or the budget is spent. */
+  /**
+   * Units in key order, refined until there are enough to cut n even ranges or the budget is
+   * spent. Ranges are refined breadth first (the least divided first), so the pieces stay of
+   * comparable size: a range is never cut finer while another is still a whole level coarser.
+   */
   async units(n: number): Promise<Unit[]> {
     const prefix = this.#target.prefix;
     let units: Unit[];
@@ -79,58 +91,65 @@ class Sampler {
         if (p >= shallow.prefixes.length || (o < objects.length && compareUtf8(objects[o]!, shallow.prefixes[p]!) < 0)) {
           units.push({ kind: 'key', key: objects[o++]! });
         } else {
-          units.push({ kind: 'range', prefix: shallow.prefixes[p++]!, seen: 0 });
+          units.push({ kind: 'range', prefix: shallow.prefixes[p++]!, seen: 0, level: 1 });
         }
       }
       units = units.filter((u) => this.#inScope(u.kind === 'key' ? u.key : u.prefix));
     } else {
-      units = [{ kind: 'range', prefix, seen: 0 }];
+      units = [{ kind: 'range', prefix, seen: 0, level: 0 }];
     }
-    // Refine the biggest unknown ranges while they are too few to average out.
     for (;;) {
-      const ranges = units.filter((u): u is Extract<Unit, { kind: 'range' }> => u.kind === 'range');
-      if (ranges.length === 0 || ranges.length >= 2 * n || this.requests >= this.#maxRequests) return units;
-      let biggest = ranges[0]!;
-      for (const r of ranges) if (r.seen > biggest.seen) biggest = r;
-      const index = units.indexOf(biggest);
-      units.splice(index, 1, ...await this.#expand(biggest));
+      const ranges = units.filter((u): u is RangeUnit => u.kind === 'range');
+      if (ranges.length === 0 || this.requests >= this.#maxRequests) return units;
+      const level = Math.min(...ranges.map((r) => r.level));
+      if (ranges.length >= 2 * n && ranges.every((r) => r.level === level)) return units;
+      let next: RangeUnit | undefined;
+      for (const r of ranges) if (r.level === level && (next === undefined || r.seen > next.seen)) next = r;
+      units.splice(units.indexOf(next!), 1, ...await this.#expand(next!));
     }
   }
 
-  /** Lists a range one page at a time, splitting it by the next character of its keys. */
-  async #expand(range: Extract<Unit, { kind: 'range' }>): Promise<Unit[]> {
+  /** Lists a range one page at a time, dividing it by the next character of its keys. */
+  async #expand(range: RangeUnit): Promise<Unit[]> {
     const out: Unit[] = [];
     let after = range.after;
+    let cached = range.firstPage;
     const depth = range.prefix.length;
+    const rest = (): RangeUnit => ({ kind: 'range', prefix: range.prefix, ...(after !== undefined ? { after } : {}), seen: 0, level: range.level + 1 });
     for (;;) {
-      if (this.requests >= this.#maxRequests) {
-        out.push({ kind: 'range', prefix: range.prefix, ...(after !== undefined ? { after } : {}), seen: 0 });
-        return out;
+      let keys: string[];
+      let more: boolean;
+      if (cached) {
+        ({ keys, more } = cached);
+        cached = undefined;
+      } else {
+        if (this.requests >= this.#maxRequests) { out.push(rest()); return out; }
+        const page = await this.#page({ prefix: range.prefix, delimiter: false, pageSize: PAGE, ...(after !== undefined ? { startAfter: after } : {}) });
+        keys = page.objects.map((o) => o.key).filter((k) => (after === undefined || compareUtf8(k, after) > 0) && this.#inScope(k));
+        more = page.nextPageToken !== undefined;
       }
-      const page = await this.#page({ prefix: range.prefix, delimiter: false, pageSize: PAGE, ...(after !== undefined ? { startAfter: after } : {}) });
-      const keys = page.objects.map((o) => o.key).filter((k) => (after === undefined || compareUtf8(k, after) > 0) && this.#inScope(k));
-      if (page.nextPageToken === undefined) {
+      if (!more) {
         for (const key of keys) out.push({ kind: 'key', key });
         return out;
       }
-      if (keys.length === 0) {
-        // Nothing usable in a full page (out-of-scope keys only): stop refining this range.
-        out.push({ kind: 'range', prefix: range.prefix, ...(after !== undefined ? { after } : {}), seen: 0 });
-        return out;
-      }
+      if (keys.length === 0) { out.push(rest()); return out; }
       // Every group but the last is complete; the last may continue past this page.
       const lastKey = keys[keys.length - 1]!;
-      const lastStem = stem(lastKey, depth);
-      let i = 0;
-      while (i < keys.length && !(lastKey.length > depth && keys[i]!.startsWith(lastStem) && keys[i]!.length > depth)) {
-        out.push({ kind: 'key', key: keys[i++]! });
-      }
       if (lastKey.length === depth) {
-        // The range's own key came last (only possible when it is the only key left): no group to skip.
+        // Only the range's own key (the smallest of the range) came back: step past it.
+        for (const key of keys) out.push({ kind: 'key', key });
         after = lastKey;
         continue;
       }
-      out.push({ kind: 'range', prefix: lastStem, seen: keys.length - i });
+      const lastStem = stem(lastKey, depth);
+      let i = 0;
+      while (i < keys.length && !(keys[i]!.length > depth && keys[i]!.startsWith(lastStem))) out.push({ kind: 'key', key: keys[i++]! });
+      const group = keys.slice(i);
+      out.push({
+        kind: 'range', prefix: lastStem, seen: group.length, level: range.level + 1,
+        // The whole page is this one group: it is also the group's own first page.
+        ...(i === 0 && after === range.after ? { firstPage: { keys: group, more: true } } : {}),
+      });
       after = `${lastStem}${SKIP}`;
     }
   }
