@@ -71,6 +71,14 @@ describe('fake GCS objects.list', () => {
     expect((await pages({ prefix: 'b/', startOffset: 'b/2' })).names).toEqual(['b/2', 'b/3']);
   });
 
+  it('answers partial responses for fields', async () => {
+    const { status, body } = await list({ prefix: 'b/', maxResults: '2', fields: 'items(name,size),nextPageToken' });
+    expect(status).toBe(200);
+    expect(Object.keys(body).sort()).toEqual(['items', 'nextPageToken']);
+    expect(body.items).toEqual([{ name: 'b/1', size: '8' }, { name: 'b/2', size: '8' }]);
+    expect((await list({ fields: 'items(name(x))' })).status).toBe(400);
+  });
+
   it('refuses what it does not implement, a bad maxResults and a page token of another listing', async () => {
     expect((await list({ matchGlob: '**.txt' })).status).toBe(400);
     expect((await list({ versions: 'true' })).status).toBe(400);

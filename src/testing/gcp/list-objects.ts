@@ -10,6 +10,7 @@ import { objectResource, type StoredObject } from './object-store.js';
  *   `includeTrailingDelimiter` also returns objects whose name ends at that delimiter;
  * - `maxResults` (default and maximum 1000) counts items and prefixes together; `nextPageToken`
  *   continues after the last one, valid only with the same prefix, delimiter and offsets;
+ * - `fields` (a partial response, e.g. `items(name,size),nextPageToken`) keeps only what it names;
  * - a page costs a binary search into the bucket's sorted index plus the page, so listing a
  *   bucket of a million objects page by page stays linear.
  * Parameters the fake does not implement (`matchGlob`, `versions=true`, `softDeleted`) are
@@ -77,7 +78,41 @@ export function listObjects(objects: Map<string, StoredObject>, url: URL, baseUr
   if (items.length > 0) body.items = items;
   if (prefixes.length > 0) body.prefixes = prefixes;
   if (nextName !== undefined) body.nextPageToken = encodeToken({ n: nextName, c: context });
-  return { status: 200, body };
+  const fields = q.get('fields');
+  if (fields === null) return { status: 200, body };
+  const selection = parseFields(fields);
+  if (!selection) return invalid(`the fake GCS implements fields only as a list of names with one level of (…): got ${fields}`);
+  return { status: 200, body: select(body, selection) };
+}
+
+type Selection = Map<string, Selection | true>;
+
+/** `items(name,size),prefixes,nextPageToken` → { items: { name, size }, prefixes, nextPageToken }; deeper nesting is not supported. */
+function parseFields(text: string): Selection | undefined {
+  const out: Selection = new Map();
+  const pattern = /\s*([A-Za-z][\w]*)(?:\(([^()]*)\))?\s*(?:,|$)/y;
+  let index = 0;
+  while (index < text.length) {
+    pattern.lastIndex = index;
+    const m = pattern.exec(text);
+    if (!m || m[0] === '') return undefined;
+    if (m[2] === undefined) out.set(m[1]!, true);
+    else out.set(m[1]!, new Map(m[2].split(',').map((f) => [f.trim(), true] as [string, true]).filter(([f]) => /^[A-Za-z]\w*$/.test(f))));
+    index = pattern.lastIndex;
+  }
+  return out;
+}
+
+function select(body: Record<string, unknown>, selection: Selection): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, sub] of selection) {
+    const value = body[name];
+    if (value === undefined) continue;
+    out[name] = sub === true ? value : Array.isArray(value)
+      ? value.map((item: Record<string, unknown>) => Object.fromEntries([...sub.keys()].filter((k) => k in item).map((k) => [k, item[k]])))
+      : value;
+  }
+  return out;
 }
 
 /** A string after every name that starts with `folded` (so one binary search skips the whole folder). */
