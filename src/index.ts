@@ -24,7 +24,7 @@ export { generateSetup, formatSetup, supportsSetup, SETUP_PROVIDERS } from './se
 export type { PlatformIdentity, SetupOptions, SetupPlan, SetupProvider, SetupStep, SetupStepKind } from './setup/index.js';
 export { generateExternalId } from './auth/external-id.js';
 export { diffListings } from './list/diff.js';
-export { compareUtf8 as compareKeys } from './list/utf8-order.js';
+export { compareUtf8 as compareKeys } from './resolvers/key-order.js';
 export { readListingManifest, writeListingManifest, syncListingManifest } from './list/manifest.js';
 export type {
   ListOptions, ListedObject, ListedPrefix, ListedEntry, KeyRange, SplitListingOptions, ListingChange, ListingSource,

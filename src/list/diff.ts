@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { ListedObject, ListingChange, ListingSource } from './types.js';
-import { compareUtf8 } from './utf8-order.js';
+import { compareUtf8 } from '../resolvers/key-order.js';
 
 /**
  * Streaming merge of two listings sorted by key in UTF-8 byte order (as `resolver.list()` yields

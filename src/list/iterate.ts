@@ -4,7 +4,7 @@ import { raceAbort, throwIfAborted } from './abort.js';
 import { checkListOptions, type CheckedListOptions } from './options.js';
 import { resolveListingTarget, type ListingContext, type ListingTarget } from './target.js';
 import type { ListedEntry, ListedObject, ListOptions } from './types.js';
-import { compareUtf8 } from './utf8-order.js';
+import { compareUtf8 } from '../resolvers/key-order.js';
 
 /**
  * The lazy listing behind `resolver.list()`: one provider page at a time, fetched only when the

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { InvalidArgumentError } from '../errors.js';
 import { diffListings } from './diff.js';
 import type { ListedObject, ListingChange, ListingSource } from './types.js';
-import { compareUtf8 } from './utf8-order.js';
+import { compareUtf8 } from '../resolvers/key-order.js';
 
 /**
  * A listing manifest: the state of a listed folder, kept between incremental syncs. JSON lines,

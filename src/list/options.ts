@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { compileMatch, type KeyMatcher } from './glob.js';
 import type { ListOptions } from './types.js';
-import { compareUtf8 } from './utf8-order.js';
+import { compareUtf8 } from '../resolvers/key-order.js';
 
 export const MAX_PAGE_SIZE = 1000;
 export const DEFAULT_PAGE_SIZE = 1000;

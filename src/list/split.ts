@@ -3,7 +3,7 @@ import type { ListPage, ListPageRequest, ObjectTarget, ProviderDriver } from '..
 import { raceAbort, throwIfAborted } from './abort.js';
 import { resolveListingTarget, type ListingContext, type ListingTarget } from './target.js';
 import type { KeyRange, SplitListingOptions } from './types.js';
-import { compareUtf8 } from './utf8-order.js';
+import { compareUtf8 } from '../resolvers/key-order.js';
 
 /**
  * `resolver.splitListing(uri, n)`: n key ranges whose listings together are exactly one listing
@@ -54,7 +54,14 @@ export async function splitListing(ctx: ListingContext, uri: string, n: number, 
   }
   const sampler = new Sampler(driver as Required<Pick<ProviderDriver, 'listPage'>>, target, options.signal, maxRequests);
   const units = await sampler.units(n);
-  return rangesFrom(cutsFor(units, n));
+  const ranges = rangesFrom(cutsFor(units, n));
+  if (ctx.listening) {
+    ctx.emit({
+      type: 'listing.split', time: new Date(ctx.now()), integrationId: target.integration.id, provider: target.integration.provider,
+      uri: target.location.uri, ranges: ranges.length, requests: sampler.requests,
+    });
+  }
+  return ranges;
 }
 
 class Sampler {

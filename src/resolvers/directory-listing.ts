@@ -2,7 +2,7 @@ import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { OutOfScopeError } from '../errors.js';
-import { compareUtf8 } from '../list/utf8-order.js';
+import { compareUtf8 } from './key-order.js';
 import type { ListPage, ListPageObject, ListPageRequest } from './driver.js';
 
 /**

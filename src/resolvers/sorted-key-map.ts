@@ -1,4 +1,4 @@
-import { compareUtf8, lowerBound, sortUtf8 } from '../list/utf8-order.js';
+import { compareUtf8, lowerBound, sortUtf8 } from './key-order.js';
 
 /** Splice-inserting a key costs O(n); past this many since the last full sort, the index is rebuilt on next use instead. */
 const MAX_SPLICES = 64;

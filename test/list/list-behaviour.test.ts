@@ -87,7 +87,9 @@ describe('listing behaviour', () => {
     await iterator.next();
     await iterator.return?.();
     await failure(keys('memory://behaviour/'));
-    expect(events.map((e) => e.type)).toEqual(['asset.listed', 'asset.listed', 'scope.refused']);
+    await resolver.splitListing('memory://behaviour/images/', 2);
+    expect(events.map((e) => e.type)).toEqual(['asset.listed', 'asset.listed', 'scope.refused', 'listing.split']);
+    expect(events[3]).toMatchObject({ integrationId: 'img', uri: 'memory://behaviour/images/', ranges: 2, requests: 1 });
     expect(events[0]).toMatchObject({ integrationId: 'img', uri: 'memory://behaviour/images/', entries: 2, complete: true, pages: 1 });
     expect(events[1]).toMatchObject({ entries: 1, complete: false });
     expect(events[2]).toMatchObject({ code: 'OUT_OF_SCOPE', uri: 'memory://behaviour/' });

@@ -1,4 +1,4 @@
-import { compareUtf8, lowerBound } from '../../list/utf8-order.js';
+import { compareUtf8, lowerBound } from '../../resolvers/key-order.js';
 import { SortedKeyMap } from '../../resolvers/sorted-key-map.js';
 import { objectResource, type StoredObject } from './object-store.js';
 

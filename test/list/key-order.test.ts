@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compareKeys } from '../../src/index.js';
-import { lowerBound, sortUtf8 } from '../../src/list/utf8-order.js';
+import { lowerBound, sortUtf8 } from '../../src/resolvers/key-order.js';
 import { seededRandom } from '../helpers/prng.js';
 
 const bytes = (s: string): Buffer => Buffer.from(s, 'utf8');
