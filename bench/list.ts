@@ -23,7 +23,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const root = path.resolve(import.meta.dirname, '..');
 const S3_OBJECTS = 2_000;
-const ROUNDS = 25;
+const ROUNDS = 41;
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 
 function child(config: ListChildConfig): Promise<ListChildReport> {
