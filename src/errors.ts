@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'ALREADY_EXISTS',
   'BODY_TOO_LARGE',
   'INTEGRATION_DISABLED',
+  'ABORTED',
 ] as const;
 
 export type AssetLinkErrorCode = (typeof ERROR_CODES)[number];
@@ -168,6 +169,12 @@ export class IntegrationDisabledError extends AssetLinkError {
  * under `requireTenant`, or one that only tenant-bound integrations could serve.
  */
 export class TenantRequiredError extends NoIntegrationError {}
+
+/** An operation stopped by its AbortSignal. */
+export class AbortedError extends AssetLinkError {
+  declare readonly code: 'ABORTED';
+  constructor(message: string, options?: AssetLinkErrorOptions) { super('ABORTED', message, options); }
+}
 
 export function isAssetLinkError(value: unknown): value is AssetLinkError {
   return value instanceof AssetLinkError;

@@ -17,6 +17,8 @@ export type AssetLinkEvent =
   | (EventBase & { type: 'presign.issued'; integrationId: string; uri: string; method: HttpMethod; ttlSeconds: number; expiresAt: Date })
   | (EventBase & { type: 'write.refused'; integrationId: string; uri: string; operation: string })
   | (EventBase & { type: 'scope.refused'; integrationId?: string; uri: string; code: 'OUT_OF_SCOPE' | 'NO_INTEGRATION' | 'BLOCKED_HOST' })
-  | (EventBase & { type: 'cache.store-unavailable'; message: string });
+  | (EventBase & { type: 'cache.store-unavailable'; message: string })
+  | (EventBase & { type: 'asset.listed'; integrationId: string; uri: string; entries: number; pages: number; complete: boolean })
+  | (EventBase & { type: 'listing.split'; integrationId: string; uri: string; ranges: number; requests: number });
 
 export type AssetLinkEventType = AssetLinkEvent['type'];

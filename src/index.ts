@@ -13,7 +13,7 @@ export {
   AssetLinkError, ERROR_CODES, isAssetLinkError,
   InvalidUriError, UnsupportedUriError, NoIntegrationError, OutOfScopeError, ReadOnlyError, InvalidIntegrationError,
   InvalidTtlError, CredentialsUnavailableError, AccessDeniedError, NotFoundError, BlockedHostError, ProviderError,
-  MissingDependencyError, TimeoutError, InvalidArgumentError,
+  MissingDependencyError, TimeoutError, InvalidArgumentError, AbortedError,
   AlreadyExistsError, BodyTooLargeError,
   IntegrationDisabledError, TenantRequiredError,
 } from './errors.js';
@@ -26,3 +26,9 @@ export type { RedisCredentialStoreOptions, RedisLike } from './cache/redis-store
 export { generateSetup, formatSetup, supportsSetup, SETUP_PROVIDERS } from './setup/index.js';
 export type { PlatformIdentity, SetupOptions, SetupPlan, SetupProvider, SetupStep, SetupStepKind } from './setup/index.js';
 export { generateExternalId } from './auth/external-id.js';
+export { diffListings } from './list/diff.js';
+export { compareUtf8 as compareKeys } from './resolvers/key-order.js';
+export { readListingManifest, writeListingManifest, syncListingManifest } from './list/manifest.js';
+export type {
+  ListOptions, ListedObject, ListedPrefix, ListedEntry, KeyRange, SplitListingOptions, ListingChange, ListingSource,
+} from './list/types.js';

@@ -7,6 +7,7 @@ import type { Integration } from '../types.js';
 import { loadConfig } from './config.js';
 import { formatReport } from './format.js';
 import { formatSetup, generateSetup } from '../setup/index.js';
+import { LISTING_USAGE, runListingCommand } from './listing-commands.js';
 
 const USAGE = `usage: assetlink <command> [options]
 
@@ -19,7 +20,7 @@ commands:
   setup <integration-id> [--origin O]...
                                    print what the customer must apply (policies, commands, CORS);
                                    the platform identity comes from the config's "setup" section
-
+${LISTING_USAGE}
 options:
   --config FILE     integrations + platform as JSON or YAML (or $ASSETLINK_CONFIG / $ASSETLINK_CONFIG_JSON)
   --integration ID  use this integration instead of matching by scope
@@ -30,10 +31,14 @@ options:
 const EXIT: Record<string, number> = {
   INVALID_ARGUMENT: 2, INVALID_URI: 3, UNSUPPORTED_URI: 3, NO_INTEGRATION: 4, OUT_OF_SCOPE: 4, BLOCKED_HOST: 4,
   READ_ONLY: 5, INVALID_INTEGRATION: 6, INVALID_TTL: 2, ACCESS_DENIED: 7, CREDENTIALS_UNAVAILABLE: 8,
-  NOT_FOUND: 9, PROVIDER_ERROR: 10, TIMEOUT: 10, MISSING_DEPENDENCY: 11,
+  NOT_FOUND: 9, PROVIDER_ERROR: 10, TIMEOUT: 10, MISSING_DEPENDENCY: 11, ABORTED: 13,
 };
 
 async function main(argv: string[]): Promise<number> {
+  // Listing commands parse their own flags (`--recursive=false`); see src/cli/ls.ts and sync.ts.
+  if ((argv[0] === 'ls' || argv[0] === 'sync') && !argv.includes('--help') && !argv.includes('-h')) {
+    return runListingCommand(argv[0], argv.slice(1), process.env, { stdout: process.stdout, stderr: process.stderr });
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -23,6 +23,10 @@ import { BoundAsset } from './asset.js';
 import { frozenOptions } from './frozen.js';
 import { createTenantView, type TenantResolver } from './tenant.js';
 import { followUpdates, type Rebind } from './current-target.js';
+import { listEntries } from '../list/iterate.js';
+import { splitListing } from '../list/split.js';
+import type { ListingContext } from '../list/target.js';
+import type { KeyRange, ListedEntry, ListedObject, ListOptions, SplitListingOptions } from '../list/types.js';
 
 /** An integration given by id, by object, or left for the resolver to match by scope. */
 export type IntegrationRef = string | Integration;
@@ -201,6 +205,36 @@ export class AssetResolver {
     const registered = this.#lookup(integration);
     const driver = await this.#driver(registered.provider);
     return verifyIntegration({ integration: registered, driver, parseOptions: this.#parseOptions, now: this.#now }, options);
+  }
+
+  /** Lazily lists a bucket or folder, one provider page at a time (docs/listing.md). */
+  list(uri: string, options?: ListOptions & { recursive?: true }): AsyncIterable<ListedObject>;
+  list(uri: string, options: ListOptions): AsyncIterable<ListedEntry>;
+  list(uri: string, options: ListOptions = {}): AsyncIterable<ListedEntry> { return listEntries(this.#listing, uri, options); }
+
+  /** n key ranges whose listings together are exactly one listing of `uri` (docs/listing.md). */
+  splitListing(uri: string, n: number, options?: SplitListingOptions): Promise<KeyRange[]> { return splitListing(this.#listing, uri, n, options); }
+
+  /** What the listing code needs, seen as this resolver (root or tenant twin) sees integrations. */
+  readonly #listing: ListingContext = this.#listingContext();
+
+  #listingContext(): ListingContext {
+    const onEvent = (): boolean => this.#onEvent !== undefined;
+    return {
+      parse: (uri) => parseAssetUri(uri, this.#parseOptions),
+      candidates: (loc) => this.#integrations.candidates(loc, this.#tenant),
+      matchByScope: (loc) => {
+        const outcome = this.#matchByScope(loc);
+        assertEnabled(outcome.integration);
+        return outcome;
+      },
+      lookup: (ref) => this.#lookup(ref),
+      driver: (provider) => this.#driver(provider),
+      // Events of a tenant view carry its tenant, like every other operation's.
+      emit: (event) => this.#emitter(this.#tenant !== undefined && !('tenant' in event) ? { ...event, tenant: this.#tenant } as AssetLinkEvent : event),
+      get listening() { return onEvent(); },
+      now: () => this.#now(),
+    };
   }
 
   /**

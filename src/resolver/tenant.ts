@@ -24,6 +24,8 @@ export const TENANT_OPERATIONS = [
   'match',
   'verify',
   'listIntegrations',
+  'list',
+  'splitListing',
 ] as const satisfies ReadonlyArray<keyof AssetResolver>;
 
 /** AssetResolver members a tenant view deliberately does not offer (lifecycle, internals). */

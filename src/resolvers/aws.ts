@@ -6,9 +6,10 @@ import type { AssetLocation, AwsIntegration, AwsPlatformOptions, ByteRange, Head
 import { boundByCredentials } from '../resolver/ttl.js';
 import { typedByteStream } from '../resolver/streams.js';
 import type {
-  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ObjectVersion, ProviderDriver,
+  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListPage, ListPageRequest, ListResult, ObjectTarget, ObjectVersion, ProviderDriver,
 } from './driver.js';
 import { alreadyExistsAt, removeProbe } from './probe-write.js';
+import { listObjectsV2Input, listPageFromS3 } from './aws/list-page.js';
 import { AwsCredentialSource, remintable } from './aws/credentials.js';
 import { awsErrorInfo, isRetryableAwsError, mapS3Error, wrongRegion } from './aws/errors.js';
 import { FastS3Presigner } from './aws/presigner.js';
@@ -133,6 +134,15 @@ class AwsDriver implements ProviderDriver {
         ...(config.scope.accountId ? { ExpectedBucketOwner: config.scope.accountId } : {}),
       }));
       return { keys: (out.Contents ?? []).flatMap((c) => (c.Key === undefined ? [] : [c.Key])), truncated: out.IsTruncated === true };
+    });
+  }
+
+  async listPage(target: ObjectTarget, request: ListPageRequest): Promise<ListPage> {
+    const { ListObjectsV2Command } = await loadS3();
+    return this.#run(target, 'list', true, async (client, config) => {
+      const input = listObjectsV2Input(target.location.bucket, request, config.scope.accountId);
+      const out = await client.send(new ListObjectsV2Command(input), request.signal ? { abortSignal: request.signal } : {});
+      return listPageFromS3(out, `list ${target.location.uri}`);
     });
   }
 

@@ -1,7 +1,8 @@
 import { AssetLinkError, NotFoundError, OutOfScopeError, ProviderError } from '../errors.js';
 import { typedByteStream } from '../resolver/streams.js';
 import type { ByteRange, HeadResult, PresignedUrl } from '../types.js';
-import type { DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ProviderDriver } from './driver.js';
+import type { DriverFactory, DriverPresignRequest, ListPage, ListPageRequest, ListResult, ObjectTarget, ProviderDriver } from './driver.js';
+import { listDirectoryPage } from './directory-listing.js';
 import { checkPathForPresign, deleteFile, listFilesBelow, openFileForRead, writeFileAtomically } from './file-paths.js';
 import { signLocalUrl } from './local-presign.js';
 import { sliceRange } from './memory.js';
@@ -97,6 +98,10 @@ class FileDriver implements ProviderDriver {
     } catch (error) { throw mapFsError(error, t); }
     const under = keys.filter((k) => k.startsWith(t.location.key)).sort();
     return { keys: under.slice(0, limit), truncated: under.length > limit };
+  }
+
+  async listPage(t: ObjectTarget, request: ListPageRequest): Promise<ListPage> {
+    try { return await listDirectoryPage(rootOf(t), request); } catch (error) { throw mapFsError(error, t); }
   }
 
   async close(): Promise<void> { /* nothing held */ }

@@ -5,9 +5,10 @@ import type { AssetLocation, HeadResult, PresignedUrl } from '../types.js';
 import { InvalidArgumentError } from '../errors.js';
 import { narrowToBucket } from '../integrations/narrow.js';
 import type {
-  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ObjectVersion, ProviderDriver,
+  CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListPage, ListPageRequest, ListResult, ObjectTarget, ObjectVersion, ProviderDriver,
 } from './driver.js';
 import { alreadyExistsAt, removeProbe } from './probe-write.js';
+import { fetchListPage } from './gcp/list-page.js';
 import { GcpCredentials, type GcpRegistered } from './gcp/credentials.js';
 import { httpStatusOf, mapGcsError } from './gcp/errors.js';
 import { presignV4 } from './gcp/presign.js';
@@ -144,6 +145,15 @@ class GcpDriver implements ProviderDriver {
         prefix: target.location.key, maxResults: limit, autoPaginate: false,
       });
       return { keys: files.map((f) => f.name), truncated: Boolean(nextQuery) };
+    } catch (error) {
+      throw this.#fail(error, target, 'list');
+    }
+  }
+
+  async listPage(target: ObjectTarget, request: ListPageRequest): Promise<ListPage> {
+    try {
+      const storage = await this.#storage(this.#integration(target));
+      return await fetchListPage(storage.bucket(target.location.bucket), request);
     } catch (error) {
       throw this.#fail(error, target, 'list');
     }

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
+import { SortedKeyMap } from './sorted-key-map.js';
 
 export interface MemoryObject { data: Uint8Array; contentType?: string; etag: string; lastModified: Date }
 
 /** memory:// stores are process-wide and named, so a test harness and the code under test share them. */
-const stores = new Map<string, Map<string, MemoryObject>>();
+const stores = new Map<string, SortedKeyMap<MemoryObject>>();
 
-export function memoryStore(name: string): Map<string, MemoryObject> {
+/** A named store; its keys can be read in UTF-8 byte order (`sortedKeys()`) for listing. */
+export function memoryStore(name: string): SortedKeyMap<MemoryObject> {
   let store = stores.get(name);
-  if (!store) { store = new Map(); stores.set(name, store); }
+  if (!store) { store = new SortedKeyMap(); stores.set(name, store); }
   return store;
 }
 

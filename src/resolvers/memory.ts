@@ -3,9 +3,10 @@ import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { alreadyExistsAt } from './probe-write.js';
 import { bytesStream, collect } from '../resolver/streams.js';
 import type { ByteRange, HeadResult, PresignedUrl } from '../types.js';
-import type { DriverFactory, DriverPresignRequest, ListResult, ObjectTarget, ObjectVersion, ProviderDriver } from './driver.js';
+import type { DriverFactory, DriverPresignRequest, ListPage, ListPageRequest, ListResult, ObjectTarget, ObjectVersion, ProviderDriver } from './driver.js';
 import { signLocalUrl } from './local-presign.js';
 import { memoryStore, putMemoryObject, type MemoryObject } from './memory-store.js';
+import { sortedPage } from './sorted-key-map.js';
 
 const WEEK = 7 * 24 * 3600;
 
@@ -78,9 +79,19 @@ class MemoryDriver implements ProviderDriver {
   }
 
   async list(t: ObjectTarget, limit: number): Promise<ListResult> {
-    const prefix = t.location.key;
-    const keys = [...memoryStore(t.location.bucket).keys()].filter((k) => prefix === '' || k.startsWith(prefix)).sort();
-    return { keys: keys.slice(0, limit), truncated: keys.length > limit };
+    const page = sortedPage(memoryStore(t.location.bucket).sortedKeys(), { prefix: t.location.key, delimiter: false, pageSize: limit });
+    return { keys: page.keys, truncated: page.nextPageToken !== undefined };
+  }
+
+  /** A binary search into the store's sorted index plus the page: O(page + log n), however deep into the listing. */
+  async listPage(t: ObjectTarget, request: ListPageRequest): Promise<ListPage> {
+    const store = memoryStore(t.location.bucket);
+    const page = sortedPage(store.sortedKeys(), request);
+    const objects = page.keys.map((key) => {
+      const o = store.get(key)!;
+      return { key, size: o.data.byteLength, etag: o.etag, lastModified: o.lastModified, ...(o.contentType !== undefined ? { contentType: o.contentType } : {}) };
+    });
+    return { objects, prefixes: page.prefixes, ...(page.nextPageToken !== undefined ? { nextPageToken: page.nextPageToken } : {}) };
   }
 
   async close(): Promise<void> { /* nothing held */ }

@@ -51,6 +51,8 @@ describe('tenant view coverage of AssetResolver', () => {
       match: { byId: [uri, 'theirs'], byScope: [uri] },
       verify: { byId: ['theirs'] },
       listIntegrations: {},
+      list: { byId: ['memory://coverage/k/', { integration: 'theirs' }], byScope: ['memory://coverage/k/'] },
+      splitListing: { byId: ['memory://coverage/k/', 2, { integration: 'theirs' }], byScope: ['memory://coverage/k/', 2] },
     };
     for (const name of TENANT_OPERATIONS) {
       const how = calls[name];

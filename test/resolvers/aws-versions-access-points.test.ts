@@ -41,7 +41,7 @@ beforeAll(async () => {
     buckets: [
       { name: 'versioned-data', ownerAccountId: ACCOUNT, versioning: 'Enabled' } as unknown as FakeS3Bucket,
       // The bucket delegates to its owner's access points, as the setup generator tells customers to.
-      { name: 'shared-data', ownerAccountId: ACCOUNT, policy: awsAccessPointDelegation('shared-data', ACCOUNT, 'read-only', 'aws') as FakeS3Bucket['policy'] },
+      { name: 'shared-data', ownerAccountId: ACCOUNT, policy: awsAccessPointDelegation('shared-data', ACCOUNT, 'read-only', 'aws') as unknown as FakeS3Bucket['policy'] },
     ],
   });
   s3 = fakes.s3 as unknown as PlannedFakeS3;

@@ -586,6 +586,34 @@ describe('secret canaries', () => {
     });
   });
 
+  it('listing: entries, split ranges, events and failures of every listing provider', async () => {
+    const drain = async (uri: string, options: Parameters<AssetResolver['list']>[1] = {}): Promise<unknown[]> => {
+      const out: unknown[] = [];
+      for await (const entry of resolver.list(uri, options)) out.push(entry);
+      return out;
+    };
+    for (const [name, uri] of [['aws', `s3://${BUCKET}/ro/`], ['aws-ak', `s3://${BUCKET}/ak/`], ['gcp', `gs://${BUCKET}/ro/`], ['gcp-key', `gs://${BUCKET}/key/`], ['memory', 'memory://canary-mem/in/'], ['file', `file://${dir}/files/`]] as const) {
+      const entries = await drain(uri);
+      expect(entries.length, name).toBeGreaterThan(0);
+      sweep.record(`list/${name}:entries`, entries);
+      sweep.record(`list/${name}:folders`, await drain(uri, { recursive: false }));
+      sweep.record(`list/${name}:split`, await resolver.splitListing(uri, 2));
+    }
+    const aborted = new AbortController();
+    aborted.abort();
+    const codes: Record<string, string | undefined> = {};
+    codes.aborted = (await sweep.failure('list/aborted', drain(`s3://${BUCKET}/ro/`, { signal: aborted.signal }))).code;
+    codes.wider = (await sweep.failure('list/wider-than-scope', drain(`s3://${BUCKET}/`, { integration: 'aws-ro' }))).code;
+    codes.badKey = (await sweep.failure('list/bad-key', drain(`s3://${BUCKET}/bad/`))).code;
+    codes.wrongExternalId = (await sweep.failure('list/wrong-external-id', drain(`s3://${BUCKET}/wrong/`))).code;
+    codes.unknownKey = (await sweep.failure('list/gcp-unknown-key', drain(`gs://${BUCKET}/unknown/`))).code;
+    codes.badGlob = (await sweep.failure('list/bad-glob', drain(`s3://${BUCKET}/ro/`, { match: "a**" }))).code;
+    expect(codes).toEqual({
+      aborted: 'ABORTED', wider: 'OUT_OF_SCOPE', badKey: 'ACCESS_DENIED', wrongExternalId: 'ACCESS_DENIED', unknownKey: codes.unknownKey, badGlob: 'INVALID_ARGUMENT',
+    });
+    expect(['ACCESS_DENIED', 'CREDENTIALS_UNAVAILABLE']).toContain(codes.unknownKey);
+  });
+
   it('token services and storage failing: throttling, 5xx, hangs (TIMEOUT), with short timeouts', async () => {
     const { aws: a, gcp: g, azure: z } = cloud as Required<FakeCloud>;
     const clearGcp = (): void => { for (const fake of [g.iam, g.sts, g.gcs] as Array<{ clearFaults?: () => void }>) fake.clearFaults?.(); };

@@ -3,8 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { boundariesAllow } from './access-boundary.js';
 import { SCOPES, type FakeGcpDirectory, type StoragePermission, type TokenGrant } from './directory.js';
 import { FakeGoogleService, readBody, sendError, sendJson } from './http.js';
+import { listObjects } from './list-objects.js';
 import { boundaryOf, parseMultipart } from './multipart.js';
 import { deleteGeneration, deleteLive, generationParam, generationsOf, objectAt, storeGeneration } from './generations.js';
+import { SortedKeyMap } from '../../resolvers/sorted-key-map.js';
 import { makeObject, objectResource, type FakeBucket, type GcsCorsRule, type StoredObject } from './object-store.js';
 import { isSignedUrlRequest, verifySignedUrl } from './signed-url-verifier.js';
 
@@ -72,7 +74,7 @@ export class FakeGcs extends FakeGoogleService {
    * without, any authenticated principal may.
    */
   createBucket(name: string, options: { iam?: Record<string, string | string[]>; cors?: GcsCorsRule[]; versioning?: boolean } = {}): void {
-    const bucket: FakeBucket = { name, objects: new Map(), ...(options.cors ? { cors: options.cors } : {}), ...(options.versioning ? { versioning: true } : {}) };
+    const bucket: FakeBucket = { name, objects: new SortedKeyMap(), ...(options.cors ? { cors: options.cors } : {}), ...(options.versioning ? { versioning: true } : {}) };
     if (options.iam) {
       bucket.iam = new Map(Object.entries(options.iam).map(([member, roles]) => [member, new Set(Array.isArray(roles) ? roles : [roles])]));
     }
@@ -112,7 +114,8 @@ export class FakeGcs extends FakeGoogleService {
   }
 
   listObjects(bucket: string): string[] {
-    return [...(this.#bucket(bucket)?.objects.keys() ?? [])].sort();
+    const objects = this.#bucket(bucket)?.objects;
+    return objects instanceof SortedKeyMap ? [...objects.sortedKeys()] : [...(objects?.keys() ?? [])].sort();
   }
 
   #bucket(name: string): FakeBucket | undefined {
@@ -207,13 +210,8 @@ export class FakeGcs extends FakeGoogleService {
     const prefix = url.searchParams.get('prefix') ?? '';
     const auth = this.#authorize(req, bucket, [{ permission: 'storage.objects.list', listPrefix: prefix }], record);
     if (!('principal' in auth)) return this.#deny(res, auth);
-    const all = [...this.#bucket(bucket)!.objects.values()].filter((o) => o.name.startsWith(prefix)).sort((a, b) => (a.name < b.name ? -1 : 1));
-    const max = Math.min(Number(url.searchParams.get('maxResults') ?? 1000) || 1000, 1000);
-    const start = Number(url.searchParams.get('pageToken') ?? 0) || 0;
-    const page = all.slice(start, start + max);
-    const body: Record<string, unknown> = { kind: 'storage#objects', items: page.map((o) => objectResource(o, this.#baseUrl(req))) };
-    if (start + max < all.length) body.nextPageToken = String(start + max);
-    sendJson(res, 200, body);
+    const answer = listObjects(this.#bucket(bucket)!.objects, url, this.#baseUrl(req));
+    sendJson(res, answer.status, answer.body);
   }
 
   async #get(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string, name: string, record: GcsRequestRecord): Promise<void> {
