@@ -1,5 +1,5 @@
 import type { AwsAuth } from '../types.js';
-import type { AwsCredentialValue } from '../resolvers/aws/types.js';
+import type { AwsCredentialValue } from './aws-credential-value.js';
 
 type AccessKeyAuth = Extract<AwsAuth, { kind: 'access-key' }>;
 

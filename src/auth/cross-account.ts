@@ -1,6 +1,6 @@
 import { AssetLinkError, CredentialsUnavailableError } from '../errors.js';
 import type { AwsPlatformOptions } from '../types.js';
-import { fromIdentity, type AwsCredentialValue, type SdkCredentialIdentity } from '../resolvers/aws/types.js';
+import { fromIdentity, type AwsCredentialValue, type SdkCredentialIdentity } from './aws-credential-value.js';
 
 /**
  * The platform's own AWS identity: explicit `platform.aws.credentials`, or else whatever the AWS

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { importOptional } from '../resolvers/registry.js';
+import { missingDependency } from '../optional-import.js';
 import { SealedBox } from './encryption.js';
 import type { CredentialStore, StoredCredential } from './store.js';
 
@@ -92,7 +92,7 @@ export class RedisCredentialStore implements CredentialStore {
 export async function createRedisCredentialStore(options: RedisCredentialStoreOptions): Promise<RedisCredentialStore> {
   if (options.client) return new RedisCredentialStore(options.client, options, false);
   if (!options.url) throw new TypeError('createRedisCredentialStore needs a client or a url');
-  const mod = await importOptional('ioredis', () => import('ioredis'));
+  const mod = await import('ioredis').catch(missingDependency('ioredis'));
   const Redis = (mod as unknown as { default: new (url: string, opts: Record<string, unknown>) => RedisLike }).default;
   const client = new Redis(options.url, {
     enableOfflineQueue: false,

@@ -13,7 +13,7 @@ import { mapStorageError } from './azure/errors.js';
 import { typedByteStream } from '../resolver/streams.js';
 import { createTrustingAgent, storagePipeline } from './azure/http.js';
 import { assertListablePrefix, BlobEndpoint } from './azure/url.js';
-import { importOptional } from './registry.js';
+import { missingDependency } from '../optional-import.js';
 
 type StorageBlobModule = typeof import('@azure/storage-blob');
 
@@ -304,7 +304,7 @@ class AzureDriver implements ProviderDriver {
   }
 
   #loadSdk(): Promise<StorageBlobModule> {
-    this.#sdk ??= importOptional('@azure/storage-blob', () => import('@azure/storage-blob'));
+    this.#sdk ??= import('@azure/storage-blob').catch(missingDependency('@azure/storage-blob'));
     this.#sdk.catch(() => { this.#sdk = undefined; });
     return this.#sdk;
   }

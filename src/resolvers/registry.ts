@@ -1,4 +1,3 @@
-import { MissingDependencyError } from '../errors.js';
 import type { Provider } from '../types.js';
 import type { DriverFactory } from './driver.js';
 
@@ -20,15 +19,5 @@ export async function loadDriverFactory(provider: Provider): Promise<DriverFacto
   return mod.createDriver;
 }
 
-/** Imports an optional provider SDK, turning "module not found" into an error that says what to install. */
-export async function importOptional<T>(specifier: string, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new MissingDependencyError(`this integration needs the optional package "${specifier}": run \`npm install ${specifier}\``, { cause: error });
-    }
-    throw error;
-  }
-}
+// Moved to a neutral module (src/optional-import.ts) so auth and cache never import the resolvers.
+export { importOptional } from '../optional-import.js';

@@ -13,10 +13,10 @@ let counterProvider: unknown;
 let counter: Counter | undefined;
 
 function load(): Promise<void> {
-  loading ??= import('@opentelemetry/api').then(
-    (m) => { otel = ((m as OtelApi).trace ? m : (m as unknown as { default: OtelApi }).default) as OtelApi; },
-    () => { otel = null; },
-  );
+  // `.catch` directly on the import(): bundlers then treat the package as optional (src/optional-import.ts).
+  loading ??= import('@opentelemetry/api').catch(() => null).then((m) => {
+    otel = m === null ? null : ((m as OtelApi).trace ? m : (m as unknown as { default: OtelApi }).default) as OtelApi;
+  });
   return loading;
 }
 

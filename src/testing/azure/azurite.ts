@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type https from 'node:https';
-import { importOptional } from '../../resolvers/registry.js';
+import { importOptional, missingDependency } from '../../optional-import.js';
 import { createTrustingAgent, storagePipeline } from '../../resolvers/azure/http.js';
 import { BlobEndpoint } from '../../resolvers/azure/url.js';
 import { createTestCertificate, type TestCertificate } from './tls.js';
@@ -288,7 +288,7 @@ export class AzuriteBlobServer {
   }
 
   async #backdoor(account: string): Promise<{ sdk: typeof import('@azure/storage-blob'); pipeline: import('@azure/storage-blob').Pipeline }> {
-    const sdk = await importOptional('@azure/storage-blob', () => import('@azure/storage-blob'));
+    const sdk = await import('@azure/storage-blob').catch(missingDependency('@azure/storage-blob'));
     const credential = new sdk.StorageSharedKeyCredential(account, this.accountKey(account));
     return { sdk, pipeline: storagePipeline(sdk, credential, this.#agent, { retryOptions: { maxTries: 1 } }) };
   }
