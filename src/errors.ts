@@ -29,6 +29,13 @@ export interface AssetLinkErrorOptions {
 }
 
 /**
+ * Marks assetlink errors across copies of the package: an application that loads both the ESM and
+ * the CommonJS build (the dual-package hazard) has two AssetLinkError classes; `Symbol.for` is
+ * shared by both, so `isAssetLinkError` and `instanceof AssetLinkError` recognise either.
+ */
+const BRAND = Symbol.for('assetlink.AssetLinkError');
+
+/**
  * The one error type assetlink throws. `code` is the contract; messages are for people.
  * The `uri` and the message are stored with signatures redacted, so a presigned URL never leaks
  * through an error — not even when a message quotes a key or an underlying error's text.
@@ -46,6 +53,13 @@ export class AssetLinkError extends Error {
     this.retryable = options.retryable ?? false;
     if (options.integrationId !== undefined) this.integrationId = options.integrationId;
     if (options.uri !== undefined) this.uri = redactUrl(options.uri);
+  }
+
+  /** True for an AssetLinkError of any copy of assetlink (ESM or CommonJS build); see `isAssetLinkError`. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // Subclasses keep the ordinary prototype check; across copies, switch on `code` instead.
+    if (this !== AssetLinkError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return isAssetLinkError(value);
   }
 
   toJSON(): Record<string, unknown> {
@@ -101,8 +115,10 @@ export class InvalidIntegrationError extends AssetLinkError {
   declare readonly code: 'INVALID_INTEGRATION';
   /** Dotted path of the offending field, e.g. `auth.roleArn`. */
   readonly field: string;
+  /** With `options.integrationId` the message names the integration: `integration "acme": auth.roleArn: …`. */
   constructor(field: string, message: string, options?: AssetLinkErrorOptions) {
-    super('INVALID_INTEGRATION', `${field}: ${message}`, options);
+    const which = options?.integrationId !== undefined ? `integration ${JSON.stringify(options.integrationId)}: ` : '';
+    super('INVALID_INTEGRATION', `${which}${field}: ${message}`, options);
     this.field = field;
   }
 }
@@ -144,6 +160,13 @@ export class InvalidArgumentError extends AssetLinkError {
   constructor(message: string, options?: AssetLinkErrorOptions) { super('INVALID_ARGUMENT', message, options); }
 }
 
-export function isAssetLinkError(value: unknown): value is AssetLinkError {
-  return value instanceof AssetLinkError;
+Object.defineProperty(AssetLinkError.prototype, BRAND, { value: true });
+
+/**
+ * Whether `value` is an AssetLinkError — from this copy of assetlink or another one (an ESM and a
+ * CommonJS copy loaded in one process). Pass `code` to also check the code.
+ */
+export function isAssetLinkError(value: unknown, code?: AssetLinkErrorCode): value is AssetLinkError {
+  if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[BRAND] !== true) return false;
+  return code === undefined || (value as { code?: unknown }).code === code;
 }

@@ -82,10 +82,34 @@ export type Integration =
 
 // ---------------------------------------------------------------- platform identity
 
+/** AWS credentials, shaped like the AWS SDK's `AwsCredentialIdentity`. */
+export interface AwsCredentialIdentity {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** When temporary credentials stop working; a provider's result is refreshed before then. */
+  expiration?: Date;
+}
+
+/**
+ * A function returning credentials — the AWS SDK's `AwsCredentialIdentityProvider`, as built by
+ * `@aws-sdk/credential-providers` (`fromNodeProviderChain()`, `fromTemporaryCredentials()`,
+ * `fromIni()`, `fromContainerMetadata()`, …).
+ */
+export type AwsCredentialIdentityProvider = () => Promise<AwsCredentialIdentity>;
+
 export interface AwsPlatformOptions {
-  /** The platform's own credentials; omitted → the AWS SDK default provider chain. */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Region for STS and for buckets whose region cannot be learned otherwise. Default us-east-1. */
+  /**
+   * The platform's own identity: static credentials, or a credential provider function (memoized
+   * and refreshed before it expires). Omitted → the AWS SDK default chain (`fromNodeProviderChain`
+   * of `@aws-sdk/credential-providers`): environment, SSO, shared config, web identity, ECS, EC2.
+   */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /**
+   * Region for STS (its regional endpoint) and for buckets whose region cannot be learned otherwise.
+   * Default: resolved as the AWS SDK does — `AWS_REGION`, then `AWS_DEFAULT_REGION`, then the
+   * profile's `region` in the shared config file — else us-east-1.
+   */
   region?: string;
   /** S3-compatible endpoint (tests, MinIO, emulators). */
   endpoint?: string;

@@ -59,8 +59,7 @@ function mode(obj: Dict, allowed: Mode[]): Mode {
   return value as Mode;
 }
 
-/** Validates an integration and returns a normalised deep copy (mode filled in, prefix trimmed). */
-export function validateIntegration(input: Integration): NormalizedIntegration {
+function validateFields(input: Integration): NormalizedIntegration {
   if (!isDict(input)) return fail('integration', 'must be an object');
   const raw = input as unknown as Dict;
   const id = str(raw, 'id', '', ID, 'use 1–128 of letters, digits and . _ : @ / -, starting with a letter or digit');
@@ -170,5 +169,22 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
     }
     default:
       return fail('provider', 'must be one of aws, gcp, azure, https, memory, file');
+  }
+}
+
+/**
+ * Validates an integration and returns a normalised deep copy (mode filled in, prefix trimmed).
+ * An INVALID_INTEGRATION error names the integration (`integrationId` and the message) as well as
+ * the field, so a bad entry among many is found at once.
+ */
+export function validateIntegration(input: Integration): NormalizedIntegration {
+  try {
+    return validateFields(input);
+  } catch (error) {
+    const id = isDict(input) ? (input as unknown as Dict).id : undefined;
+    if (error instanceof InvalidIntegrationError && error.integrationId === undefined && error.field !== 'id' && typeof id === 'string' && ID.test(id)) {
+      throw new InvalidIntegrationError(error.field, error.message.slice(error.field.length + 2), { integrationId: id });
+    }
+    throw error;
   }
 }

@@ -1,4 +1,5 @@
 import { CredentialCache } from '../cache/credential-cache.js';
+import { assertPackagesInstalled } from '../deps/check.js';
 import { AssetLinkError, BlockedHostError, InvalidIntegrationError, InvalidUriError, NoIntegrationError, OutOfScopeError } from '../errors.js';
 import type { AssetLinkEvent } from '../events.js';
 import { matchByScope, matchExplicit, type MatchOutcome } from '../integrations/match.js';
@@ -66,6 +67,7 @@ export class AssetResolver {
   /** Validates and registers an integration (replacing one with the same id). */
   addIntegration(integration: Integration): IntegrationSummary {
     const registered = new RegisteredIntegration(validateIntegration(integration));
+    assertPackagesInstalled(registered.config, this.#platform);
     if (this.#integrations.set(registered)) this.#cache.invalidatePrefix(`${registered.id}|`);
     return registered.summary();
   }
@@ -171,9 +173,10 @@ export class AssetResolver {
     const cached = this.#adHoc.get(ref);
     if (cached) return cached;
     const registered = new RegisteredIntegration(validateIntegration(ref));
+    assertPackagesInstalled(registered.config, this.#platform);
     const existing = this.#integrations.get(registered.id);
     if (existing && existing.cacheNamespace !== registered.cacheNamespace) {
-      throw new InvalidIntegrationError('id', `"${registered.id}" is registered with a different configuration; give the ad-hoc integration its own id`);
+      throw new InvalidIntegrationError('id', `"${registered.id}" is registered with a different configuration; give the ad-hoc integration its own id`, { integrationId: registered.id });
     }
     this.#adHoc.set(ref, registered);
     return registered;

@@ -1,4 +1,5 @@
 import type { Provider } from '../types.js';
+import { checkProviderPackagesOnFirstUse } from '../deps/first-use.js';
 import type { DriverFactory } from './driver.js';
 
 /**
@@ -15,6 +16,7 @@ const loaders: Record<Provider, () => Promise<{ createDriver: DriverFactory }>> 
 };
 
 export async function loadDriverFactory(provider: Provider): Promise<DriverFactory> {
+  await checkProviderPackagesOnFirstUse(provider);
   const mod = await loaders[provider]();
   return mod.createDriver;
 }

@@ -9,7 +9,8 @@ import type { AwsIntegration, AwsPlatformOptions } from '../../types.js';
 import type { DriverContext } from '../driver.js';
 import { loadSts } from './sdk.js';
 import { awsErrorInfo, isRetryableAwsError } from './errors.js';
-import { toIdentity, type AwsCredentialValue, type SdkCredentialIdentity } from './types.js';
+import { resolvePlatformRegion } from './platform-region.js';
+import { toIdentity, type AwsCredentialValue } from './types.js';
 
 type AwsConfig = Omit<AwsIntegration, 'mode'> & { mode: 'read-only' | 'read-write' };
 
@@ -55,14 +56,12 @@ export class AwsCredentialSource {
   readonly #platform: AwsPlatformOptions;
   readonly #identity: PlatformIdentity;
   #sts: Promise<STSClient> | undefined;
+  #region: Promise<string> | undefined;
 
   constructor(ctx: DriverContext, platform: AwsPlatformOptions) {
     this.#ctx = ctx;
     this.#platform = platform;
-    this.#identity = platformIdentity(platform, async () => {
-      const sts = await this.#stsClient();
-      return () => sts.config.credentials() as Promise<SdkCredentialIdentity>;
-    });
+    this.#identity = platformIdentity(platform, ctx.now);
   }
 
   /** Identifies the credentials an integration uses (its SDK clients are pooled under it). */
@@ -117,8 +116,7 @@ export class AwsCredentialSource {
     }
     const { STSClient, GetCallerIdentityCommand } = await loadSts();
     const sts = new STSClient({
-      region: this.#platform.region ?? 'us-east-1',
-      ...(this.#platform.stsEndpoint ? { endpoint: this.#platform.stsEndpoint } : {}),
+      ...(await this.#stsLocation()),
       credentials: toIdentity(credentials),
       maxAttempts: 1,
       requestHandler: { connectionTimeout: this.#ctx.requestTimeoutMs, socketTimeout: this.#ctx.requestTimeoutMs, requestTimeout: this.#ctx.requestTimeoutMs, throwOnRequestTimeout: true },
@@ -152,11 +150,18 @@ export class AwsCredentialSource {
     if (sts) (await sts.catch(() => undefined))?.destroy();
   }
 
+  /** The platform region (resolved as the SDK does) and STS's regional endpoint, or the configured one. */
+  async #stsLocation(): Promise<{ region: string; endpoint?: string; useGlobalEndpoint: false }> {
+    this.#region ??= loadSts().then((sts) => resolvePlatformRegion(this.#platform.region, sts)).then((r) => r.region);
+    this.#region.catch(() => { this.#region = undefined; });
+    return { region: await this.#region, ...(this.#platform.stsEndpoint ? { endpoint: this.#platform.stsEndpoint } : {}), useGlobalEndpoint: false };
+  }
+
   #stsClient(): Promise<STSClient> {
-    this.#sts ??= loadSts().then(({ STSClient }) => new STSClient({
-      region: this.#platform.region ?? 'us-east-1',
-      ...(this.#platform.stsEndpoint ? { endpoint: this.#platform.stsEndpoint } : {}),
-      ...(this.#platform.credentials ? { credentials: { ...this.#platform.credentials } } : {}),
+    this.#sts ??= Promise.all([loadSts(), this.#stsLocation()]).then(([{ STSClient }, location]) => new STSClient({
+      ...location,
+      // The platform identity, memoized and refreshed by assetlink (static keys, a provider, or the default chain).
+      credentials: async () => toIdentity(await this.#identity()),
       // One attempt per call: the credential cache retries with backoff, and two retry layers
       // would multiply into a storm against a throttling STS.
       maxAttempts: 1,
