@@ -49,6 +49,7 @@ export class AssetLinkError extends Error {
   constructor(code: AssetLinkErrorCode, message: string, options: AssetLinkErrorOptions = {}) {
     super(redactUrl(message), options.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) });
     this.name = 'AssetLinkError';
+    Object.defineProperty(this, BRAND, { value: true });
     this.code = code;
     this.retryable = options.retryable ?? false;
     if (options.integrationId !== undefined) this.integrationId = options.integrationId;
@@ -58,8 +59,8 @@ export class AssetLinkError extends Error {
   /** True for an AssetLinkError of any copy of assetlink (ESM or CommonJS build); see `isAssetLinkError`. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     // Subclasses keep the ordinary prototype check; across copies, switch on `code` instead.
-    if (this !== AssetLinkError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return isAssetLinkError(value);
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return this === AssetLinkError && isAssetLinkError(value);
   }
 
   toJSON(): Record<string, unknown> {
@@ -159,8 +160,6 @@ export class InvalidArgumentError extends AssetLinkError {
   declare readonly code: 'INVALID_ARGUMENT';
   constructor(message: string, options?: AssetLinkErrorOptions) { super('INVALID_ARGUMENT', message, options); }
 }
-
-Object.defineProperty(AssetLinkError.prototype, BRAND, { value: true });
 
 /**
  * Whether `value` is an AssetLinkError — from this copy of assetlink or another one (an ESM and a
