@@ -23,3 +23,4 @@ export type { RedisCredentialStoreOptions, RedisLike } from './cache/redis-store
 export { generateSetup, formatSetup, supportsSetup, SETUP_PROVIDERS } from './setup/index.js';
 export type { PlatformIdentity, SetupOptions, SetupPlan, SetupProvider, SetupStep, SetupStepKind } from './setup/index.js';
 export { generateExternalId } from './auth/external-id.js';
+export { federatedTokenFile } from './auth/federated-token-file.js';

@@ -53,8 +53,18 @@ export type GcpAuth =
 export interface GcpIntegration { id: string; provider: 'gcp'; mode?: Mode; scope: GcpScope; auth: GcpAuth }
 
 export interface AzureScope { account: string; container: string; prefix?: string }
+/**
+ * Workload identity federation: the platform presents its own OIDC token (the "assertion") to the
+ * customer's tenant for the customer's app registration. The token comes from `assertion`, a
+ * function, or from `tokenFile`, the path of a token file re-read when it rotates (a Kubernetes
+ * projected service-account token such as `$AZURE_FEDERATED_TOKEN_FILE`; usable from JSON config).
+ */
+export type AzureFederatedAuth = { kind: 'federated'; tenantId: string; clientId: string } & (
+  | { assertion: () => Promise<string>; tokenFile?: undefined }
+  | { tokenFile: string; assertion?: undefined }
+);
 export type AzureAuth =
-  | { kind: 'federated'; tenantId: string; clientId: string; assertion: () => Promise<string> }
+  | AzureFederatedAuth
   | { kind: 'client-secret'; tenantId: string; clientId: string; clientSecret: string };
 export interface AzureIntegration { id: string; provider: 'azure'; mode?: Mode; scope: AzureScope; auth: AzureAuth }
 

@@ -131,7 +131,12 @@ function validateFields(input: Integration): NormalizedIntegration {
       const tenantId = str(a, 'tenantId', 'auth.', new RegExp(`${GUID.source}|${TENANT_DOMAIN.source}`, 'i'), 'expected a tenant GUID or domain');
       const clientId = str(a, 'clientId', 'auth.', GUID, 'expected the application (client) ID, a GUID');
       if (a.kind === 'federated') {
-        if (typeof a.assertion !== 'function') fail('auth.assertion', 'must be a function returning a Promise of the OIDC assertion (JWT)');
+        if (a.tokenFile !== undefined) {
+          if (a.assertion !== undefined) fail('auth.tokenFile', 'give either auth.assertion or auth.tokenFile, not both');
+          if (typeof a.tokenFile !== 'string' || !path.isAbsolute(a.tokenFile)) fail('auth.tokenFile', 'must be the absolute path of the platform\'s OIDC token file (e.g. $AZURE_FEDERATED_TOKEN_FILE)');
+          return { ...base, auth: { kind: 'federated', tenantId, clientId, tokenFile: a.tokenFile as string } };
+        }
+        if (typeof a.assertion !== 'function') fail('auth.assertion', 'must be a function returning a Promise of the OIDC assertion (JWT); or set auth.tokenFile to the path of a projected token file');
         return { ...base, auth: { kind: 'federated', tenantId, clientId, assertion: a.assertion as () => Promise<string> } };
       }
       if (a.kind === 'client-secret') {
