@@ -224,7 +224,12 @@ export interface HeadResult { size: number; contentType?: string; etag?: string;
 export interface ByteRange { start: number; end?: number }
 export interface ReadOptions { range?: ByteRange }
 export interface WriteOptions { contentType?: string }
-export type WriteBody = Uint8Array | string | ReadableStream<Uint8Array>;
+/**
+ * A body to write: bytes (a Buffer is a Uint8Array), a string (UTF-8), a web `ReadableStream`, or any
+ * `AsyncIterable` of byte chunks — a Node `Readable` such as `fs.createReadStream(path)`, or an async
+ * generator. Streams are read on demand, never buffered whole.
+ */
+export type WriteBody = Uint8Array | string | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
 
 export interface PresignedUrl { url: string; method: HttpMethod; expiresAt: Date; headers: Record<string, string> }
 

@@ -1,11 +1,12 @@
-import { InvalidArgumentError, ReadOnlyError } from '../errors.js';
+import { AssetLinkError, InvalidArgumentError, ReadOnlyError, type AssetLinkErrorCode } from '../errors.js';
 import type { AssetLinkEvent } from '../events.js';
 import { inspectSymbol, redactUrl } from '../redact.js';
 import type { ProviderDriver, ObjectTarget } from '../resolvers/driver.js';
 import type {
   AssetLocation, ByteRange, HeadResult, Mode, PresignedUrl, PresignOptions, ReadOptions, ResolvedAsset, WriteBody, WriteOptions,
 } from '../types.js';
-import { traced } from '../telemetry/otel.js';
+import { observeStream } from '../telemetry/observe-stream.js';
+import { traced, tracedStream } from '../telemetry/otel.js';
 import { collect, normalizeBody } from './streams.js';
 import { checkTtl } from './ttl.js';
 
@@ -41,12 +42,14 @@ export class BoundAsset implements ResolvedAsset {
   }
 
   read(opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
-    return this.#traced('assetlink.read', async () => {
+    // The span and the asset.read event end when the stream does (bytes, mid-stream error), not here.
+    return tracedStream('assetlink.read', this.#spanAttributes(), async () => {
       const range = opts.range === undefined ? undefined : checkRange(opts.range, this.location);
-      const stream = await this.#deps.driver.read(this.#deps.target, range);
-      this.#event('asset.read');
-      return stream;
-    });
+      return this.#deps.driver.read(this.#deps.target, range);
+    }, this.#deps.listening ? (end) => this.#event('asset.read', end.bytes, {
+      ...(end.error !== undefined ? { code: end.error instanceof AssetLinkError ? end.error.code : 'PROVIDER_ERROR' } : {}),
+      ...(end.cancelled ? { cancelled: true } : {}),
+    }) : undefined);
   }
 
   bytes(): Promise<Uint8Array> {
@@ -61,8 +64,10 @@ export class BoundAsset implements ResolvedAsset {
     return this.#traced('assetlink.write', async () => {
       this.#refuseIfReadOnly('write');
       const normalized = normalizeBody(body);
-      await this.#deps.driver.write(this.#deps.target, normalized, opts.contentType === undefined ? {} : { contentType: opts.contentType });
-      this.#event('asset.written', normalized instanceof Uint8Array ? normalized.byteLength : undefined);
+      let streamed: number | undefined;
+      const counted = this.#deps.listening && !(normalized instanceof Uint8Array) ? observeStream(normalized, (end) => { streamed = end.bytes; }) : normalized;
+      await this.#deps.driver.write(this.#deps.target, counted, opts.contentType === undefined ? {} : { contentType: opts.contentType });
+      this.#event('asset.written', normalized instanceof Uint8Array ? normalized.byteLength : streamed);
     });
   }
 
@@ -113,17 +118,21 @@ export class BoundAsset implements ResolvedAsset {
   }
 
   #traced<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    return traced(name, {
-      'assetlink.integration_id': this.integrationId, 'assetlink.provider': this.location.provider,
-      'assetlink.bucket': this.location.bucket, 'assetlink.mode': this.mode,
-    }, fn);
+    return traced(name, this.#spanAttributes(), fn);
   }
 
-  #event(type: 'asset.read' | 'asset.written' | 'asset.deleted' | 'asset.head', bytes?: number): void {
+  #spanAttributes(): Record<string, string> {
+    return {
+      'assetlink.integration_id': this.integrationId, 'assetlink.provider': this.location.provider,
+      'assetlink.bucket': this.location.bucket, 'assetlink.mode': this.mode,
+    };
+  }
+
+  #event(type: 'asset.read' | 'asset.written' | 'asset.deleted' | 'asset.head', bytes?: number, extra: { code?: AssetLinkErrorCode; cancelled?: boolean } = {}): void {
     if (!this.#deps.listening) return;
     this.#deps.emit({
       type, time: new Date(this.#deps.now()), integrationId: this.integrationId, provider: this.location.provider, uri: this.location.uri,
-      ...(bytes !== undefined ? { bytes } : {}),
+      ...(bytes !== undefined ? { bytes } : {}), ...extra,
     });
   }
 }

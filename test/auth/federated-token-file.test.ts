@@ -61,7 +61,7 @@ describe('federatedTokenFile', () => {
   });
 
   it('a missing or empty file is CREDENTIALS_UNAVAILABLE naming the path, never the token', async () => {
-    const missing = await federatedTokenFile(path.join(dir, 'nope'))().catch((e: unknown) => e as AssetLinkError);
+    const missing = (await federatedTokenFile(path.join(dir, 'nope'))().catch((e: unknown) => e)) as AssetLinkError;
     expect(missing).toMatchObject({ code: 'CREDENTIALS_UNAVAILABLE', retryable: true });
     expect(missing.message).toContain(path.join(dir, 'nope'));
     fs.writeFileSync(path.join(dir, 'empty'), '\n');

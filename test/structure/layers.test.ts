@@ -29,6 +29,7 @@ const area = (rel: string): string => (rel.includes('/') ? rel.split('/')[0]! : 
 
 /** Which areas each area must never import. */
 const FORBIDDEN: Record<string, string[]> = {
+  telemetry: ['uri', 'integrations', 'cache', 'auth', 'resolvers', 'resolver', 'verify', 'setup', 'cli', 'testing'],
   uri: ['integrations', 'cache', 'auth', 'resolvers', 'resolver', 'verify', 'setup', 'cli', 'testing'],
   errors: ['uri', 'integrations', 'cache', 'auth', 'resolvers', 'resolver', 'verify', 'setup', 'cli', 'testing'],
   'optional-import': ['uri', 'integrations', 'cache', 'auth', 'resolvers', 'resolver', 'verify', 'setup', 'cli', 'testing'],
