@@ -110,7 +110,7 @@ describe('S3: write() streams and read() spans', () => {
     expect(lastSpan('assetlink.read').ended).toBe(false);
     expect(readEvents().length).toBe(before);
     let total = 0;
-    for await (const chunk of stream) total += chunk.byteLength;
+    for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) total += chunk.byteLength;
     expect(total).toBe(object.body.byteLength);
     const span = lastSpan('assetlink.read');
     expect(span).toMatchObject({ ended: true, attributes: expect.objectContaining({ 'assetlink.bytes': object.body.byteLength }) });
@@ -125,7 +125,7 @@ describe('S3: write() streams and read() spans', () => {
     world.fakes.s3.injectFault({ type: 'truncate' });
     const stream = await asset.read();
     let total = 0;
-    const failure = await (async () => { for await (const chunk of stream) total += chunk.byteLength; })().then(() => undefined, (e: unknown) => e);
+    const failure = await (async () => { for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) total += chunk.byteLength; })().then(() => undefined, (e: unknown) => e);
     expect(failure).toMatchObject({ code: 'PROVIDER_ERROR' });
     expect(total).toBeLessThan(object.body.byteLength);
     const span = lastSpan('assetlink.read');
