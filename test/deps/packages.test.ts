@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { missingPackagesError, unresolvedPackages } from '../../src/deps/check.js';
+import { missingPackagesError, sharedCopyConflict, unresolvedPackages } from '../../src/deps/check.js';
 import { AWS_DEFAULT_CHAIN_PACKAGE, packagesFor, PROVIDER_PACKAGES } from '../../src/deps/packages.js';
 import { ownPackage } from '../../src/deps/self.js';
 
@@ -64,6 +64,26 @@ describe('finding missing packages without importing them', () => {
     const manifest = path.join(dir, 'package.json');
     expect(unresolvedPackages(['@aws-sdk/client-s3', '@aws-sdk/client-sts', 'esm-only', '@aws-sdk/lib-storage'], manifest))
       .toEqual(['@aws-sdk/client-sts', '@aws-sdk/lib-storage']);
+  });
+
+  it('@google-cloud/storage with its own nested google-auth-library (another major) is refused, naming the version it needs', () => {
+    const write = (at: string, manifest: Record<string, unknown>): void => {
+      fs.mkdirSync(at, { recursive: true });
+      fs.writeFileSync(path.join(at, 'package.json'), JSON.stringify({ main: 'index.js', ...manifest }));
+      fs.writeFileSync(path.join(at, 'index.js'), '');
+    };
+    const app = (name: string, nested: boolean): string => {
+      const root = path.join(dir, name);
+      write(root, { name: 'assetlink', version: '0.0.0' });
+      write(path.join(root, 'node_modules/@google-cloud/storage'), { name: '@google-cloud/storage', version: '7.19.0', dependencies: { 'google-auth-library': '^9.6.3' } });
+      write(path.join(root, 'node_modules/google-auth-library'), { name: 'google-auth-library', version: nested ? '11.3.4' : '9.15.1' });
+      // npm nests a second copy under storage when the top-level one does not satisfy its range.
+      if (nested) write(path.join(root, 'node_modules/@google-cloud/storage/node_modules/google-auth-library'), { name: 'google-auth-library', version: '9.15.1' });
+      return path.join(root, 'package.json');
+    };
+    expect(sharedCopyConflict(app('gcp-shared', false), '@google-cloud/storage', 'google-auth-library')).toBeUndefined();
+    expect(sharedCopyConflict(app('gcp-nested', true), '@google-cloud/storage', 'google-auth-library'))
+      .toBe('@google-cloud/storage uses google-auth-library ^9.6.3, but the application has google-auth-library 11.3.4: two copies cannot share credentials. Run `npm install google-auth-library@"^9.6.3"`');
   });
 
   it('one error names every missing package, the integration, and one install command', () => {
