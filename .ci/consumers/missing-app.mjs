@@ -6,5 +6,7 @@ const resolver = createAssetResolver({
   platform: { aws: { credentials: { accessKeyId: 'AKIAEXAMPLEEXAMPLE00', secretAccessKey: 'x' } } },
   integrations: [{ id: 'acme', provider: 'aws', scope: { bucket: 'acme-data' }, auth: { kind: 'assume-role', roleArn: 'arn:aws:iam::123456789012:role/x', externalId: 'ext-0123456789' } }],
 });
-const error = await resolver.resolveAsset('s3://acme-data/a.txt').then(() => undefined, (e) => e);
-console.log(JSON.stringify(isAssetLinkError(error) ? { code: error.code, message: error.message } : { unexpected: String(error) }));
+resolver.resolveAsset('s3://acme-data/a.txt').then(
+  () => console.log(JSON.stringify({ unexpected: 'resolved' })),
+  (error) => console.log(JSON.stringify(isAssetLinkError(error) ? { code: error.code, message: error.message } : { unexpected: String(error) })),
+);
