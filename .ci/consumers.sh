@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The published package, as users get it: `npm pack` once, then install the tarball into throw-away
 # consumer projects and prove each one (issue 18):
-#   full     every provider at this repo's pinned versions: ESM + CJS flows, types, CLI with YAML
+#   full     every peer and emulator at this repo's pinned versions: assetlink/testing's own fakes in the
+#            project (createTestResolver), ESM + CJS, OpenTelemetry, Redis, the CLI with a YAML config
 #   aws-only only the AWS SDK: its flow, and an esbuild bundle (no --external) run without node_modules
 #   no-peers no provider SDK: still loads; MISSING_DEPENDENCY names every package (also when bundled)
 #   oldest   every peer at the floor of its range (package.json peerDependencies)
 #   newest   every peer at the newest release of the newest major its range names
-# Each one type-checks with node16 and bundler resolution under strict flags. publint and
-# arethetypeswrong check the tarball. Versions come from package.json only.
+# All but "full" install only assetlink and the peers they are about: their flows run against fakes
+# served from this repo (.ci/consumers/fakes-server.mjs), so the heavy emulators are installed once.
+# The declarations are type-checked with node16 and bundler resolution under strict flags, with every
+# peer (full) and with none (no-peers). publint and arethetypeswrong check the tarball. Versions come
+# from package.json only.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 flows="$repo/.ci/consumers"
@@ -15,8 +19,12 @@ bin="$repo/node_modules/.bin"
 work="$(mktemp -d "${TMPDIR:-/tmp}/assetlink-consumers.XXXXXX")"
 redis_pid=""
 fakes_pid=""
+server_pid=""
+pids=()
 cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   [ -n "$fakes_pid" ] && kill "$fakes_pid" 2>/dev/null || true
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -57,21 +65,24 @@ versions() {
 say "packing"
 (cd "$repo" && npm pack --pack-destination "$work" >/dev/null)
 tarball="$(ls "$work"/assetlink-*.tgz)"
-say "publint and arethetypeswrong on $(basename "$tarball")"
-"$bin/publint" run "$tarball" --strict >"$work/publint.log" 2>&1 || { cat "$work/publint.log"; fail "publint"; }
-grep -q "All good" "$work/publint.log" || { cat "$work/publint.log"; fail "publint reported something"; }
-"$bin/attw" "$tarball" --format ascii >"$work/attw.log" 2>&1 || { cat "$work/attw.log"; fail "arethetypeswrong"; }
-grep -q "No problems found" "$work/attw.log" || { cat "$work/attw.log"; fail "arethetypeswrong reported something"; }
 
-# `consumer NAME TYPE PACKAGE...`: a fresh project with the tarball and the given packages installed.
+# `consumer NAME PACKAGE...` starts installing the tarball and the given packages into a fresh project,
+# in the background: the installs (mostly waiting on the registry and the disk) overlap each other.
 consumer() {
-  local name="$1" type="$2"; shift 2
+  local name="$1"; shift
   local dir="$work/$name"
   mkdir -p "$dir"
-  printf '{ "name": "consumer-%s", "private": true, "type": "%s" }\n' "$name" "$type" >"$dir/package.json"
+  # The packages go into package.json, as a user's project lists them (npm ls shows no "extraneous").
+  node -e '
+    const [file, name, tarball, ...specs] = process.argv.slice(1);
+    const dependencies = { assetlink: `file:${tarball}` };
+    for (const spec of specs) { const at = spec.lastIndexOf("@"); dependencies[spec.slice(0, at)] = spec.slice(at + 1); }
+    require("fs").writeFileSync(file, JSON.stringify({ name: `consumer-${name}`, private: true, type: "module", dependencies }, null, 2));
+  ' "$dir/package.json" "$name" "$tarball" "$@"
   cp "$flows"/*.mjs "$flows"/*.cjs "$flows"/types.mts "$flows"/types.cts "$dir/"
   say "$name: npm install $(basename "$tarball") $*"
-  (cd "$dir" && npm install --no-save --prefer-offline "$tarball" "$@" >"$dir/install.log" 2>&1) || { cat "$dir/install.log"; fail "$name: npm install"; }
+  (cd "$dir" && npm install --prefer-offline >"$dir/install.log" 2>&1 || { cat "$dir/install.log"; echo "$name: npm install failed" >"$dir/install.failed"; }) &
+  pids+=($!)
 }
 
 # Type-check the declarations as the consumer sees them: node16 (ESM and CJS files) and bundler resolution.
@@ -89,7 +100,8 @@ typecheck() {
 # `expect_json DIR "node script" 'js predicate on r'`: runs a flow and checks its last JSON line.
 expect_json() {
   local dir="$1" command="$2" predicate="$3" out
-  out="$(cd "$dir" && eval "$command" 2>"$dir/stderr.log" | tail -n 1)" || { cat "$dir/stderr.log"; echo "$out"; fail "$(basename "$dir"): $command"; }
+  out="$(cd "$dir" && eval "timeout 600 $command" 2>"$dir/stderr.log")" || { cat "$dir/stderr.log"; echo "$out"; fail "$(basename "$dir"): $command"; }
+  out="$(node -e 'const t = process.argv[1].trim(); try { console.log(JSON.stringify(JSON.parse(t))); } catch { console.log(t.split("\n").at(-1)); }' "$out")"
   node -e 'const r = JSON.parse(process.argv[1]); if (!('"$predicate"')) { console.error(r); process.exit(1); }' "$out" \
     || { cat "$dir/stderr.log"; fail "$(basename "$dir"): $command printed $out"; }
   say "$(basename "$dir"): $command → $out"
@@ -105,25 +117,54 @@ start_redis() {
   redis_url="redis://127.0.0.1:$port"
 }
 
-# A consumer with every peer: all providers, OpenTelemetry, Redis, the CLI with a YAML config.
-full_flow() {
-  local name="$1" dir="$work/$1"
-  typecheck "$name"
-  expect_json "$dir" "node flow.mjs aws gcp azure --otel --redis $redis_url" 'r.aws === "ok" && r.gcp === "ok" && r.azure === "ok" && r.otel > 0 && r.redis > 0'
-  expect_json "$dir" "node flow.cjs" 'r.cjs === "ok"'
-  printf 'integrations:\n  - id: mem\n    provider: memory\n    scope: { bucket: store, prefix: in }\n' >"$dir/config.yaml"
-  expect_json "$dir" "npx --no-install assetlink match memory://store/in/a.txt --config config.yaml --json" 'r.integration.id === "mem"'
+peers_of() { (cd "$work/$1" && npm ls --depth=0 $AWS_PEERS $GCP_PEERS $AZURE_PEERS $OTHER_PEERS 2>/dev/null | sed -n '2,$p' | tr -d '├└─│ ' | tr '\n' ' '); }
+cli_yaml() {
+  printf 'integrations:\n  - id: mem\n    provider: memory\n    scope: { bucket: store, prefix: in }\n' >"$work/$1/config.yaml"
+  expect_json "$work/$1" "npx --no-install assetlink match memory://store/in/a.txt --config config.yaml --json" 'r.integration.id === "mem"'
+}
+# Every provider through the installed peers, against the fakes served from this repo; OpenTelemetry,
+# the Redis store, and the CLI with a YAML config.
+peer_flow() {
+  say "$1: $(peers_of "$1")"
+  expect_json "$work/$1" "node flow-remote.mjs $1 aws gcp azure --otel --redis $redis_url" 'r.aws === "ok" && r.gcp === "ok" && r.azure === "ok" && r.otel > 0 && r.redis > 0'
+  cli_yaml "$1"
 }
 
-start_redis
+consumer full $(versions dev $AWS_PEERS $GCP_PEERS $AZURE_PEERS $OTHER_PEERS $TESTING_AWS $TESTING_AZURE)
+consumer aws-only $(versions dev $AWS_PEERS)
+consumer no-peers
+consumer oldest $(versions oldest $AWS_PEERS $GCP_PEERS $AZURE_PEERS $OTHER_PEERS)
+consumer newest $(versions newest $AWS_PEERS $GCP_PEERS $AZURE_PEERS $OTHER_PEERS)
 
-consumer full module $(versions dev $AWS_PEERS $GCP_PEERS $AZURE_PEERS $OTHER_PEERS $TESTING_AWS $TESTING_AZURE)
-full_flow full
+# The shared fakes, from this repo (its node_modules has every emulator).
+fifo="$work/server.fifo"; mkfifo "$fifo"
+(cd "$repo" && exec node "$flows/fakes-server.mjs" <"$fifo" >"$work/server.out" 2>"$work/server.err") &
+server_pid=$!
+exec 8>"$fifo"
+
+say "publint and arethetypeswrong on $(basename "$tarball") (while the consumers install)"
+"$bin/publint" run "$tarball" --strict >"$work/publint.log" 2>&1 || { cat "$work/publint.log"; fail "publint"; }
+grep -q "All good" "$work/publint.log" || { cat "$work/publint.log"; fail "publint reported something"; }
+"$bin/attw" "$tarball" --format ascii >"$work/attw.log" 2>&1 || { cat "$work/attw.log"; fail "arethetypeswrong"; }
+grep -q "No problems found" "$work/attw.log" || { cat "$work/attw.log"; fail "arethetypeswrong reported something"; }
+say "publint: all good; arethetypeswrong: no problems (node10, node16 CJS/ESM, bundler)"
+
+for pid in "${pids[@]}"; do wait "$pid"; done
+if ls "$work"/*/install.failed >/dev/null 2>&1; then cat "$work"/*/install.failed; fail "npm install"; fi
+say "consumers installed"
+start_redis
+for _ in $(seq 600); do [ -s "$work/server.out" ] && break; sleep 0.1; done
+[ -s "$work/server.out" ] || { cat "$work/server.err"; fail "the fakes server did not start"; }
+export FAKES="$(head -n 1 "$work/server.out")"
+
+typecheck full
+say "full: $(peers_of full)"
+expect_json "$work/full" "node flow.mjs aws gcp azure --otel --redis $redis_url" 'r.aws === "ok" && r.gcp === "ok" && r.azure === "ok" && r.otel > 0 && r.redis > 0'
+expect_json "$work/full" "node flow.cjs" 'r.cjs === "ok"'
+cli_yaml full
 [ "$(cd "$work/full" && npx --no-install assetlink --version)" = "$(node -p "require('$repo/package.json').version")" ] || fail "full: assetlink --version"
 
-consumer aws-only module $(versions dev $AWS_PEERS $TESTING_AWS)
-typecheck aws-only
-expect_json "$work/aws-only" "node flow.mjs aws" 'r.aws === "ok"'
+expect_json "$work/aws-only" "node flow-remote.mjs aws-only aws" 'r.aws === "ok"'
 # esbuild as a Lambda/CDK/SST build would run it: --bundle --platform=node, nothing external, no warnings.
 run_dir="$work/aws-only-bundle"
 mkdir -p "$run_dir"
@@ -134,9 +175,9 @@ for format in cjs esm; do
   [ ! -s "$work/esbuild.log" ] || { cat "$work/esbuild.log"; fail "aws-only: esbuild --format=$format warned"; }
 done
 say "aws-only: bundled with esbuild (cjs $(du -k "$run_dir/app.cjs" | cut -f1) KiB, esm $(du -k "$run_dir/app.mjs" | cut -f1) KiB), no --external, no warnings"
-# The fakes run in the consumer project; the bundles run from a directory with no node_modules.
+# The bundles run from a directory with no node_modules, against AWS fakes started from this repo.
 fifo="$work/fakes.fifo"; mkfifo "$fifo"
-(cd "$work/aws-only" && exec node aws-fakes.mjs <"$fifo" >"$work/fakes.out" 2>"$work/fakes.err") &
+(cd "$repo" && exec node "$flows/aws-fakes.mjs" <"$fifo" >"$work/fakes.out" 2>"$work/fakes.err") &
 fakes_pid=$!
 exec 9>"$fifo"
 for _ in $(seq 300); do [ -s "$work/fakes.out" ] && break; sleep 0.1; done
@@ -149,7 +190,7 @@ exec 9>&-
 wait "$fakes_pid" 2>/dev/null || true
 fakes_pid=""
 
-consumer no-peers module
+# The declarations need no SDK: type-checked without any installed (oldest/newest add nothing to them).
 typecheck no-peers
 expect_json "$work/no-peers" "node missing.mjs" 'r.aws === 4 && r.gcp === 2 && r.azure === 2'
 (cd "$work/no-peers" && "$bin/esbuild" missing-app.mjs --bundle --platform=node --log-level=warning --outfile="$work/no-peers-bundle/app.cjs" 2>"$work/esbuild.log") \
@@ -165,11 +206,10 @@ set -e
   || { cat "$work/cli.out"; fail "no-peers: the CLI should exit 11 naming every AWS package"; }
 say "no-peers: CLI exits 11 naming every missing AWS package"
 
-consumer oldest module $(versions oldest $AWS_PEERS $GCP_PEERS $AZURE_PEERS $OTHER_PEERS) $(versions dev $TESTING_AWS $TESTING_AZURE)
-full_flow oldest
-
-consumer newest module $(versions newest $AWS_PEERS $GCP_PEERS $AZURE_PEERS $OTHER_PEERS) $(versions dev $TESTING_AWS $TESTING_AZURE)
-full_flow newest
-(cd "$work/newest" && npm ls --depth=0 $AWS_PEERS $GCP_PEERS $AZURE_PEERS $OTHER_PEERS 2>/dev/null | sed -n '2,$p' | sed 's/^/    /')
+peer_flow oldest
+peer_flow newest
+exec 8>&-
+wait "$server_pid" 2>/dev/null || true
+server_pid=""
 
 say "all consumers passed"

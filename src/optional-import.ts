@@ -20,11 +20,28 @@ export function isModuleNotFound(error: unknown): boolean {
   return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
 }
 
+/** The module Node could not find, as its message names it (`Cannot find package 'x'`, `Cannot find module 'x'`). */
+export function missingModuleName(error: unknown): string | undefined {
+  if (!isModuleNotFound(error)) return undefined;
+  return /Cannot find (?:package|module) '([^']+)'/.exec((error as Error).message ?? '')?.[1];
+}
+
+/** True when `error` says `specifier` itself is not installed (not one of its own files or dependencies). */
+export function isPackageMissing(error: unknown, specifier: string): boolean {
+  if (!isModuleNotFound(error)) return false;
+  const name = missingModuleName(error);
+  return name === undefined || name === specifier || name.startsWith(`${specifier}/`);
+}
+
 /** The rejection handler of an optional import: "not found" becomes MISSING_DEPENDENCY naming the package. */
 export function missingDependency(specifier: string): (error: unknown) => never {
   return (error: unknown): never => {
-    if (isModuleNotFound(error)) {
+    if (isPackageMissing(error, specifier)) {
       throw new MissingDependencyError(`this integration needs the optional package "${specifier}": run \`npm install ${specifier}\``, { cause: error });
+    }
+    if (isModuleNotFound(error)) {
+      // The package is there but broken: one of its own dependencies (or files) is missing.
+      throw new MissingDependencyError(`"${specifier}" is installed but cannot load: it cannot find "${missingModuleName(error) ?? 'a module'}"; reinstall it (npm install)`, { cause: error });
     }
     throw error;
   };

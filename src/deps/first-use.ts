@@ -1,13 +1,14 @@
-import { isModuleNotFound } from '../optional-import.js';
+import { isPackageMissing, missingDependency } from '../optional-import.js';
 import type { Provider } from '../types.js';
 import { missingPackagesError } from './check.js';
 import { PROVIDER_PACKAGES } from './packages.js';
 import { ownPackage } from './self.js';
 
 const MISSING = Symbol('missing');
-const orMissing = (error: unknown): typeof MISSING => {
-  if (isModuleNotFound(error)) return MISSING;
-  throw error;
+/** MISSING when the package is not installed; a broken install still fails with what it cannot find. */
+const orMissing = (name: string) => (error: unknown): typeof MISSING => {
+  if (isPackageMissing(error, name)) return MISSING;
+  return missingDependency(name)(error);
 };
 
 /**
@@ -15,13 +16,13 @@ const orMissing = (error: unknown): typeof MISSING => {
  * packages the application has installed and leaves the others for run time.
  */
 const importers: Record<string, () => Promise<unknown>> = {
-  '@aws-sdk/client-s3': () => import('@aws-sdk/client-s3').catch(orMissing),
-  '@aws-sdk/client-sts': () => import('@aws-sdk/client-sts').catch(orMissing),
-  '@aws-sdk/lib-storage': () => import('@aws-sdk/lib-storage').catch(orMissing),
-  '@google-cloud/storage': () => import('@google-cloud/storage').catch(orMissing),
-  'google-auth-library': () => import('google-auth-library').catch(orMissing),
-  '@azure/storage-blob': () => import('@azure/storage-blob').catch(orMissing),
-  '@azure/identity': () => import('@azure/identity').catch(orMissing),
+  '@aws-sdk/client-s3': () => import('@aws-sdk/client-s3').catch(orMissing('@aws-sdk/client-s3')),
+  '@aws-sdk/client-sts': () => import('@aws-sdk/client-sts').catch(orMissing('@aws-sdk/client-sts')),
+  '@aws-sdk/lib-storage': () => import('@aws-sdk/lib-storage').catch(orMissing('@aws-sdk/lib-storage')),
+  '@google-cloud/storage': () => import('@google-cloud/storage').catch(orMissing('@google-cloud/storage')),
+  'google-auth-library': () => import('google-auth-library').catch(orMissing('google-auth-library')),
+  '@azure/storage-blob': () => import('@azure/storage-blob').catch(orMissing('@azure/storage-blob')),
+  '@azure/identity': () => import('@azure/identity').catch(orMissing('@azure/identity')),
 };
 
 const checked = new Map<Provider, Promise<void>>();

@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { isModuleNotFound, missingDependency, missingModuleName } from '../../src/optional-import.js';
 import { missingPackagesError, sharedCopyConflict, unresolvedPackages } from '../../src/deps/check.js';
 import { AWS_DEFAULT_CHAIN_PACKAGE, packagesFor, PROVIDER_PACKAGES } from '../../src/deps/packages.js';
 import { ownPackage } from '../../src/deps/self.js';
@@ -84,6 +87,24 @@ describe('finding missing packages without importing them', () => {
     expect(sharedCopyConflict(app('gcp-shared', false), '@google-cloud/storage', 'google-auth-library')).toBeUndefined();
     expect(sharedCopyConflict(app('gcp-nested', true), '@google-cloud/storage', 'google-auth-library'))
       .toBe('@google-cloud/storage uses google-auth-library ^9.6.3, but the application has google-auth-library 11.3.4: two copies cannot share credentials. Run `npm install google-auth-library@"^9.6.3"`');
+  });
+
+  it('a package that is absent and a package that is installed but broken get different messages', async () => {
+    const app = path.join(dir, 'broken-app');
+    fs.mkdirSync(path.join(app, 'node_modules/broken-sdk'), { recursive: true });
+    fs.writeFileSync(path.join(app, 'package.json'), '{"name":"app"}');
+    fs.writeFileSync(path.join(app, 'node_modules/broken-sdk/package.json'), '{"name":"broken-sdk","main":"index.js"}');
+    fs.writeFileSync(path.join(app, 'node_modules/broken-sdk/index.js'), 'require("its-own-dependency");');
+    const load = (name: string): unknown => { try { createRequire(path.join(app, 'package.json'))(name); return undefined; } catch (error) { return error; } };
+    const absent = (() => { try { return missingDependency('absent-sdk')(load('absent-sdk')); } catch (e) { return e as Error; } })();
+    expect(absent).toMatchObject({ code: 'MISSING_DEPENDENCY', message: 'this integration needs the optional package "absent-sdk": run `npm install absent-sdk`' });
+    const broken = (() => { try { return missingDependency('broken-sdk')(load('broken-sdk')); } catch (e) { return e as Error; } })();
+    expect(broken).toMatchObject({ code: 'MISSING_DEPENDENCY', message: '"broken-sdk" is installed but cannot load: it cannot find "its-own-dependency"; reinstall it (npm install)' });
+    // ESM's wording ("Cannot find package … imported from …") is recognised too.
+    const esm = await import(pathToFileURL(path.join(app, 'missing-entry.mjs')).href).catch((e: unknown) => e);
+    expect(isModuleNotFound(esm)).toBe(true);
+    const esmPackage = await import('surely-not-installed-sdk' as string).catch((e: unknown) => e);
+    expect(missingModuleName(esmPackage)).toBe('surely-not-installed-sdk');
   });
 
   it('one error names every missing package, the integration, and one install command', () => {
