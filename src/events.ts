@@ -19,4 +19,5 @@ export type AssetLinkEvent =
   | (EventBase & { type: 'scope.refused'; integrationId?: string; uri: string; code: 'OUT_OF_SCOPE' | 'NO_INTEGRATION' | 'BLOCKED_HOST' })
   | (EventBase & { type: 'cache.store-unavailable'; message: string });
 
+/** The `type` of an `AssetLinkEvent`. */
 export type AssetLinkEventType = AssetLinkEvent['type'];

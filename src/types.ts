@@ -1,8 +1,11 @@
 import type { AssetLinkEvent } from './events.js';
 import type { CredentialStore } from './cache/store.js';
 
+/** Where an asset lives: a cloud (`aws`, `gcp`, `azure`), any https host, a local directory (`file`) or an in-process store (`memory`). */
 export type Provider = 'aws' | 'gcp' | 'azure' | 'https' | 'file' | 'memory';
+/** What an integration may do. `read-only` (the default) refuses writes, deletes and PUT URLs, and mints read-only credentials where the provider allows. */
 export type Mode = 'read-only' | 'read-write';
+/** The methods presigned URLs are issued for. */
 export type HttpMethod = 'GET' | 'PUT';
 
 /** Which query parameter marked a URL as already pre-signed. */
@@ -12,6 +15,7 @@ export interface PresignedInfo {
   expiresAt?: Date;
 }
 
+/** A parsed asset URI (`parseAssetUri`): provider, bucket (or container, host, store), key, and the canonical URI. */
 export interface AssetLocation {
   provider: Provider;
   /** S3/GCS bucket, Azure container, https host, memory store name ('' for file). */
@@ -39,19 +43,26 @@ export interface AssetLocation {
 
 // ---------------------------------------------------------------- integrations
 
+/** What an AWS integration covers: one bucket, optionally one prefix (segment-aware: `images` covers `images/a.jpg`, not `images-old/a.jpg`), its region and owning account when known. */
 export interface AwsScope { bucket: string; prefix?: string; region?: string; accountId?: string }
+/** How an AWS integration gets credentials: `assume-role` into the customer's role with an ExternalId (recommended; downscoped by a session policy), `cross-account` (the platform identity, granted by the customer's bucket policy), or `access-key` (static keys the customer gave). */
 export type AwsAuth =
   | { kind: 'assume-role'; roleArn: string; externalId: string; sessionName?: string; durationSeconds?: number }
   | { kind: 'cross-account' }
   | { kind: 'access-key'; accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+/** A customer's S3 bucket (or prefix) and how to reach it. */
 export interface AwsIntegration { id: string; provider: 'aws'; mode?: Mode; scope: AwsScope; auth: AwsAuth }
 
+/** What a GCP integration covers: one bucket, optionally one prefix (segment-aware). */
 export interface GcpScope { bucket: string; prefix?: string }
+/** How a GCP integration gets credentials: `impersonation` of the customer's service account by the platform identity (recommended; downscoped by a Credential Access Boundary), or `service-account-key` (the customer's JSON key). */
 export type GcpAuth =
   | { kind: 'impersonation'; serviceAccount: string; delegates?: string[] }
   | { kind: 'service-account-key'; credentials: { client_email: string; private_key: string } };
+/** A customer's GCS bucket (or prefix) and how to reach it. */
 export interface GcpIntegration { id: string; provider: 'gcp'; mode?: Mode; scope: GcpScope; auth: GcpAuth }
 
+/** What an Azure integration covers: one container of one storage account, optionally one prefix (segment-aware). */
 export interface AzureScope { account: string; container: string; prefix?: string }
 /**
  * Workload identity federation: the platform presents its own OIDC token (the "assertion") to the
@@ -63,11 +74,14 @@ export type AzureFederatedAuth = { kind: 'federated'; tenantId: string; clientId
   | { assertion: () => Promise<string>; tokenFile?: undefined }
   | { tokenFile: string; assertion?: undefined }
 );
+/** How an Azure integration gets tokens for the customer's app registration: workload identity federation (`federated`, no secret) or a client secret (`client-secret`). */
 export type AzureAuth =
   | AzureFederatedAuth
   | { kind: 'client-secret'; tenantId: string; clientId: string; clientSecret: string };
+/** A customer's Azure Blob container (or prefix) and how to reach it. */
 export interface AzureIntegration { id: string; provider: 'azure'; mode?: Mode; scope: AzureScope; auth: AzureAuth }
 
+/** Plain https hosts assets may be read from (always read-only), fetched through the SSRF guard. */
 export interface HttpsIntegration {
   id: string; provider: 'https'; mode?: 'read-only';
   /** Allowed hosts: exact names or `*.example.com` (sub-domains only). Checked again on every redirect. */
@@ -79,9 +93,12 @@ export interface HttpsIntegration {
    */
   presignTtlSeconds?: number;
 }
+/** An in-process store (`memory://bucket/key`), for tests and local development. */
 export interface MemoryIntegration { id: string; provider: 'memory'; mode?: Mode; scope: { bucket: string; prefix?: string } }
+/** A local directory (`file:///root/...`), for tests and local development; symlinks out of the root are refused. */
 export interface FileIntegration { id: string; provider: 'file'; mode?: Mode; scope: { root: string } }
 
+/** One customer integration: which bucket (or container, hosts, directory) it covers and how credentials are obtained. Validated when registered (`INVALID_INTEGRATION` names the field). */
 export type Integration =
   | AwsIntegration
   | GcpIntegration
@@ -108,6 +125,7 @@ export interface AwsCredentialIdentity {
  */
 export type AwsCredentialIdentityProvider = () => Promise<AwsCredentialIdentity>;
 
+/** The platform's own AWS identity (what customers' roles trust) and endpoints. */
 export interface AwsPlatformOptions {
   /**
    * The platform's own identity: static credentials, or a credential provider function (memoized
@@ -123,6 +141,7 @@ export interface AwsPlatformOptions {
   region?: string;
   /** S3-compatible endpoint (tests, MinIO, emulators). */
   endpoint?: string;
+  /** Path-style URLs (`https://host/bucket/key`), as most S3-compatible servers need. */
   forcePathStyle?: boolean;
   /** STS endpoint (tests). */
   stsEndpoint?: string;
@@ -130,6 +149,7 @@ export interface AwsPlatformOptions {
   multipartThresholdBytes?: number;
 }
 
+/** The platform's own Google identity (what holds Token Creator on customers' service accounts) and endpoints. */
 export interface GcpPlatformOptions {
   /**
    * The platform identity as any google-auth-library client (GoogleAuth, JWT, Impersonated, …) or
@@ -162,6 +182,7 @@ export interface GcpPlatformOptions {
   maxRetries?: number;
 }
 
+/** Where Azure integrations get tokens and reach blobs, and how SAS are issued. */
 export interface AzurePlatformOptions {
   /** https authority host of the token service. Default https://login.microsoftonline.com. */
   authorityHost?: string;
@@ -192,25 +213,37 @@ export interface HttpsPlatformOptions {
   maxRedirects?: number;
 }
 
+/** The platform's own identity and endpoints, per provider. */
 export interface PlatformOptions {
+  /** The platform's AWS identity and endpoints. */
   aws?: AwsPlatformOptions;
+  /** The platform's Google identity and endpoints. */
   gcp?: GcpPlatformOptions;
+  /** Azure authority and endpoints (Azure integrations carry their own credentials). */
   azure?: AzurePlatformOptions;
+  /** The https provider's SSRF guard. */
   https?: HttpsPlatformOptions;
 }
 
+/** Credentials cache settings: keyed by integration and downscoped scope, refreshed ahead of expiry, one in-flight fetch per key. */
 export interface CacheOptions {
   /** Refresh credentials this many seconds before they expire. Default 300. */
   refreshBeforeExpirySeconds?: number;
   /** Most credential entries kept. Default 10 000. */
   maxEntries?: number;
+  /** A shared store (e.g. `createRedisCredentialStore`) so processes share credentials; entries are encrypted. Default: in-process only. */
   store?: CredentialStore;
 }
 
+/** Options of `createAssetResolver`. */
 export interface ResolverOptions {
+  /** Integrations to register now (more can be added with `addIntegration`). */
   integrations?: Integration[];
+  /** The platform's own identity per cloud, and endpoints. */
   platform?: PlatformOptions;
+  /** Credentials cache settings. */
   cache?: CacheOptions;
+  /** Audit trail: one event per security-relevant action, secrets redacted (docs/events.md). A throwing listener is ignored. */
   onEvent?: (event: AssetLinkEvent) => void;
   /** Per-request timeout for provider and token-service calls, ms. Default 30 000. */
   requestTimeoutMs?: number;
@@ -220,10 +253,20 @@ export interface ResolverOptions {
 
 // ---------------------------------------------------------------- resolved assets
 
+/** Object metadata from `head()`. */
 export interface HeadResult { size: number; contentType?: string; etag?: string; lastModified?: Date }
+/** A byte range, `start` and `end` both inclusive; `end` omitted reads to the end. */
 export interface ByteRange { start: number; end?: number }
-export interface ReadOptions { range?: ByteRange }
-export interface WriteOptions { contentType?: string }
+/** Options of `read()`. */
+export interface ReadOptions {
+  /** Only these bytes: `{ start, end }`, both inclusive (`end` omitted: to the end of the object). */
+  range?: ByteRange;
+}
+/** Options of `write()`. */
+export interface WriteOptions {
+  /** Content-Type stored with the object (and served with it). */
+  contentType?: string;
+}
 /**
  * A body to write: bytes (a Buffer is a Uint8Array), a string (UTF-8), a web `ReadableStream`, or any
  * `AsyncIterable` of byte chunks — a Node `Readable` such as `fs.createReadStream(path)`, or an async
@@ -231,19 +274,43 @@ export interface WriteOptions { contentType?: string }
  */
 export type WriteBody = Uint8Array | string | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
 
+/** A presigned URL: send `method` to `url` with `headers` before `expiresAt` (the real expiry, never longer than the credentials that signed it). */
 export interface PresignedUrl { url: string; method: HttpMethod; expiresAt: Date; headers: Record<string, string> }
 
-export interface PresignOptions { ttlSeconds: number; method?: HttpMethod; contentType?: string; clamp?: boolean }
+/** Options of `presign()`. */
+export interface PresignOptions {
+  /** Lifetime in whole seconds. Longer than the credentials or the provider allow is INVALID_TTL, unless `clamp`. */
+  ttlSeconds: number;
+  /** `GET` (default) or `PUT` (read-write integrations only). */
+  method?: HttpMethod;
+  /** For PUT: the Content-Type the upload must send (it is signed, and returned in `headers`). */
+  contentType?: string;
+  /** Shorten a TTL that is too long instead of failing; `expiresAt` tells the real expiry. */
+  clamp?: boolean;
+}
 
+/** One asset bound to the integration that covers it: read, write, delete and presign through that integration's credentials. */
 export interface ResolvedAsset {
+  /** Where the asset is (canonical URI, bucket, key). */
   readonly location: AssetLocation;
+  /** The integration that covers it. */
   readonly integrationId: string;
+  /** That integration's mode. */
   readonly mode: Mode;
+  /** Size, content type, ETag and last-modified time. `NOT_FOUND` when the object does not exist. */
   head(): Promise<HeadResult>;
+  /**
+   * The object's bytes as a web stream, read on demand (a failure before the first byte rejects the
+   * call; one mid-body errors the stream). Cancel a stream you do not read to the end.
+   */
   read(opts?: ReadOptions): Promise<ReadableStream<Uint8Array>>;
+  /** The whole object in memory. */
   bytes(): Promise<Uint8Array>;
+  /** Writes (replaces) the object. `READ_ONLY` on a read-only integration; streams are uploaded as they are read. */
   write(body: WriteBody, opts?: WriteOptions): Promise<void>;
+  /** Deletes the object (no error when it is already gone). `READ_ONLY` on a read-only integration. */
   delete(): Promise<void>;
+  /** A URL a browser can use without credentials, valid for `ttlSeconds` (see `PresignOptions`). */
   presign(opts: PresignOptions): Promise<PresignedUrl>;
 }
 
@@ -256,6 +323,7 @@ export type IntegrationSummary = {
   authKind?: string;
 };
 
+/** Which integration covers a URI and why (`resolver.match`); no network. */
 export interface MatchResult {
   integration: IntegrationSummary;
   location: AssetLocation;

@@ -11,17 +11,27 @@ export interface Expiring<T> {
   expiresAt: number;
 }
 
+/** Options of a `CredentialCache` (the resolver builds its own from `ResolverOptions.cache`). */
 export interface CredentialCacheOptions {
+  /** Refresh a credential this many seconds before it expires, in the background. Default 300. */
   refreshBeforeExpirySeconds?: number;
+  /** Most entries kept; the least recently used go first. Default 10 000. */
   maxEntries?: number;
+  /** A shared store consulted before fetching, and written after. Default: none (in-process only). */
   store?: CredentialStore;
+  /** Clock, epoch ms (tests). */
   now?: () => number;
+  /** How retries wait (tests). */
   sleep?: (ms: number) => Promise<void>;
+  /** Jitter source for retry delays (tests). */
   random?: () => number;
+  /** Attempts and backoff for retryable fetch failures. Default 3 attempts, 100 ms base, 2 s cap, full jitter. */
   retry?: Partial<RetryPolicy>;
+  /** Receives `credentials.*` events. */
   emit?: (event: AssetLinkEvent) => void;
 }
 
+/** What an entry is for, for events and logs (never a secret). */
 export interface CacheKeyInfo {
   integrationId: string;
   /** Human-readable description of the exact scope the credential was minted for. */
@@ -65,6 +75,7 @@ export class CredentialCache {
     this.#emit = options.emit ?? (() => undefined);
   }
 
+  /** Entries held in this process. */
   get size(): number { return this.#entries.size; }
 
   /** Returns a usable credential for `key`, calling `fetch` only when needed and only once at a time. */
@@ -83,6 +94,7 @@ export class CredentialCache {
     return loaded.value as T;
   }
 
+  /** Forgets one entry (here and in the shared store): the next `get` fetches anew. */
   invalidate(key: string): void {
     this.#entries.delete(key);
     void this.#store?.delete(key).catch(() => undefined);
@@ -93,6 +105,7 @@ export class CredentialCache {
     for (const key of [...this.#entries.keys()]) if (key.startsWith(prefix)) this.invalidate(key);
   }
 
+  /** Forgets every entry held in this process. */
   clear(): void { this.#entries.clear(); }
 
   #touch(key: string, entry: Entry): void {

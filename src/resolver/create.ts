@@ -20,10 +20,15 @@ import { BoundAsset } from './asset.js';
 /** An integration given by id, by object, or left for the resolver to match by scope. */
 export type IntegrationRef = string | Integration;
 
+/** Options of `resolver.presign(uri, ttlSeconds, options)`. */
 export interface ResolverPresignOptions {
+  /** `GET` (default) or `PUT` (read-write integrations only). */
   method?: HttpMethod;
+  /** Use this integration (id or object) instead of matching the URI by scope. */
   integration?: IntegrationRef;
+  /** For PUT: the Content-Type the upload must send. */
   contentType?: string;
+  /** Shorten a TTL that is too long instead of failing with INVALID_TTL. */
   clamp?: boolean;
 }
 
@@ -72,6 +77,7 @@ export class AssetResolver {
     return registered.summary();
   }
 
+  /** Unregisters an integration and drops its cached credentials. Returns whether it was registered. */
   removeIntegration(id: string): boolean {
     this.#cache.invalidatePrefix(`${id}|`);
     return this.#integrations.delete(id);
@@ -88,6 +94,11 @@ export class AssetResolver {
     return { integration: outcome.integration.summary(), location: outcome.location, reason: outcome.reason, matchedPrefix: outcome.matchedPrefix };
   }
 
+  /**
+   * Finds the integration that covers `uri` (or uses the one given) and returns the asset bound to it.
+   * No credentials are fetched until an operation needs them. `NO_INTEGRATION`, `OUT_OF_SCOPE`,
+   * `INVALID_URI` when it cannot be resolved.
+   */
   async resolveAsset(uri: string, integration?: IntegrationRef): Promise<ResolvedAsset> {
     this.#assertOpen();
     const outcome = this.#match(uri, integration);
@@ -104,6 +115,7 @@ export class AssetResolver {
     });
   }
 
+  /** `resolveAsset(uri).presign(...)` in one call. */
   async presign(uri: string, ttlSeconds: number, options: ResolverPresignOptions = {}): Promise<PresignedUrl> {
     const asset = await this.resolveAsset(uri, options.integration);
     return asset.presign({
@@ -135,8 +147,10 @@ export class AssetResolver {
     return this.#driver(provider);
   }
 
+  /** The platform options this resolver was created with. */
   get platform(): PlatformOptions { return this.#platform; }
 
+  /** Releases SDK clients and cached credentials. The resolver cannot be used afterwards. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -146,6 +160,7 @@ export class AssetResolver {
     this.#cache.clear();
   }
 
+  /** The registered integrations, secrets redacted (what `JSON.stringify(resolver)` prints). */
   toJSON(): Record<string, unknown> { return { integrations: this.listIntegrations() }; }
   [inspectSymbol](): string { return `AssetResolver ${JSON.stringify(this.toJSON())}`; }
 
@@ -221,6 +236,10 @@ function endpointOverrides(platform: PlatformOptions): EndpointOverride[] {
   return out;
 }
 
+/**
+ * Creates a resolver: a platform's integrations, its own identity per cloud, a credentials cache
+ * and an audit listener. See `ResolverOptions`.
+ */
 export function createAssetResolver(options: ResolverOptions = {}): AssetResolver {
   return new AssetResolver(options);
 }
