@@ -10,6 +10,7 @@ export interface TestCertificate {
   key: string;
 }
 
+/** Options of `createTestCertificate`. */
 export interface TestCertificateOptions {
   /** Extra DNS names besides `localhost`. */
   dnsNames?: string[];

@@ -18,9 +18,11 @@ import { isSignedUrlRequest, verifySignedUrl } from './signed-url-verifier.js';
  */
 
 export interface FakeGcsOptions {
+  /** Whose tokens and grants it checks (shared with the fake IAM and STS). */
   directory: FakeGcpDirectory;
 }
 
+/** One request the fake GCS received: what, by whom, and the answer. */
 export interface GcsRequestRecord {
   method: string;
   path: string;
@@ -49,6 +51,10 @@ const STORAGE_AUDIENCE = 'https://storage.googleapis.com/';
 
 type Denial = { status: number; message: string; reason?: string };
 
+/**
+ * A fake GCS JSON API (and XML signed-URL endpoint) that checks tokens, scopes, access boundaries,
+ * bucket IAM and V4 signatures the way GCS does.
+ */
 export class FakeGcs extends FakeGoogleService {
   readonly directory: FakeGcpDirectory;
   readonly requests: GcsRequestRecord[] = [];
@@ -86,17 +92,20 @@ export class FakeGcs extends FakeGoogleService {
     target.iam.set(member, roles);
   }
 
+  /** Puts an object directly (seeding tests), bypassing authorization. */
   putObject(bucket: string, name: string, data: Uint8Array | string, options: { contentType?: string } = {}): void {
     const target = this.#bucket(bucket);
     if (!target) throw new Error(`fake GCS: no bucket ${bucket}`);
     target.objects.set(name, makeObject(bucket, name, typeof data === 'string' ? Buffer.from(data) : data, options.contentType));
   }
 
+  /** An object's bytes and metadata, read directly, or `undefined`. */
   getObject(bucket: string, name: string): { data: Buffer; contentType: string; generation: string } | undefined {
     const object = this.#bucket(bucket)?.objects.get(name);
     return object ? { data: Buffer.from(object.data), contentType: object.contentType, generation: object.generation } : undefined;
   }
 
+  /** Every object name in a bucket, sorted. */
   listObjects(bucket: string): string[] {
     return [...(this.#bucket(bucket)?.objects.keys() ?? [])].sort();
   }

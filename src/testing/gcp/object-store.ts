@@ -25,6 +25,7 @@ export interface FakeBucket {
   cors?: GcsCorsRule[];
 }
 
+/** A bucket CORS rule, as GCS stores it. */
 export interface GcsCorsRule { origin?: string[]; method?: string[]; responseHeader?: string[]; maxAgeSeconds?: number }
 
 let generationCounter = Date.now() * 1000;
