@@ -113,7 +113,8 @@ start_redis() {
   command -v redis-server >/dev/null || fail "redis-server is not installed (apt-get install redis-server): the ioredis peer range is tested against it"
   local port
   port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
-  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null &
+  # Not holding the fakes' stdin pipes (fd 8, 9) open: they stop when those close.
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null 8>&- 9>&- &
   redis_pid=$!
   for _ in $(seq 50); do (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
   redis_url="redis://127.0.0.1:$port"

@@ -16,5 +16,7 @@ process.stdout.write(`${JSON.stringify({
   uri: 's3://bundle-bucket/in/hello.txt',
   writeUri: 's3://bundle-bucket/out/copy.txt',
 })}\n`);
+const stop = () => { void fakes.close().then(() => process.exit(0)); };
 process.stdin.resume();
-process.stdin.on('end', () => { void fakes.close().then(() => process.exit(0)); });
+process.stdin.on('end', stop);
+process.on('SIGTERM', stop);

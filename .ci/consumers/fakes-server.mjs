@@ -58,11 +58,13 @@ process.stdout.write(`${JSON.stringify({
   integrations: Object.values(integrations),
 })}\n`);
 
-process.stdin.resume();
-process.stdin.on('end', async () => {
+const stop = async () => {
   for (const timer of refreshers) clearInterval(timer);
+  fs.rmSync(tokens, { recursive: true, force: true });
   control.close();
   await cloud.close();
-  fs.rmSync(tokens, { recursive: true, force: true });
   process.exit(0);
-});
+};
+process.stdin.resume();
+process.stdin.on('end', stop);
+process.on('SIGTERM', stop);
