@@ -1,14 +1,20 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', cli: 'src/cli/main.ts' },
-  format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' } },
+const shared: Options = {
   target: 'node20',
   platform: 'node',
   sourcemap: true,
-  clean: true,
   splitting: true,
   // Provider SDKs and emulators stay external: they are optional and loaded with import() on first use.
-  external: ['@opentelemetry/api', /^@aws-sdk\//, /^@smithy\//, /^@google-cloud\//, 'google-auth-library', /^@azure\//, 'azurite', '@20minutes/s3rver', 'ioredis', 'selfsigned'],
-});
+  external: ['@opentelemetry/api', /^@aws-sdk\//, /^@smithy\//, /^@google-cloud\//, 'google-auth-library', /^@azure\//, 'azurite', 'ioredis', 'selfsigned', 'yaml'],
+};
+
+const library = { index: 'src/index.ts', testing: 'src/testing/index.ts' };
+
+// `npm run build` empties dist/ first (two configs building at once must not clean each other's output).
+export default defineConfig([
+  // ESM: the library, assetlink/testing and the CLI binary, sharing chunks.
+  { ...shared, entry: { ...library, cli: 'src/cli/main.ts' }, format: ['esm'], dts: { entry: library } },
+  // CommonJS: the library and assetlink/testing only (package.json "bin" names the ESM dist/cli.js).
+  { ...shared, entry: library, format: ['cjs'], dts: { entry: library } },
+]);

@@ -13,7 +13,13 @@ interface EventBase {
 export type AssetLinkEvent =
   | (EventBase & { type: 'credentials.minted' | 'credentials.refreshed'; integrationId: string; scope: string; mode?: Mode; expiresAt?: Date })
   | (EventBase & { type: 'credentials.failed'; integrationId: string; scope: string; code: AssetLinkErrorCode; attempt: number; willRetry: boolean })
-  | (EventBase & { type: 'asset.read' | 'asset.written' | 'asset.deleted' | 'asset.head'; integrationId: string; uri: string; bytes?: number })
+  | (EventBase & {
+    type: 'asset.read' | 'asset.written' | 'asset.deleted' | 'asset.head'; integrationId: string; uri: string; bytes?: number;
+    /** A `read()` stream that failed mid-body: the error's code (the event comes when the stream ends). */
+    code?: AssetLinkErrorCode;
+    /** A `read()` stream its reader cancelled before the end. */
+    cancelled?: boolean;
+  })
   | (EventBase & { type: 'presign.issued'; integrationId: string; uri: string; method: HttpMethod; ttlSeconds: number; expiresAt: Date })
   | (EventBase & { type: 'write.refused'; integrationId: string; uri: string; operation: string })
   | (EventBase & { type: 'scope.refused'; integrationId?: string; uri: string; code: 'OUT_OF_SCOPE' | 'NO_INTEGRATION' | 'BLOCKED_HOST' })
@@ -21,4 +27,5 @@ export type AssetLinkEvent =
   | (EventBase & { type: 'asset.listed'; integrationId: string; uri: string; entries: number; pages: number; complete: boolean })
   | (EventBase & { type: 'listing.split'; integrationId: string; uri: string; ranges: number; requests: number });
 
+/** The `type` of an `AssetLinkEvent`. */
 export type AssetLinkEventType = AssetLinkEvent['type'];

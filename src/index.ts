@@ -32,3 +32,4 @@ export { readListingManifest, writeListingManifest, syncListingManifest } from '
 export type {
   ListOptions, ListedObject, ListedPrefix, ListedEntry, KeyRange, SplitListingOptions, ListingChange, ListingSource,
 } from './list/types.js';
+export { federatedTokenFile } from './auth/federated-token-file.js';

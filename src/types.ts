@@ -1,8 +1,11 @@
 import type { AssetLinkEvent } from './events.js';
 import type { CredentialStore } from './cache/store.js';
 
+/** Where an asset lives: a cloud (`aws`, `gcp`, `azure`), any https host, a local directory (`file`) or an in-process store (`memory`). */
 export type Provider = 'aws' | 'gcp' | 'azure' | 'https' | 'file' | 'memory';
+/** What an integration may do. `read-only` (the default) refuses writes, deletes and PUT URLs, and mints read-only credentials where the provider allows. */
 export type Mode = 'read-only' | 'read-write';
+/** The methods presigned URLs are issued for. */
 export type HttpMethod = 'GET' | 'PUT';
 /** AWS partitions assetlink supports. A bucket in another partition is a different bucket. */
 export type AwsPartition = 'aws' | 'aws-cn' | 'aws-us-gov';
@@ -16,6 +19,7 @@ export interface PresignedInfo {
   expiresAt?: Date;
 }
 
+/** A parsed asset URI (`parseAssetUri`): provider, bucket (or container, host, store), key, and the canonical URI. */
 export interface AssetLocation {
   provider: Provider;
   /** S3/GCS bucket, Azure container, https host, memory store name ('' for file). */
@@ -74,6 +78,7 @@ export interface IntegrationCommon {
  */
 export type SecretValue = string | (() => Promise<string>);
 
+/** What an AWS integration covers: one bucket, optionally one prefix (segment-aware: `images` covers `images/a.jpg`, not `images-old/a.jpg`), its region and owning account when known. */
 export interface AwsScope {
   /**
    * A bucket name, an access point ARN (`arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME`), an access
@@ -95,22 +100,28 @@ export interface AwsScope {
    */
   accessPointArn?: string;
 }
+/** How an AWS integration gets credentials: `assume-role` into the customer's role with an ExternalId (recommended; downscoped by a session policy), `cross-account` (the platform identity, granted by the customer's bucket policy), or `access-key` (static keys the customer gave). */
 export type AwsAuth =
   | { kind: 'assume-role'; roleArn: string; externalId: string; sessionName?: string; durationSeconds?: number }
   | { kind: 'cross-account' }
   | { kind: 'access-key'; accessKeyId: string; secretAccessKey: SecretValue; sessionToken?: string };
+/** A customer's S3 bucket (or prefix) and how to reach it. */
 export interface AwsIntegration extends IntegrationCommon { id: string; provider: 'aws'; mode?: Mode; scope: AwsScope; auth: AwsAuth }
 
+/** What a GCP integration covers: one bucket, optionally one prefix (segment-aware). */
 export interface GcpScope {
   /** A bucket name, or `'*'`: any bucket the service account can reach (tokens downscoped per bucket; needs `tenant`). */
   bucket: string;
   prefix?: string;
 }
+/** How a GCP integration gets credentials: `impersonation` of the customer's service account by the platform identity (recommended; downscoped by a Credential Access Boundary), or `service-account-key` (the customer's JSON key). */
 export type GcpAuth =
   | { kind: 'impersonation'; serviceAccount: string; delegates?: string[] }
   | { kind: 'service-account-key'; credentials: { client_email: string; private_key: SecretValue } };
+/** A customer's GCS bucket (or prefix) and how to reach it. */
 export interface GcpIntegration extends IntegrationCommon { id: string; provider: 'gcp'; mode?: Mode; scope: GcpScope; auth: GcpAuth }
 
+/** What an Azure integration covers: a container of one storage account (or any, for a tenant's wildcard), optionally one prefix (segment-aware). */
 export interface AzureScope {
   account: string;
   /** Omitted: any container of the account (needs `tenant`). */
@@ -119,11 +130,24 @@ export interface AzureScope {
   /** The account's cloud. Default `public`. Decides the blob host and the Entra authority. */
   cloud?: AzureCloud;
 }
+/**
+ * Workload identity federation: the platform presents its own OIDC token (the "assertion") to the
+ * customer's tenant for the customer's app registration. The token comes from `assertion`, a
+ * function, or from `tokenFile`, the path of a token file re-read when it rotates (a Kubernetes
+ * projected service-account token such as `$AZURE_FEDERATED_TOKEN_FILE`; usable from JSON config).
+ */
+export type AzureFederatedAuth = { kind: 'federated'; tenantId: string; clientId: string } & (
+  | { assertion: () => Promise<string>; tokenFile?: undefined }
+  | { tokenFile: string; assertion?: undefined }
+);
+/** How an Azure integration gets tokens for the customer's app registration: workload identity federation (`federated`, no secret) or a client secret (`client-secret`). */
 export type AzureAuth =
-  | { kind: 'federated'; tenantId: string; clientId: string; assertion: () => Promise<string> }
+  | AzureFederatedAuth
   | { kind: 'client-secret'; tenantId: string; clientId: string; clientSecret: SecretValue };
+/** A customer's Azure Blob container (or prefix) and how to reach it. */
 export interface AzureIntegration extends IntegrationCommon { id: string; provider: 'azure'; mode?: Mode; scope: AzureScope; auth: AzureAuth }
 
+/** Plain https hosts assets may be read from (always read-only), fetched through the SSRF guard. */
 export interface HttpsIntegration extends IntegrationCommon {
   id: string; provider: 'https'; mode?: 'read-only';
   /** Allowed hosts: exact names or `*.example.com` (sub-domains only). Checked again on every redirect. */
@@ -135,9 +159,12 @@ export interface HttpsIntegration extends IntegrationCommon {
    */
   presignTtlSeconds?: number;
 }
+/** An in-process store (`memory://bucket/key`), for tests and local development. */
 export interface MemoryIntegration extends IntegrationCommon { id: string; provider: 'memory'; mode?: Mode; scope: { bucket: string; prefix?: string } }
+/** A local directory (`file:///root/...`), for tests and local development; symlinks out of the root are refused. */
 export interface FileIntegration extends IntegrationCommon { id: string; provider: 'file'; mode?: Mode; scope: { root: string } }
 
+/** One customer integration: which bucket (or container, hosts, directory) it covers and how credentials are obtained. Validated when registered (`INVALID_INTEGRATION` names the field). */
 export type Integration =
   | AwsIntegration
   | GcpIntegration
@@ -148,13 +175,39 @@ export type Integration =
 
 // ---------------------------------------------------------------- platform identity
 
+/** AWS credentials, shaped like the AWS SDK's `AwsCredentialIdentity`. */
+export interface AwsCredentialIdentity {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  /** When temporary credentials stop working; a provider's result is refreshed before then. */
+  expiration?: Date;
+}
+
+/**
+ * A function returning credentials — the AWS SDK's `AwsCredentialIdentityProvider`, as built by
+ * `@aws-sdk/credential-providers` (`fromNodeProviderChain()`, `fromTemporaryCredentials()`,
+ * `fromIni()`, `fromContainerMetadata()`, …).
+ */
+export type AwsCredentialIdentityProvider = () => Promise<AwsCredentialIdentity>;
+
+/** The platform's own AWS identity (what customers' roles trust) and endpoints. */
 export interface AwsPlatformOptions {
-  /** The platform's own credentials; omitted → the AWS SDK default provider chain. */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Region for STS and for buckets whose region cannot be learned otherwise. Default us-east-1. */
+  /**
+   * The platform's own identity: static credentials, or a credential provider function (memoized
+   * and refreshed before it expires). Omitted → the AWS SDK default chain (`fromNodeProviderChain`
+   * of `@aws-sdk/credential-providers`): environment, SSO, shared config, web identity, ECS, EC2.
+   */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /**
+   * Region for STS (its regional endpoint) and for buckets whose region cannot be learned otherwise.
+   * Default: resolved as the AWS SDK does — `AWS_REGION`, then `AWS_DEFAULT_REGION`, then the
+   * profile's `region` in the shared config file — else us-east-1.
+   */
   region?: string;
   /** S3-compatible endpoint (tests, MinIO, emulators). */
   endpoint?: string;
+  /** Path-style URLs (`https://host/bucket/key`), as most S3-compatible servers need. */
   forcePathStyle?: boolean;
   /** STS endpoint (tests). */
   stsEndpoint?: string;
@@ -162,6 +215,7 @@ export interface AwsPlatformOptions {
   multipartThresholdBytes?: number;
 }
 
+/** The platform's own Google identity (what holds Token Creator on customers' service accounts) and endpoints. */
 export interface GcpPlatformOptions {
   /**
    * The platform identity as any google-auth-library client (GoogleAuth, JWT, Impersonated, …) or
@@ -194,6 +248,7 @@ export interface GcpPlatformOptions {
   maxRetries?: number;
 }
 
+/** Where Azure integrations get tokens and reach blobs, and how SAS are issued. */
 export interface AzurePlatformOptions {
   /** https authority host of the token service. Default https://login.microsoftonline.com. */
   authorityHost?: string;
@@ -236,18 +291,25 @@ export interface HttpsPlatformOptions {
   deadlineMs?: number;
 }
 
+/** The platform's own identity and endpoints, per provider. */
 export interface PlatformOptions {
+  /** The platform's AWS identity and endpoints. */
   aws?: AwsPlatformOptions;
+  /** The platform's Google identity and endpoints. */
   gcp?: GcpPlatformOptions;
+  /** Azure authority and endpoints (Azure integrations carry their own credentials). */
   azure?: AzurePlatformOptions;
+  /** The https provider's SSRF guard. */
   https?: HttpsPlatformOptions;
 }
 
+/** Credentials cache settings: keyed by integration and downscoped scope, refreshed ahead of expiry, one in-flight fetch per key. */
 export interface CacheOptions {
   /** Refresh credentials this many seconds before they expire. Default 300. */
   refreshBeforeExpirySeconds?: number;
   /** Most credential entries kept. Default 10 000. */
   maxEntries?: number;
+  /** A shared store (e.g. `createRedisCredentialStore`) so processes share credentials; entries are encrypted. Default: in-process only. */
   store?: CredentialStore;
   /**
    * With a shared `store`: longest wait, ms, for another process that holds the lock for a
@@ -258,10 +320,15 @@ export interface CacheOptions {
   lockWaitMs?: number;
 }
 
+/** Options of `createAssetResolver`. */
 export interface ResolverOptions {
+  /** Integrations to register now (more can be added with `addIntegration`). */
   integrations?: Integration[];
+  /** The platform's own identity per cloud, and endpoints. */
   platform?: PlatformOptions;
+  /** Credentials cache settings. */
   cache?: CacheOptions;
+  /** Audit trail: one event per security-relevant action, secrets redacted (docs/events.md). A throwing listener is ignored. */
   onEvent?: (event: AssetLinkEvent) => void;
   /**
    * Refuse root calls that would match an integration by scope (`TenantRequiredError`, code
@@ -276,25 +343,64 @@ export interface ResolverOptions {
 
 // ---------------------------------------------------------------- resolved assets
 
+/** Object metadata from `head()`. */
 export interface HeadResult { size: number; contentType?: string; etag?: string; lastModified?: Date }
+/** A byte range, `start` and `end` both inclusive; `end` omitted reads to the end. */
 export interface ByteRange { start: number; end?: number }
-export interface ReadOptions { range?: ByteRange }
-export interface WriteOptions { contentType?: string }
-export type WriteBody = Uint8Array | string | ReadableStream<Uint8Array>;
+/** Options of `read()`. */
+export interface ReadOptions {
+  /** Only these bytes: `{ start, end }`, both inclusive (`end` omitted: to the end of the object). */
+  range?: ByteRange;
+}
+/** Options of `write()`. */
+export interface WriteOptions {
+  /** Content-Type stored with the object (and served with it). */
+  contentType?: string;
+}
+/**
+ * A body to write: bytes (a Buffer is a Uint8Array), a string (UTF-8), a web `ReadableStream`, or any
+ * `AsyncIterable` of byte chunks — a Node `Readable` such as `fs.createReadStream(path)`, or an async
+ * generator. Streams are read on demand, never buffered whole.
+ */
+export type WriteBody = Uint8Array | string | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>;
 
+/** A presigned URL: send `method` to `url` with `headers` before `expiresAt` (the real expiry, never longer than the credentials that signed it). */
 export interface PresignedUrl { url: string; method: HttpMethod; expiresAt: Date; headers: Record<string, string> }
 
-export interface PresignOptions { ttlSeconds: number; method?: HttpMethod; contentType?: string; clamp?: boolean }
+/** Options of `presign()`. */
+export interface PresignOptions {
+  /** Lifetime in whole seconds. Longer than the credentials or the provider allow is INVALID_TTL, unless `clamp`. */
+  ttlSeconds: number;
+  /** `GET` (default) or `PUT` (read-write integrations only). */
+  method?: HttpMethod;
+  /** For PUT: the Content-Type the upload must send (it is signed, and returned in `headers`). */
+  contentType?: string;
+  /** Shorten a TTL that is too long instead of failing; `expiresAt` tells the real expiry. */
+  clamp?: boolean;
+}
 
+/** One asset bound to the integration that covers it: read, write, delete and presign through that integration's credentials. */
 export interface ResolvedAsset {
+  /** Where the asset is (canonical URI, bucket, key). */
   readonly location: AssetLocation;
+  /** The integration that covers it. */
   readonly integrationId: string;
+  /** That integration's mode. */
   readonly mode: Mode;
+  /** Size, content type, ETag and last-modified time. `NOT_FOUND` when the object does not exist. */
   head(): Promise<HeadResult>;
+  /**
+   * The object's bytes as a web stream, read on demand (a failure before the first byte rejects the
+   * call; one mid-body errors the stream). Cancel a stream you do not read to the end.
+   */
   read(opts?: ReadOptions): Promise<ReadableStream<Uint8Array>>;
+  /** The whole object in memory. */
   bytes(): Promise<Uint8Array>;
+  /** Writes (replaces) the object. `READ_ONLY` on a read-only integration; streams are uploaded as they are read. */
   write(body: WriteBody, opts?: WriteOptions): Promise<void>;
+  /** Deletes the object (no error when it is already gone). `READ_ONLY` on a read-only integration. */
   delete(): Promise<void>;
+  /** A URL a browser can use without credentials, valid for `ttlSeconds` (see `PresignOptions`). */
   presign(opts: PresignOptions): Promise<PresignedUrl>;
 }
 
@@ -310,6 +416,7 @@ export type IntegrationSummary = {
   labels?: Record<string, string>;
 };
 
+/** Which integration covers a URI and why (`resolver.match`); no network. */
 export interface MatchResult {
   integration: IntegrationSummary;
   location: AssetLocation;

@@ -1,5 +1,5 @@
 import type { AwsAuth } from '../types.js';
-import type { AwsCredentialValue } from '../resolvers/aws/types.js';
+import type { AwsCredentialValue } from './aws-credential-value.js';
 
 /** An access-key auth block with its secret already read (see secret-value.ts for vault callbacks). */
 type AccessKeyAuth = Omit<Extract<AwsAuth, { kind: 'access-key' }>, 'secretAccessKey'> & { secretAccessKey: string };

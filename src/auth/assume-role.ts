@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Expiring } from '../cache/credential-cache.js';
 import { AccessDeniedError, AssetLinkError, CredentialsUnavailableError, InvalidIntegrationError } from '../errors.js';
-import type { AwsCredentialValue } from '../resolvers/aws/types.js';
-import { awsErrorInfo, isRetryableAwsError } from '../resolvers/aws/errors.js';
+import type { AwsCredentialValue } from './aws-credential-value.js';
+import { awsErrorInfo, isRetryableAwsError } from './aws-error-info.js';
 
 /** What AssumeRole is asked for (structurally the SDK's AssumeRoleCommandInput). */
 export interface AssumeRoleRequest {

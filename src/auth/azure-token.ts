@@ -2,7 +2,7 @@ import type https from 'node:https';
 import type { AccessToken, ClientSecretCredentialOptions, TokenCredential } from '@azure/identity';
 import type { CredentialCache } from '../cache/credential-cache.js';
 import { CredentialsUnavailableError, InvalidIntegrationError } from '../errors.js';
-import { importOptional } from '../resolvers/registry.js';
+import { missingDependency } from '../optional-import.js';
 import type { AzureAuth, AzureCloud } from '../types.js';
 import { mapEntraError } from './azure-errors.js';
 
@@ -47,7 +47,7 @@ export interface AzureTokenStrategy {
 }
 
 export async function loadIdentity(): Promise<IdentityModule> {
-  return importOptional('@azure/identity', () => import('@azure/identity'));
+  return import('@azure/identity').catch(missingDependency('@azure/identity'));
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { AccessToken, ClientAssertionCredential } from '@azure/identity';
 import { CredentialsUnavailableError } from '../errors.js';
 import type { AzureAuth } from '../types.js';
+import { federatedTokenFile } from './federated-token-file.js';
 import { identityOptions, type AzureCredentialOptions, type AzureTokenStrategy, type IdentityModule } from './azure-token.js';
 
 type FederatedAuth = Extract<AzureAuth, { kind: 'federated' }>;
@@ -26,7 +27,7 @@ export class FederatedTokenStrategy implements AzureTokenStrategy {
   constructor(identity: IdentityModule, auth: FederatedAuth, options: AzureCredentialOptions) {
     this.tenantId = auth.tenantId;
     this.clientId = auth.clientId;
-    this.#assertion = auth.assertion;
+    this.#assertion = auth.assertion !== undefined ? auth.assertion : federatedTokenFile(auth.tokenFile);
     const settings = identityOptions(options);
     this.#create = () => new identity.ClientAssertionCredential(auth.tenantId, auth.clientId, () => this.#assertionForThisRequest(), settings);
     this.#credential = this.#create();
@@ -59,6 +60,7 @@ export class FederatedTokenStrategy implements AzureTokenStrategy {
       assertion = await this.#assertion();
     } catch (error) {
       // The platform's own issuer failed (e.g. Cognito unreachable): worth retrying.
+      if (error instanceof CredentialsUnavailableError) throw error; // already says what failed (e.g. the token file)
       const reason = error instanceof Error ? error.name : 'error';
       throw new CredentialsUnavailableError(`the federated assertion callback for app ${this.clientId} failed (${reason})`, { retryable: true });
     }

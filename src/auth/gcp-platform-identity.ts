@@ -1,5 +1,5 @@
 import { CredentialsUnavailableError } from '../errors.js';
-import { importOptional } from '../resolvers/registry.js';
+import { missingDependency } from '../optional-import.js';
 import type { GcpPlatformOptions } from '../types.js';
 import { serviceAccountKeyFor, type ServiceAccountKey } from './service-account-key.js';
 
@@ -67,7 +67,7 @@ function fromApplicationDefault(): PlatformIdentity {
   let auth: Promise<{ getAccessToken(): Promise<TokenLike> }> | undefined;
   return {
     async accessToken() {
-      auth ??= importOptional('google-auth-library', () => import('google-auth-library'))
+      auth ??= import('google-auth-library').catch(missingDependency('google-auth-library'))
         .then(({ GoogleAuth }) => new GoogleAuth({ scopes: [CLOUD_PLATFORM] }));
       let result: TokenLike;
       try {

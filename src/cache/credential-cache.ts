@@ -12,19 +12,29 @@ export interface Expiring<T> {
   expiresAt: number;
 }
 
+/** Options of a `CredentialCache` (the resolver builds its own from `ResolverOptions.cache`). */
 export interface CredentialCacheOptions {
+  /** Refresh a credential this many seconds before it expires, in the background. Default 300. */
   refreshBeforeExpirySeconds?: number;
+  /** Most entries kept; the least recently used go first. Default 10 000. */
   maxEntries?: number;
+  /** A shared store consulted before fetching, and written after. Default: none (in-process only). */
   store?: CredentialStore;
+  /** Clock, epoch ms (tests). */
   now?: () => number;
+  /** How retries wait (tests). */
   sleep?: (ms: number) => Promise<void>;
+  /** Jitter source for retry delays (tests). */
   random?: () => number;
+  /** Attempts and backoff for retryable fetch failures. Default 3 attempts, 100 ms base, 2 s cap, full jitter. */
   retry?: Partial<RetryPolicy>;
+  /** Receives `credentials.*` events. */
   emit?: (event: AssetLinkEvent) => void;
   /** Longest wait for another process's lock before minting here (and taking the lock over). Default 2 000 ms. */
   lockWaitMs?: number;
 }
 
+/** What an entry is for, for events and logs (never a secret). */
 export interface CacheKeyInfo {
   integrationId: string;
   /** Human-readable description of the exact scope the credential was minted for. */
@@ -87,6 +97,7 @@ export class CredentialCache {
     this.#lockWaitMs = wait;
   }
 
+  /** Entries held in this process. */
   get size(): number { return this.#entries.size; }
 
   /** Returns a usable credential for `key`, calling `fetch` only when needed and only once at a time. */
@@ -105,6 +116,7 @@ export class CredentialCache {
     return loaded.value as T;
   }
 
+  /** Forgets one entry (here and in the shared store): the next `get` fetches anew. */
   invalidate(key: string): void {
     this.#entries.delete(key);
     void this.#store?.delete(key).catch(() => undefined);
@@ -126,6 +138,7 @@ export class CredentialCache {
     }
   }
 
+  /** Forgets every entry held in this process. */
   clear(): void { this.#entries.clear(); }
 
   #touch(key: string, entry: Entry): void {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { importOptional } from '../resolvers/registry.js';
+import { missingDependency } from '../optional-import.js';
 import { SealedBox } from './encryption.js';
 import type { CredentialStore, LockHolder, StoredCredential } from './store.js';
 import { tenantKeySpace, tenantOfCacheKey } from './tenant-key.js';
@@ -91,6 +91,7 @@ export class RedisCredentialStore implements CredentialStore {
     return async () => { await this.#client.eval(RELEASE, 1, lockKey, token).catch(() => undefined); };
   }
 
+/** Who holds the refresh lock of `key` now, and for how much longer (undefined: nobody). */
   async lockHolder(key: string): Promise<LockHolder | undefined> {
     const answer = await this.#client.eval(HOLDER, 1, this.#redisKey('lock', key));
     if (!Array.isArray(answer) || typeof answer[0] !== 'string') return undefined;
@@ -98,6 +99,7 @@ export class RedisCredentialStore implements CredentialStore {
     return { token: answer[0], ttlMs: pttl >= 0 ? pttl : undefined };
   }
 
+/** Takes the lock over from `holder` atomically, only if `holder` still holds it (a crashed refresher). */
   async takeOverLock(key: string, holder: string | undefined, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
     const token = randomBytes(16).toString('hex');
     const lockKey = this.#redisKey('lock', key);
@@ -118,7 +120,7 @@ export class RedisCredentialStore implements CredentialStore {
 export async function createRedisCredentialStore(options: RedisCredentialStoreOptions): Promise<RedisCredentialStore> {
   if (options.client) return new RedisCredentialStore(options.client, options, false);
   if (!options.url) throw new TypeError('createRedisCredentialStore needs a client or a url');
-  const mod = await importOptional('ioredis', () => import('ioredis'));
+  const mod = await import('ioredis').catch(missingDependency('ioredis'));
   const Redis = (mod as unknown as { default: new (url: string, opts: Record<string, unknown>) => RedisLike }).default;
   const client = new Redis(options.url, {
     enableOfflineQueue: false,

@@ -1,6 +1,8 @@
 /** A credential as kept in a store: JSON-serialisable value plus its absolute expiry (epoch ms). */
 export interface StoredCredential {
+  /** The credential, JSON-serialisable. */
   value: unknown;
+  /** When it expires, epoch ms. */
   expiresAt: number;
 }
 
@@ -9,8 +11,11 @@ export interface StoredCredential {
  * a store only adds sharing. Implementations must treat a corrupt or undecryptable entry as a miss.
  */
 export interface CredentialStore {
+  /** The entry for `key`, or `undefined` (missing, expired, corrupt or undecryptable). */
   get(key: string): Promise<StoredCredential | undefined>;
+  /** Stores an entry until its `expiresAt`. */
   set(key: string, entry: StoredCredential): Promise<void>;
+  /** Forgets an entry. */
   delete(key: string): Promise<void>;
   /**
    * Optional cross-process single flight: resolve to a release function when this process holds
@@ -28,6 +33,7 @@ export interface CredentialStore {
    * Resolves to a release function, or `undefined` when another process moved first.
    */
   takeOverLock?(key: string, holder: string | undefined, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
+  /** Releases connections the store owns. */
   close?(): Promise<void>;
 }
 

@@ -4,27 +4,13 @@ import { syncListingManifest, writeListingManifest } from '../list/manifest.js';
 import type { ListedObject } from '../list/types.js';
 import type { AssetResolver } from '../resolver/create.js';
 import { parseAssetUri } from '../uri/index.js';
-import { entryJson, parseFlags, positiveInteger, writeLine, type CommandIo } from './ls.js';
+import { entryJson, writeLine, type CommandIo } from './ls.js';
 
 export interface SyncArgs {
   uri: string;
   manifest: string;
   integration?: string;
   pageSize?: number;
-}
-
-/** `assetlink sync URI --manifest FILE [--integration ID]` — argv is what follows `sync`. */
-export function parseSyncArgs(argv: string[]): SyncArgs & { config?: string } {
-  const flags = parseFlags(argv, { booleans: ['json'], strings: ['manifest', 'integration', 'page-size', 'config'] });
-  const uri = flags.positionals[0];
-  const manifest = flags.strings.manifest;
-  if (!uri || flags.positionals.length > 1 || !manifest) throw new InvalidArgumentError('usage: assetlink sync URI --manifest FILE [--page-size N] [--integration ID]');
-  return {
-    uri, manifest,
-    ...(flags.strings['page-size'] !== undefined ? { pageSize: positiveInteger(flags.strings['page-size'], '--page-size')! } : {}),
-    ...(flags.strings.integration !== undefined ? { integration: flags.strings.integration } : {}),
-    ...(flags.strings.config !== undefined ? { config: flags.strings.config } : {}),
-  };
 }
 
 /**

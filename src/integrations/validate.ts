@@ -63,8 +63,7 @@ function mode(obj: Dict, allowed: Mode[]): Mode {
   return value as Mode;
 }
 
-/** Validates an integration and returns a normalised deep copy (mode filled in, prefix trimmed). */
-export function validateIntegration(input: Integration): NormalizedIntegration {
+function validateFields(input: Integration): NormalizedIntegration {
   if (!isDict(input)) return fail('integration', 'must be an object');
   const raw = ownCopy(input) as Dict;
   const id = str(raw, 'id', '', ID, 'use 1–128 of letters, digits and . _ : @ / -, starting with a letter or digit');
@@ -139,7 +138,12 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
       const tenantId = str(a, 'tenantId', 'auth.', new RegExp(`${GUID.source}|${TENANT_DOMAIN.source}`, 'i'), 'expected a tenant GUID or domain');
       const clientId = str(a, 'clientId', 'auth.', GUID, 'expected the application (client) ID, a GUID');
       if (a.kind === 'federated') {
-        if (typeof a.assertion !== 'function') fail('auth.assertion', 'must be a function returning a Promise of the OIDC assertion (JWT)');
+        if (a.tokenFile !== undefined) {
+          if (a.assertion !== undefined) fail('auth.tokenFile', 'give either auth.assertion or auth.tokenFile, not both');
+          if (typeof a.tokenFile !== 'string' || !path.isAbsolute(a.tokenFile)) fail('auth.tokenFile', 'must be the absolute path of the platform\'s OIDC token file (e.g. $AZURE_FEDERATED_TOKEN_FILE)');
+          return { ...base, auth: { kind: 'federated', tenantId, clientId, tokenFile: a.tokenFile as string } };
+        }
+        if (typeof a.assertion !== 'function') fail('auth.assertion', 'must be a function returning a Promise of the OIDC assertion (JWT); or set auth.tokenFile to the path of a projected token file');
         return { ...base, auth: { kind: 'federated', tenantId, clientId, assertion: a.assertion as () => Promise<string> } };
       }
       if (a.kind === 'client-secret') {
@@ -177,5 +181,22 @@ export function validateIntegration(input: Integration): NormalizedIntegration {
     }
     default:
       return fail('provider', 'must be one of aws, gcp, azure, https, memory, file');
+  }
+}
+
+/**
+ * Validates an integration and returns a normalised deep copy (mode filled in, prefix trimmed).
+ * An INVALID_INTEGRATION error names the integration (`integrationId` and the message) as well as
+ * the field, so a bad entry among many is found at once.
+ */
+export function validateIntegration(input: Integration): NormalizedIntegration {
+  try {
+    return validateFields(input);
+  } catch (error) {
+    const id = isDict(input) ? (input as unknown as Dict).id : undefined;
+    if (error instanceof InvalidIntegrationError && error.integrationId === undefined && error.field !== 'id' && typeof id === 'string' && ID.test(id)) {
+      throw new InvalidIntegrationError(error.field, error.message.slice(error.field.length + 2), { integrationId: id });
+    }
+    throw error;
   }
 }

@@ -28,6 +28,7 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
+/** One object of a listing. */
 export interface ListedObject {
   kind: 'object';
   /** Canonical URI of the object (s3://b/k, gs://b/k, https://acct.blob.core.windows.net/c/k, …). */
@@ -47,13 +48,17 @@ export interface ListedPrefix {
   key: string;
 }
 
+/** What a listing yields: objects, and with `recursive: false` also folded prefixes. */
 export type ListedEntry = ListedObject | ListedPrefix;
 
 /** A key range of a listing; both bounds exclusive, in UTF-8 byte order. */
 export interface KeyRange { startAfter?: string; endBefore?: string }
 
+/** Options of `splitListing`. */
 export interface SplitListingOptions {
+  /** Lists through this integration instead of matching the URI by scope. */
   integration?: ListIntegrationRef;
+  /** Aborting stops the split with an `ABORTED` error. */
   signal?: AbortSignal;
   /**
    * Most provider requests spent looking at the key space. Default 64. More requests give ranges
@@ -68,4 +73,5 @@ export interface ListingChange {
   object: ListedObject;
 }
 
+/** A listing to compare: the iterator of `resolver.list` or an array (e.g. a manifest read back). */
 export type ListingSource = AsyncIterable<ListedObject> | Iterable<ListedObject>;

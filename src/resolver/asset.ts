@@ -1,11 +1,12 @@
-import { InvalidArgumentError, ReadOnlyError, UnsupportedUriError } from '../errors.js';
+import { AssetLinkError, InvalidArgumentError, ReadOnlyError, UnsupportedUriError, type AssetLinkErrorCode } from '../errors.js';
 import type { AssetLinkEvent } from '../events.js';
 import { inspectSymbol, redactUrl } from '../redact.js';
 import type { ProviderDriver, ObjectTarget } from '../resolvers/driver.js';
 import type {
   AssetLocation, ByteRange, HeadResult, Mode, PresignedUrl, PresignOptions, ReadOptions, ResolvedAsset, WriteBody, WriteOptions,
 } from '../types.js';
-import { traced } from '../telemetry/otel.js';
+import { observeStream } from '../telemetry/observe-stream.js';
+import { traced, tracedStream } from '../telemetry/otel.js';
 import { frozenLocation, ownPresignedUrl } from './frozen.js';
 import { collect, normalizeBody } from './streams.js';
 import type { Rebind } from './current-target.js';
@@ -71,13 +72,15 @@ export class BoundAsset implements ResolvedAsset {
   }
 
   read(opts: ReadOptions = {}): Promise<ReadableStream<Uint8Array>> {
-    return this.#traced('assetlink.read', async () => {
+    // The span and the asset.read event end when the stream does (bytes, mid-stream error), not here.
+    return tracedStream('assetlink.read', this.#spanAttributes(), async () => {
       this.#refuseUnhonouredPin();
       const range = opts.range === undefined ? undefined : checkRange(opts.range, this.#target.location);
-      const stream = await this.#deps.driver.read(this.#current(), range);
-      this.#event('asset.read');
-      return stream;
-    });
+      return this.#deps.driver.read(this.#current(), range);
+    }, this.#deps.listening ? (end) => this.#event('asset.read', end.bytes, {
+      ...(end.error !== undefined ? { code: end.error instanceof AssetLinkError ? end.error.code : 'PROVIDER_ERROR' } : {}),
+      ...(end.cancelled ? { cancelled: true } : {}),
+    }) : undefined);
   }
 
   bytes(): Promise<Uint8Array> {
@@ -94,8 +97,10 @@ export class BoundAsset implements ResolvedAsset {
       try {
         this.#refuseIfReadOnly('write');
         const normalized = normalizeBody(body);
-        await this.#deps.driver.write(this.#current(), normalized, opts.contentType === undefined ? {} : { contentType: opts.contentType });
-        this.#event('asset.written', normalized instanceof Uint8Array ? normalized.byteLength : undefined);
+        let streamed: number | undefined;
+        const counted = this.#deps.listening && !(normalized instanceof Uint8Array) ? observeStream(normalized, (end) => { streamed = end.bytes; }) : normalized;
+        await this.#deps.driver.write(this.#current(), counted, opts.contentType === undefined ? {} : { contentType: opts.contentType });
+        this.#event('asset.written', normalized instanceof Uint8Array ? normalized.byteLength : streamed);
       } catch (error) {
         // A body stream that was refused before anyone read it is cancelled, releasing what feeds it (a file handle, a socket).
         if (body instanceof ReadableStream && !body.locked) await body.cancel(error).catch(() => undefined);
@@ -174,12 +179,16 @@ export class BoundAsset implements ResolvedAsset {
   }
 
   #traced<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return traced(name, this.#spanAttributes(), fn);
+  }
+
+  #spanAttributes(): Record<string, string> {
     const { integration, location } = this.#target;
-    return traced(name, {
+    return {
       'assetlink.integration_id': integration.id, 'assetlink.provider': location.provider,
       'assetlink.bucket': location.bucket, 'assetlink.mode': integration.mode,
       ...(integration.tenant !== undefined ? { 'assetlink.tenant': integration.tenant } : {}),
-    }, fn);
+    };
   }
 
   /** Tenant and labels of the integration, for audit events. */
@@ -188,12 +197,12 @@ export class BoundAsset implements ResolvedAsset {
     return { ...(tenant !== undefined ? { tenant } : {}), ...(labels !== undefined ? { labels } : {}) };
   }
 
-  #event(type: 'asset.read' | 'asset.written' | 'asset.deleted' | 'asset.head', bytes?: number): void {
+  #event(type: 'asset.read' | 'asset.written' | 'asset.deleted' | 'asset.head', bytes?: number, extra: { code?: AssetLinkErrorCode; cancelled?: boolean } = {}): void {
     if (!this.#deps.listening) return;
     const { integration, location } = this.#target;
     this.#deps.emit({
       type, time: new Date(this.#deps.now()), integrationId: integration.id, provider: location.provider, ...this.#owner(), uri: location.uri,
-      ...(bytes !== undefined ? { bytes } : {}),
+      ...(bytes !== undefined ? { bytes } : {}), ...extra,
     });
   }
 }

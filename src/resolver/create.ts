@@ -1,4 +1,5 @@
 import { CredentialCache } from '../cache/credential-cache.js';
+import { assertPackagesInstalled } from '../deps/check.js';
 import {
   AssetLinkError, BlockedHostError, IntegrationDisabledError, InvalidArgumentError, InvalidIntegrationError, InvalidUriError, NoIntegrationError,
   OutOfScopeError, TenantRequiredError,
@@ -31,10 +32,15 @@ import type { KeyRange, ListedEntry, ListedObject, ListOptions, SplitListingOpti
 /** An integration given by id, by object, or left for the resolver to match by scope. */
 export type IntegrationRef = string | Integration;
 
+/** Options of `resolver.presign(uri, ttlSeconds, options)`. */
 export interface ResolverPresignOptions {
+  /** `GET` (default) or `PUT` (read-write integrations only). */
   method?: HttpMethod;
+  /** Use this integration (id or object) instead of matching the URI by scope. */
   integration?: IntegrationRef;
+  /** For PUT: the Content-Type the upload must send. */
   contentType?: string;
+  /** Shorten a TTL that is too long instead of failing with INVALID_TTL. */
   clamp?: boolean;
 }
 
@@ -121,6 +127,7 @@ export class AssetResolver {
   /** Validates and registers an integration (replacing one with the same id, as updateIntegration does). */
   addIntegration(integration: Integration): IntegrationSummary {
     const registered = new RegisteredIntegration(validateIntegration(integration));
+    assertPackagesInstalled(registered.config, this.#platform);
     this.#forget(this.#integrations.set(registered));
     return registered.summary();
   }
@@ -136,10 +143,12 @@ export class AssetResolver {
     if (!this.#integrations.get(registered.id)) {
       throw new NoIntegrationError(`no integration with id "${registered.id}" is registered; use addIntegration to add it`, { integrationId: registered.id });
     }
+    assertPackagesInstalled(registered.config, this.#platform);
     this.#forget(this.#integrations.set(registered));
     return registered.summary();
   }
 
+  /** Unregisters an integration and drops its cached credentials. Returns whether it was registered. */
   removeIntegration(id: string): boolean {
     this.#cache.invalidatePrefix(`${id}|`);
     const removed = this.#integrations.delete(id);
@@ -169,6 +178,11 @@ export class AssetResolver {
     return { integration: outcome.integration.summary(), location: outcome.location, reason: outcome.reason, matchedPrefix: outcome.matchedPrefix };
   }
 
+  /**
+   * Finds the integration that covers `uri` (or uses the one given) and returns the asset bound to it.
+   * No credentials are fetched until an operation needs them. `NO_INTEGRATION`, `OUT_OF_SCOPE`,
+   * `INVALID_URI` when it cannot be resolved.
+   */
   async resolveAsset(uri: string, integration?: IntegrationRef): Promise<ResolvedAsset> {
     this.#assertOpen();
     const outcome = this.#match(uri, integration);
@@ -186,6 +200,7 @@ export class AssetResolver {
     });
   }
 
+  /** `resolveAsset(uri).presign(...)` in one call. */
   async presign(uri: string, ttlSeconds: number, options: ResolverPresignOptions = {}): Promise<PresignedUrl> {
     const asset = await this.resolveAsset(uri, options.integration);
     return asset.presign({
@@ -209,7 +224,9 @@ export class AssetResolver {
 
   /** Lazily lists a bucket or folder, one provider page at a time (docs/listing.md). */
   list(uri: string, options?: ListOptions & { recursive?: true }): AsyncIterable<ListedObject>;
+  /** With `recursive: false`, the next path segment below the folder comes back as `kind: 'prefix'` entries. */
   list(uri: string, options: ListOptions): AsyncIterable<ListedEntry>;
+  /** Lazily lists a bucket or folder, one provider page at a time (docs/listing.md). */
   list(uri: string, options: ListOptions = {}): AsyncIterable<ListedEntry> { return listEntries(this.#listing, uri, options); }
 
   /** n key ranges whose listings together are exactly one listing of `uri` (docs/listing.md). */
@@ -250,8 +267,10 @@ export class AssetResolver {
     return this.#driver(provider);
   }
 
+  /** The platform options this resolver was created with. */
   get platform(): PlatformOptions { return this.#platform; }
 
+  /** Releases SDK clients and cached credentials. The resolver cannot be used afterwards. */
   async close(): Promise<void> {
     if (this.#life.closed) return;
     this.#life.closed = true;
@@ -261,6 +280,7 @@ export class AssetResolver {
     this.#cache.clear();
   }
 
+  /** The registered integrations, secrets redacted (what `JSON.stringify(resolver)` prints). */
   toJSON(): Record<string, unknown> { return { integrations: this.listIntegrations() }; }
   [inspectSymbol](): string { return `AssetResolver ${JSON.stringify(this.toJSON())}`; }
 
@@ -327,10 +347,6 @@ export class AssetResolver {
       if (!found) throw new NoIntegrationError(`no integration with id "${ref}" is registered${tenant === undefined ? '' : ` for tenant "${tenant}"`}`, { integrationId: ref });
       return rootMayUse(found, tenant);
     }
-    const given = (ref as { tenant?: unknown }).tenant;
-    if (tenant !== undefined && given !== undefined && given !== tenant) {
-      throw new InvalidIntegrationError('tenant', `is ${JSON.stringify(String(given)).slice(0, 140)}, but this view is for tenant "${tenant}": pass only this tenant's integrations`);
-    }
     const slot = tenant ?? '';
     // The caller's object is copied on every call; its registration is reused only while its content is unchanged.
     const registered = this.#adHoc.get(ref, slot, (copy) => {
@@ -340,9 +356,10 @@ export class AssetResolver {
       }
       // An ad-hoc integration used through a view belongs to the view's tenant.
       const fresh = new RegisteredIntegration(validateIntegration(tenant !== undefined && given === undefined ? { ...copy, tenant } : copy));
+      assertPackagesInstalled(fresh.config, this.#platform);
       const existing = tenant === undefined ? this.#integrations.get(fresh.id) : this.#integrations.getForTenant(fresh.id, tenant);
       if (existing && existing.cacheNamespace !== fresh.cacheNamespace) {
-        throw new InvalidIntegrationError('id', `"${fresh.id}" is registered with a different configuration; give the ad-hoc integration its own id`);
+        throw new InvalidIntegrationError('id', `"${fresh.id}" is registered with a different configuration; give the ad-hoc integration its own id`, { integrationId: fresh.id });
       }
       return fresh;
     });
@@ -429,6 +446,10 @@ function endpointOverrides(platform: PlatformOptions): EndpointOverride[] {
   return out;
 }
 
+/**
+ * Creates a resolver: a platform's integrations, its own identity per cloud, a credentials cache
+ * and an audit listener. See `ResolverOptions`.
+ */
 export function createAssetResolver(options: ResolverOptions = {}): AssetResolver {
   return new AssetResolver(options);
 }

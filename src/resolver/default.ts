@@ -17,10 +17,12 @@ export function configure(options: ResolverOptions): AssetResolver {
   return current;
 }
 
+/** `resolveAsset` on the process-wide resolver (set it up with `configure`). */
 export function resolveAsset(uri: string, integration?: IntegrationRef): Promise<ResolvedAsset> {
   return defaultResolver().resolveAsset(uri, integration);
 }
 
+/** `presign` on the process-wide resolver (set it up with `configure`). */
 export function presign(uri: string, ttlSeconds: number, options?: ResolverPresignOptions): Promise<PresignedUrl> {
   return defaultResolver().presign(uri, ttlSeconds, options);
 }

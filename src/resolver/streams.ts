@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors.js';
 import type { WriteBody } from '../types.js';
 
 export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
@@ -16,9 +17,40 @@ export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8
   return out;
 }
 
+/**
+ * What drivers write: bytes, or a web stream of bytes. Strings are UTF-8 encoded; a Node `Readable`
+ * (file streams, HTTP bodies), an async generator or any other `AsyncIterable` of bytes or strings
+ * becomes a web stream read on demand. Anything else is INVALID_ARGUMENT, before a request is sent.
+ */
 export function normalizeBody(body: WriteBody): Uint8Array | ReadableStream<Uint8Array> {
   if (typeof body === 'string') return new TextEncoder().encode(body);
-  return body;
+  if (body instanceof Uint8Array) return body;
+  if (typeof body === 'object' && body !== null) {
+    if (typeof (body as ReadableStream<Uint8Array>).getReader === 'function') return body as ReadableStream<Uint8Array>;
+    if (typeof (body as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') return iterableStream(body as AsyncIterable<unknown>);
+  }
+  throw new InvalidArgumentError('write() takes a Uint8Array (or Buffer), a string, a ReadableStream, a Node Readable or an AsyncIterable of Uint8Array chunks');
+}
+
+function chunkBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return new TextEncoder().encode(chunk);
+  throw new InvalidArgumentError(`write() body streams must yield Uint8Array (or Buffer) or string chunks, got ${chunk === null ? 'null' : typeof chunk}`);
+}
+
+/** A pull-based web stream over an async iterable: nothing is read ahead of the consumer. */
+function iterableStream(source: AsyncIterable<unknown>): ReadableStream<Uint8Array> {
+  const iterator = source[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) controller.close();
+      else controller.enqueue(chunkBytes(next.value));
+    },
+    async cancel(reason) {
+      await iterator.return?.(reason);
+    },
+  }, { highWaterMark: 0 });
 }
 
 export function bytesStream(bytes: Uint8Array, chunkSize = 64 * 1024): ReadableStream<Uint8Array> {

@@ -17,7 +17,7 @@ import { assertListablePrefix, BlobEndpoint } from './azure/url.js';
 import { filterPage, type RawItem } from './azure/list-page.js';
 import { OperationSas, withSas, type OperationPermission, type OperationSasScope, type SasGrant } from './azure/operation-sas.js';
 import { alreadyExistsAt, removeProbe } from './probe-write.js';
-import { importOptional } from './registry.js';
+import { missingDependency } from '../optional-import.js';
 
 type StorageBlobModule = typeof import('@azure/storage-blob');
 
@@ -530,7 +530,7 @@ class AzureDriver implements ProviderDriver {
   }
 
   #loadSdk(): Promise<StorageBlobModule> {
-    this.#sdk ??= importOptional('@azure/storage-blob', () => import('@azure/storage-blob'));
+    this.#sdk ??= import('@azure/storage-blob').catch(missingDependency('@azure/storage-blob'));
     this.#sdk.catch(() => { this.#sdk = undefined; });
     return this.#sdk;
   }

@@ -1,5 +1,5 @@
-import { MissingDependencyError } from '../errors.js';
 import type { Provider } from '../types.js';
+import { checkProviderPackagesOnFirstUse } from '../deps/first-use.js';
 import type { DriverFactory } from './driver.js';
 
 /**
@@ -16,19 +16,7 @@ const loaders: Record<Provider, () => Promise<{ createDriver: DriverFactory }>> 
 };
 
 export async function loadDriverFactory(provider: Provider): Promise<DriverFactory> {
+  await checkProviderPackagesOnFirstUse(provider);
   const mod = await loaders[provider]();
   return mod.createDriver;
-}
-
-/** Imports an optional provider SDK, turning "module not found" into an error that says what to install. */
-export async function importOptional<T>(specifier: string, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new MissingDependencyError(`this integration needs the optional package "${specifier}": run \`npm install ${specifier}\``, { cause: error });
-    }
-    throw error;
-  }
 }

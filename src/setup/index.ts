@@ -25,6 +25,7 @@ export { shellQuote } from './shell.js';
 /** Providers that need customer setup. `memory`, `file` and `https` integrations need none. */
 export const SETUP_PROVIDERS: readonly SetupProvider[] = ['aws', 'gcp', 'azure'];
 
+/** Whether `generateSetup` has anything to generate for this integration (`aws`, `gcp` and `azure` do). */
 export function supportsSetup(integration: Pick<Integration, 'provider'>): boolean {
   return (SETUP_PROVIDERS as readonly string[]).includes(integration.provider);
 }

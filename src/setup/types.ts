@@ -37,6 +37,7 @@ export interface PlatformIdentity {
   };
 }
 
+/** Options of `generateSetup`: who the customer trusts, browser origins, and names to put in commands. */
 export interface SetupOptions {
   /** Who the customer must trust; required for assume-role, cross-account, impersonation and federated integrations. */
   platform?: PlatformIdentity;
@@ -47,6 +48,7 @@ export interface SetupOptions {
   origins?: string[];
   /** `Access-Control-Max-Age` of the CORS rule. Default 3600 seconds. */
   corsMaxAgeSeconds?: number;
+  /** AWS names used in the generated commands. */
   aws?: {
     /** IAM user that holds an access-key integration's key. Default placeholder `<iam-user-name>`. */
     userName?: string;
@@ -57,10 +59,12 @@ export interface SetupOptions {
      */
     previousExternalId?: string;
   };
+  /** GCP names used in the generated commands. */
   gcp?: {
     /** Project that owns the bucket, for the custom-role alternative. Default placeholder `<project-id>`. */
     projectId?: string;
   };
+  /** Azure names used in the generated commands. */
   azure?: {
     /** Subscription of the storage account. Default placeholder `<subscription-id>`. */
     subscriptionId?: string;
@@ -69,10 +73,13 @@ export interface SetupOptions {
   };
 }
 
+/** The providers `generateSetup` supports. */
 export type SetupProvider = 'aws' | 'gcp' | 'azure';
 
+/** What a step is: an IAM policy, a trust policy, a bucket policy, a CORS configuration, or shell commands. */
 export type SetupStepKind = 'iam-policy' | 'trust-policy' | 'bucket-policy' | 'cors' | 'command';
 
+/** One thing the customer applies, as data (`document`) and as copy-paste text (`text`). */
 export interface SetupStep {
   /** Stable identifier, e.g. `aws.trust-policy`, `gcp.bucket-role`, `azure.role-assignment`. */
   id: string;
@@ -92,6 +99,7 @@ export interface SetupStep {
   placeholders?: string[];
 }
 
+/** Everything a customer must apply for one integration (`generateSetup`), in order. */
 export interface SetupPlan {
   integrationId: string;
   provider: SetupProvider;

@@ -1,4 +1,5 @@
 import { AssetLinkError } from '../errors.js';
+import { observeStream, type StreamOutcome } from './observe-stream.js';
 
 type OtelApi = typeof import('@opentelemetry/api');
 type Attributes = Record<string, string | number | boolean>;
@@ -13,10 +14,10 @@ let counterProvider: unknown;
 let counter: Counter | undefined;
 
 function load(): Promise<void> {
-  loading ??= import('@opentelemetry/api').then(
-    (m) => { otel = ((m as OtelApi).trace ? m : (m as unknown as { default: OtelApi }).default) as OtelApi; },
-    () => { otel = null; },
-  );
+  // `.catch` directly on the import(): bundlers then treat the package as optional (src/optional-import.ts).
+  loading ??= import('@opentelemetry/api').catch(() => null).then((m) => {
+    otel = m === null ? null : ((m as OtelApi).trace ? m : (m as unknown as { default: OtelApi }).default) as OtelApi;
+  });
   return loading;
 }
 
@@ -63,6 +64,54 @@ export function traced<T>(name: string, attributes: Attributes, fn: () => Promis
       span.setStatus({ code: api.SpanStatusCode.ERROR, message: code });
       span.end();
       count?.add(1, { ...attributes, 'assetlink.operation': name, 'assetlink.outcome': code });
+      throw error;
+    },
+  );
+}
+
+/**
+ * Like `traced`, for an operation that returns a stream: the span (and the operation count) ends
+ * when the stream does — read to the end, failed mid-body (the error code is recorded), or cancelled
+ * — with `assetlink.bytes` set, not when the stream is handed out. `onEnd` (audit events) is called
+ * at the same moment. With no tracer, no meter and no `onEnd`, the stream is returned untouched.
+ */
+export function tracedStream(
+  name: string,
+  attributes: Attributes,
+  open: () => Promise<ReadableStream<Uint8Array>>,
+  onEnd?: (outcome: StreamOutcome) => void,
+): Promise<ReadableStream<Uint8Array>> {
+  if (otel === undefined) return load().then(() => tracedStream(name, attributes, open, onEnd));
+  const api = otel;
+  const count = api ? operations(api) : undefined;
+  const span = api?.trace.getTracer(SCOPE).startSpan(name, { attributes });
+  const recording = span?.isRecording() ?? false;
+  if (!recording && !count) span?.end();
+  if (!recording && !count && !onEnd) return open();
+  const finish = (outcome: StreamOutcome | { error: unknown; bytes?: undefined; cancelled?: undefined }): void => {
+    if (api && (recording || count)) {
+      const code = outcome.error === undefined ? 'ok' : outcome.error instanceof AssetLinkError ? outcome.error.code : 'UNEXPECTED';
+      if (recording && span) {
+        if (outcome.bytes !== undefined) span.setAttribute('assetlink.bytes', outcome.bytes);
+        if (outcome.cancelled) span.setAttribute('assetlink.cancelled', true);
+        if (code === 'ok') span.setStatus({ code: api.SpanStatusCode.OK });
+        else {
+          span.setAttribute('assetlink.error_code', code);
+          span.setStatus({ code: api.SpanStatusCode.ERROR, message: code });
+        }
+        span.end();
+      }
+      count?.add(1, { ...attributes, 'assetlink.operation': name, 'assetlink.outcome': code });
+    }
+  };
+  const run = recording && api && span ? () => api.context.with(api.trace.setSpan(api.context.active(), span), open) : open;
+  return run().then(
+    (stream) => observeStream(stream, (outcome) => {
+      finish(outcome);
+      onEnd?.(outcome);
+    }),
+    (error: unknown) => {
+      finish({ error });
       throw error;
     },
   );

@@ -7,13 +7,18 @@ import { startAwsFakes, type AwsFakes, type AwsFakesOptions } from './aws/index.
 import { startAzureTestEnvironment, type AzureTestEnvironment, type AzureTestEnvironmentOptions, type FetchLike } from './azure/index.js';
 import { startFakeGcp, type FakeGcp, type StartFakeGcpOptions } from './gcp/index.js';
 
+/** A cloud the fake cloud can start. */
 export type FakeProvider = 'aws' | 'gcp' | 'azure';
 
+/** Options of `startFakeCloud` (and of `createTestResolver`). */
 export interface FakeCloudOptions {
   /** Which clouds to start. Default all three; each loads its emulator only when listed. */
   providers?: FakeProvider[];
+  /** Options of the AWS fakes (roles, buckets, clock). */
   aws?: AwsFakesOptions;
+  /** Options of the GCP fakes (service accounts, token lifetimes). */
   gcp?: StartFakeGcpOptions;
+  /** Options of the Azure environment (Azurite, Entra, OIDC issuer). */
   azure?: AzureTestEnvironmentOptions;
 }
 
@@ -61,6 +66,11 @@ function need<T>(value: T | undefined, provider: FakeProvider): T {
   return value;
 }
 
+/**
+ * Starts the fakes of the chosen clouds on loopback ports (S3 + STS; GCS + IAM Credentials + STS;
+ * Azurite over HTTPS + Entra + an OIDC issuer) and returns the `platform` options that point at them.
+ * Close it when done.
+ */
 export async function startFakeCloud(options: FakeCloudOptions = {}): Promise<FakeCloud> {
   const providers = new Set(options.providers ?? ['aws', 'gcp', 'azure']);
   const started: Array<{ close(): Promise<void> }> = [];

@@ -1,8 +1,9 @@
 /**
  * `assetlink/testing`: the in-process fakes assetlink's own tests run against, for users' test
  * harnesses. The S3, STS, GCS and Entra fakes are our own; Azurite and certificate generation
- * (selfsigned) are optional peer dependencies loaded only when a fake that needs them starts; a
- * missing one is a MISSING_DEPENDENCY error naming the package.
+ * (selfsigned) are not dependencies of assetlink: a test setup installs them as dev dependencies
+ * (README, "Install"). They are loaded only when a fake that needs them starts; a missing one is a
+ * MISSING_DEPENDENCY error naming the package.
  */
 export { startFakeCloud } from './cloud.js';
 export type { FakeCloud, FakeCloudOptions, FakeProvider, CustomerGrant } from './cloud.js';

@@ -2,6 +2,7 @@ import { AssetResolver } from '../resolver/create.js';
 import type { Integration, ResolverOptions } from '../types.js';
 import { startFakeCloud, type FakeCloud, type FakeCloudOptions, type FakeProvider } from './cloud.js';
 
+/** Options of `createTestResolver`: resolver options (not `platform`, which points at the fakes) and which clouds to start. */
 export interface TestResolverOptions extends Omit<ResolverOptions, 'platform'>, FakeCloudOptions {
   /** Reuse a running fake cloud instead of starting one (it is then not closed with the resolver). */
   cloud?: FakeCloud;

@@ -5,8 +5,9 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lsCommand, parseLsArgs } from '../../src/cli/ls.js';
-import { parseSyncArgs, syncCommand } from '../../src/cli/sync.js';
+import { lsCommand } from '../../src/cli/ls.js';
+import { runCli } from '../../src/cli/run.js';
+import { syncCommand } from '../../src/cli/sync.js';
 import { createAssetResolver } from '../../src/index.js';
 import { memoryStore, putMemoryObject } from '../../src/resolvers/memory-store.js';
 import { startAwsFakes, type AwsFakes } from '../../src/testing/aws/index.js';
@@ -31,29 +32,38 @@ let dir = '';
 beforeAll(async () => { dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'assetlink-ls-'))); });
 afterAll(async () => { await fs.rm(dir, { recursive: true, force: true }); });
 
-describe('ls and sync argument parsing', () => {
-  it('takes --recursive=false, --no-recursive, globs and /regexp/flags', () => {
-    expect(parseLsArgs(['s3://b/x', '--recursive=false'])).toMatchObject({ uri: 's3://b/x', recursive: false, json: false });
-    expect(parseLsArgs(['--no-recursive', 's3://b/x', '--json'])).toMatchObject({ recursive: false, json: true });
-    expect(parseLsArgs(['s3://b/x', '--match', '**/*.jpg']).match).toBe('**/*.jpg');
-    expect(parseLsArgs(['s3://b/x', '--match=/^2024\\//i']).match).toEqual(/^2024\//i);
-    expect(parseSyncArgs(['s3://b/x', '--manifest', 'm.jsonl', '--page-size', '10'])).toMatchObject({ manifest: 'm.jsonl', pageSize: 10 });
+describe('ls and sync argument parsing (the CLI command table)', () => {
+  const run = async (argv: string[]): Promise<{ code: number; err: string; out: string }> => {
+    const streams = io();
+    const code = await runCli(argv, { ...streams.io, env: {} });
+    return { code, err: streams.err(), out: streams.out() };
+  };
+
+  it('takes --recursive=false, globs and /regexp/flags', async () => {
+    putMemoryObject('cli-parse', 'k/a.jpg', new TextEncoder().encode('a'));
+    putMemoryObject('cli-parse', 'k/sub/b.png', new TextEncoder().encode('b'));
+    const config = JSON.stringify({ integrations: [{ id: 'p', provider: 'memory', scope: { bucket: 'cli-parse' } }] });
+    const with_ = async (argv: string[]): Promise<string[]> => {
+      const streams = io();
+      expect(await runCli(argv, { ...streams.io, env: { ASSETLINK_CONFIG_JSON: config } })).toBe(0);
+      return streams.lines().map((l) => String(l.key));
+    };
+    expect(await with_(['ls', 'memory://cli-parse/k', '--recursive=false', '--json'])).toEqual(['k/a.jpg', 'k/sub/']);
+    expect(await with_(['ls', 'memory://cli-parse/k', '--json', '--match', '**/*.png'])).toEqual(['k/sub/b.png']);
+    expect(await with_(['ls', 'memory://cli-parse/k', '--json', '--match=/A\\.JPG$/i'])).toEqual(['k/a.jpg']);
   });
 
   it.each([
-    [['s3://b/x', '--match', '/(unclosed/'], /not a valid regular expression/],
-    [['s3://b/x', '--recursive=maybe'], /takes true or false/],
-    [['s3://b/x', '--frobnicate'], /unknown option --frobnicate/],
-    [[], /usage: assetlink ls/],
-    [['s3://b/x', '--limit', '0'], /--limit must be a positive integer/],
-  ])('refuses %j', async (argv, message) => {
-    const error = await failure(Promise.resolve().then(() => parseLsArgs(argv)));
-    expect(error.code).toBe('INVALID_ARGUMENT');
-    expect(error.message).toMatch(message);
-  });
-
-  it('sync needs --manifest', async () => {
-    expect((await failure(Promise.resolve().then(() => parseSyncArgs(['s3://b/x'])))).message).toMatch(/--manifest FILE/);
+    [['ls', 's3://b/x', '--match', '/(unclosed/'], /not a valid regular expression/],
+    [['ls', 's3://b/x', '--recursive=maybe'], /takes true or false/],
+    [['ls', 's3://b/x', '--frobnicate'], /unknown option --frobnicate/],
+    [['ls'], /ls needs <uri>/],
+    [['ls', 's3://b/x', '--limit', '0'], /--limit must be a positive integer/],
+    [['sync', 's3://b/x'], /--manifest FILE/],
+  ])('refuses %j with exit 2 and a message saying what to fix', async (argv, message) => {
+    const result = await run(argv);
+    expect(result.code).toBe(2);
+    expect(result.err).toMatch(message);
   });
 });
 
@@ -67,11 +77,11 @@ describe('ls and sync commands (in process)', () => {
     memoryStore(bucket).clear();
     put('data/a.jpg'); put('data/b/c.jpg'); put('data/b/d.png');
     const json = io();
-    expect(await lsCommand(parseLsArgs([`memory://${bucket}/data`, '--json', '--match', '**/*.jpg']), resolver, json.io)).toBe(0);
+    expect(await lsCommand({ uri: `memory://${bucket}/data`, json: true, recursive: true, match: '**/*.jpg' }, resolver, json.io)).toBe(0);
     expect(json.lines().map((l) => l.key)).toEqual(['data/a.jpg', 'data/b/c.jpg']);
     expect(json.lines()[0]).toMatchObject({ kind: 'object', uri: `memory://${bucket}/data/a.jpg`, size: 1 });
     const table = io();
-    await lsCommand(parseLsArgs([`memory://${bucket}/data/`, '--recursive=false']), resolver, table.io);
+    await lsCommand({ uri: `memory://${bucket}/data/`, json: false, recursive: false }, resolver, table.io);
     expect(table.out()).toMatch(/^\s+1 {2}\d{4}-.*memory:\/\/cli-listing\/data\/a\.jpg\n\s+PRE\s+memory:\/\/cli-listing\/data\/b\/\n$/);
     expect(table.err()).toBe('2 entries\n');
   });
@@ -81,16 +91,16 @@ describe('ls and sync commands (in process)', () => {
     put('data/a.jpg'); put('data/b.jpg');
     const manifest = path.join(dir, 'in-process.jsonl');
     const first = io();
-    expect(await syncCommand(parseSyncArgs([`memory://${bucket}/data`, '--manifest', manifest]), resolver, first.io)).toBe(0);
+    expect(await syncCommand({ uri: `memory://${bucket}/data`, manifest }, resolver, first.io)).toBe(0);
     expect(first.out()).toBe('');
     expect(first.err()).toMatch(/first sync: wrote .* with 2 objects/);
     put('data/b.jpg', 'changed'); put('data/c.jpg');
     const second = io();
-    await syncCommand(parseSyncArgs([`memory://${bucket}/data/`, '--manifest', manifest]), resolver, second.io);
+    await syncCommand({ uri: `memory://${bucket}/data/`, manifest }, resolver, second.io);
     expect(second.lines().map((l) => `${l.change}:${l.key}`)).toEqual(['changed:data/b.jpg', 'added:data/c.jpg']);
     expect(second.err()).toMatch(/1 added, 1 changed, 0 removed/);
     const third = io();
-    await syncCommand(parseSyncArgs([`memory://${bucket}/data`, '--manifest', manifest]), resolver, third.io);
+    await syncCommand({ uri: `memory://${bucket}/data`, manifest }, resolver, third.io);
     expect(third.out()).toBe('');
   });
 
@@ -101,18 +111,18 @@ describe('ls and sync commands (in process)', () => {
       for (let i = 0; i < 30; i++) world.fake.gcs.putObject(GCS_BUCKET, `datasets/f${String(i).padStart(2, '0')}.bin`, 'v1');
       const manifest = path.join(dir, 'gcs.jsonl');
       const uri = `gs://${GCS_BUCKET}/datasets/`;
-      await syncCommand(parseSyncArgs([uri, '--manifest', manifest, '--page-size', '10']), gcs, io().io);
+      await syncCommand({ uri: uri, manifest, pageSize: 10 }, gcs, io().io);
       const before = await fs.readFile(manifest);
       for (let i = 0; i < 30; i += 3) world.fake.gcs.putObject(GCS_BUCKET, `datasets/f${String(i).padStart(2, '0')}.bin`, 'v2');
       world.fake.gcs.setFaultPolicy((_req, url) => (url.searchParams.has('pageToken') ? { status: 503 } : undefined));
       const failed = io();
-      const error = await failure(syncCommand(parseSyncArgs([uri, '--manifest', manifest, '--page-size', '10']), gcs, failed.io));
+      const error = await failure(syncCommand({ uri: uri, manifest, pageSize: 10 }, gcs, failed.io));
       expect(error).toMatchObject({ code: 'PROVIDER_ERROR', retryable: true });
       expect(failed.lines().length).toBeGreaterThan(0);
       expect(await fs.readFile(manifest)).toEqual(before);
       world.fake.gcs.clearFaults();
       const retried = io();
-      await syncCommand(parseSyncArgs([uri, '--manifest', manifest, '--page-size', '10']), gcs, retried.io);
+      await syncCommand({ uri: uri, manifest, pageSize: 10 }, gcs, retried.io);
       expect(retried.lines().map((l) => l.change)).toEqual(Array(10).fill('changed'));
       expect((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
       await gcs.close();

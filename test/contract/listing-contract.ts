@@ -48,17 +48,16 @@ const sorted = (keys: string[]): string[] => [...keys].sort(compareKeys);
 
 /**
  * What the store behind a fixture can do, known before it starts. Every flag is true for S3, GCS
- * and Azure themselves; a false one names a known defect of an emulator (today only s3rver, the
- * store behind FakeS3Server until the s3fake rewrite replaces it), never of assetlink.
+ * and Azure themselves; a false one names a known defect of an emulator, never of assetlink.
  */
 export interface ListingCapabilities {
   /** The fixture implements failNextListPage (a real protocol server with fault injection). */
   faults: boolean;
-  /** Keys mixing characters above U+FFFF with U+E000–U+FFFF stay in UTF-8 order across pages (s3rver resumes in UTF-16 order). */
+  /** Keys mixing characters above U+FFFF with U+E000–U+FFFF stay in UTF-8 order across pages (an emulator that resumes in UTF-16 order fails this). */
   astralOrder: boolean;
-  /** `a-b`, `a.b` next to folder `a/` list in byte order (s3rver walks folder `a` first). */
+  /** `a-b`, `a.b` next to folder `a/` list in byte order (an emulator that walks folder `a` first fails this). */
   slashNeighbours: boolean;
-  /** A folder holding only deeper folders is folded into a prefix (s3rver only folds folders with a file directly inside). */
+  /** A folder holding only deeper folders is folded into a prefix (not only folders with a file directly inside). */
   nestedFolders: boolean;
 }
 

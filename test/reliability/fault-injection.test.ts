@@ -24,7 +24,7 @@ const PER_INTEGRATION = 10;
 const FAULT_RATE = 0.1;
 /**
  * requestTimeoutMs per provider: what a hung request costs, and the idle limit of a socket. The
- * emulators run in this process, so 1000 requests at once queue inside them for seconds (s3rver
+ * emulators run in this process, so 1000 requests at once queue inside them for seconds (the S3 fake
  * most of all); these leave 2× headroom over the no-fault latency measured on a 2-core machine.
  */
 const AWS_TIMEOUT_MS = 5_000;

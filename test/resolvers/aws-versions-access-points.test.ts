@@ -8,10 +8,7 @@ import { codeOf } from '../helpers/failure.js';
  * Issue 21 end to end on the S3 fake: a pinned read after an overwrite (and its presigned URL),
  * an access point alias routed to its bucket under its own policy, and the session policy that
  * names the access point, as the fake STS received it.
- *
- * Written against the FakeS3Server API the `s3fake` work adds (versioning as S3 does it,
- * `putObject` → `{ etag, versionId? }`, `createAccessPoint` → `{ name, arn, alias }`). Until that
- * fake is merged these tests fail: the s3rver-backed fake keeps no versions and has no access points.
+
  */
 
 interface PlannedFakeS3 {

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssetLinkError } from '../../src/index.js';
-import { importOptional } from '../../src/resolvers/registry.js';
+import { importOptional } from '../../src/optional-import.js';
 import { createTestResolver, type TestResolver } from '../../src/testing/index.js';
 
 const text = (b: Uint8Array | undefined): string => new TextDecoder().decode(b);

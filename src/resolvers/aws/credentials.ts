@@ -14,7 +14,8 @@ import type { DriverContext } from '../driver.js';
 import { homeRegionFor } from './region.js';
 import { loadSts } from './sdk.js';
 import { awsErrorInfo, isRetryableAwsError } from './errors.js';
-import { toIdentity, type AwsCredentialValue, type SdkCredentialIdentity } from './types.js';
+import { resolvePlatformRegion } from './platform-region.js';
+import { toIdentity, type AwsCredentialValue } from './types.js';
 
 type AwsConfig = Omit<AwsIntegration, 'mode'> & { mode: 'read-only' | 'read-write' };
 
@@ -84,14 +85,13 @@ export class AwsCredentialSource {
   readonly #identity: PlatformIdentity;
   /** One STS client per region: AssumeRole goes to the integration's partition (see stsRegion). */
   readonly #sts = new Map<string, Promise<STSClient>>();
+  /** The platform region, resolved once as the SDK does. */
+  #region: Promise<string> | undefined;
 
   constructor(ctx: DriverContext, platform: AwsPlatformOptions) {
     this.#ctx = ctx;
     this.#platform = platform;
-    this.#identity = platformIdentity(platform, async () => {
-      const sts = await this.#stsClient(this.#platform.region ?? 'us-east-1');
-      return () => sts.config.credentials() as Promise<SdkCredentialIdentity>;
-    });
+    this.#identity = platformIdentity(platform, ctx.now);
   }
 
   /**
@@ -135,7 +135,7 @@ export class AwsCredentialSource {
         const key = this.credentialKey(config, bucket);
         const scope = `s3://${bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''} ${config.mode}`;
         return this.#ctx.cache.get<AwsCredentialValue>(key, { integrationId: config.id, scope }, async () => {
-          const sts = await this.#stsClient(this.#stsRegion(config));
+          const sts = await this.#stsClient(await this.#stsRegion(config));
           const { AssumeRoleCommand } = await loadSts();
           return assumeRole(
             (input) => sts.send(new AssumeRoleCommand(input), { abortSignal: AbortSignal.timeout(this.#ctx.requestTimeoutMs) }),
@@ -161,8 +161,7 @@ export class AwsCredentialSource {
     }
     const { STSClient, GetCallerIdentityCommand } = await loadSts();
     const sts = new STSClient({
-      region: this.#stsRegion(config),
-      ...(this.#platform.stsEndpoint ? { endpoint: this.#platform.stsEndpoint } : {}),
+      ...this.#stsLocation(await this.#stsRegion(config)),
       credentials: toIdentity(credentials),
       maxAttempts: 1,
       requestHandler: { connectionTimeout: this.#ctx.requestTimeoutMs, socketTimeout: this.#ctx.requestTimeoutMs, requestTimeout: this.#ctx.requestTimeoutMs, throwOnRequestTimeout: true },
@@ -203,22 +202,34 @@ export class AwsCredentialSource {
     for (const sts of clients) (await sts.catch(() => undefined))?.destroy();
   }
 
+  /** The platform region: `platform.aws.region`, else resolved as the SDK does (AWS_REGION, profile, …). */
+  #platformRegion(): Promise<string> {
+    this.#region ??= loadSts().then((sts) => resolvePlatformRegion(this.#platform.region, sts)).then((r) => r.region);
+    this.#region.catch(() => { this.#region = undefined; });
+    return this.#region;
+  }
+
   /**
    * STS of the integration's partition: a role in aws-cn or aws-us-gov is unknown to the
    * commercial STS (and the reverse), so the platform region is used only when it is in the
    * integration's partition, else that partition's first region.
    */
-  #stsRegion(config: AwsConfig): string {
-    return homeRegionFor(partitionOf(config), this.#platform.region);
+  async #stsRegion(config: AwsConfig): Promise<string> {
+    return homeRegionFor(partitionOf(config), await this.#platformRegion());
+  }
+
+  /** STS's regional endpoint in `region`, or the configured one. */
+  #stsLocation(region: string): { region: string; endpoint?: string; useGlobalEndpoint: false } {
+    return { region, ...(this.#platform.stsEndpoint ? { endpoint: this.#platform.stsEndpoint } : {}), useGlobalEndpoint: false };
   }
 
   #stsClient(region: string): Promise<STSClient> {
     const existing = this.#sts.get(region);
     if (existing) return existing;
     const created = loadSts().then(({ STSClient }) => new STSClient({
-      region,
-      ...(this.#platform.stsEndpoint ? { endpoint: this.#platform.stsEndpoint } : {}),
-      ...(this.#platform.credentials ? { credentials: { ...this.#platform.credentials } } : {}),
+      ...this.#stsLocation(region),
+      // The platform identity, memoized and refreshed by assetlink (static keys, a provider, or the default chain).
+      credentials: async () => toIdentity(await this.#identity()),
       // One attempt per call: the credential cache retries with backoff, and two retry layers
       // would multiply into a storm against a throttling STS.
       maxAttempts: 1,

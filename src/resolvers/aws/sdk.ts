@@ -1,4 +1,4 @@
-import { importOptional } from '../registry.js';
+import { missingDependency } from '../../optional-import.js';
 
 /**
  * The AWS SDK is loaded on first use of an aws integration, never at import time, so users
@@ -19,16 +19,16 @@ const once = <T>(load: () => Promise<T>, reset: () => void): Promise<T> => {
 };
 
 export function loadS3(): Promise<S3Module> {
-  s3 ??= once(() => importOptional('@aws-sdk/client-s3', () => import('@aws-sdk/client-s3')), () => { s3 = undefined; });
+  s3 ??= once(() => import('@aws-sdk/client-s3').catch(missingDependency('@aws-sdk/client-s3')), () => { s3 = undefined; });
   return s3;
 }
 
 export function loadSts(): Promise<StsModule> {
-  sts ??= once(() => importOptional('@aws-sdk/client-sts', () => import('@aws-sdk/client-sts')), () => { sts = undefined; });
+  sts ??= once(() => import('@aws-sdk/client-sts').catch(missingDependency('@aws-sdk/client-sts')), () => { sts = undefined; });
   return sts;
 }
 
 export function loadStorage(): Promise<StorageModule> {
-  storage ??= once(() => importOptional('@aws-sdk/lib-storage', () => import('@aws-sdk/lib-storage')), () => { storage = undefined; });
+  storage ??= once(() => import('@aws-sdk/lib-storage').catch(missingDependency('@aws-sdk/lib-storage')), () => { storage = undefined; });
   return storage;
 }

@@ -1,5 +1,5 @@
 import type { Storage } from '@google-cloud/storage';
-import { importOptional } from '../registry.js';
+import { missingDependency } from '../../optional-import.js';
 
 /**
  * An @google-cloud/storage client whose every request carries the token assetlink's credential
@@ -18,8 +18,8 @@ export interface StorageClientOptions {
 
 export async function createStorageClient(options: StorageClientOptions): Promise<Storage> {
   const [{ Storage }, { OAuth2Client }] = await Promise.all([
-    importOptional('@google-cloud/storage', () => import('@google-cloud/storage')),
-    importOptional('google-auth-library', () => import('google-auth-library')),
+    import('@google-cloud/storage').catch(missingDependency('@google-cloud/storage')),
+    import('google-auth-library').catch(missingDependency('google-auth-library')),
   ]);
 
   /**

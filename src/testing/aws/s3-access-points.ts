@@ -15,16 +15,21 @@ import type { BucketState } from './s3-store.js';
  * - an explicit Deny in any of these policies refuses it.
  */
 
+/** Options of `createAccessPoint`. */
 export interface FakeAccessPointOptions {
+  /** Access point name (3–50 lower-case letters, digits and hyphens). */
   name: string;
+  /** The bucket it points at. */
   bucket: string;
   /** Account that owns the access point. Default: the bucket owner. */
   accountId?: string;
   /** Default: the bucket's region (an access point lives in its bucket's region). */
   region?: string;
+  /** Access point policy, evaluated together with the bucket policy. */
   policy?: ResourcePolicyDocument;
 }
 
+/** An access point as `createAccessPoint` made it. */
 export interface FakeAccessPoint {
   name: string;
   /** `arn:aws:s3:REGION:ACCOUNT:accesspoint/NAME`. */

@@ -122,13 +122,21 @@ export interface StoredObject {
 
 /** Options of the backdoor `putObject`. */
 export interface FakeObjectOptions {
+  /** `Content-Type` stored with the object. */
   contentType?: string;
+  /** User metadata (`x-amz-meta-*`), names without the prefix. */
   metadata?: Record<string, string>;
+  /** `Cache-Control` stored with the object. */
   cacheControl?: string;
+  /** `Content-Disposition` stored with the object. */
   contentDisposition?: string;
+  /** `Content-Encoding` stored with the object. */
   contentEncoding?: string;
+  /** `Content-Language` stored with the object. */
   contentLanguage?: string;
+  /** Server-side encryption the object was written with. */
   sse?: SseSettings;
+  /** Storage class (default STANDARD). */
   storageClass?: string;
 }
 

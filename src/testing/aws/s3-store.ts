@@ -30,6 +30,7 @@ export interface SseSettings {
   bucketKeyEnabled?: boolean;
 }
 
+/** A bucket of the fake S3 server, as `createBucket` made it. */
 export interface FakeS3Bucket {
   name: string;
   /** Region the bucket lives in; requests signed for another region get a 301 redirect. Default us-east-1. */
@@ -62,6 +63,7 @@ export interface ObjectAttributes {
   tagging?: string;
 }
 
+/** The checksum S3 stored with an object (`x-amz-checksum-*`). */
 export interface StoredChecksum {
   algorithm: ChecksumAlgorithm;
   /** Base64 digest; composite checksums end with `-N`. */

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type https from 'node:https';
-import { importOptional } from '../../resolvers/registry.js';
+import { importOptional, missingDependency } from '../../optional-import.js';
 import { createTrustingAgent, storagePipeline } from '../../resolvers/azure/http.js';
 import { BlobEndpoint } from '../../resolvers/azure/url.js';
 import { createTestCertificate, type TestCertificate } from './tls.js';
 
 /** Azurite's one built-in account and its published key. */
 export const AZURITE_DEFAULT_ACCOUNT = 'devstoreaccount1';
+/** The published shared key of `devstoreaccount1` (a well-known test value, not a secret). */
 export const AZURITE_DEFAULT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
+/** Options of `AzuriteBlobServer.start`. */
 export interface AzuriteOptions {
   /** Certificate to serve; generated in-process when omitted. Bearer auth only works over HTTPS. */
   tls?: TestCertificate;
@@ -38,6 +40,7 @@ export interface AzuriteRequest {
 /** What a SAS grants: permissions (sp), resource (sr), directory depth (sdd), validity, protocol. */
 export interface AzuriteSasGrant { sp?: string; sr?: string; sdd?: string; st?: string; se?: string; spr?: string }
 
+/** A Blob service CORS rule, as `setCors` sets it. */
 export interface AzuriteCorsRule {
   allowedOrigins: string[];
   allowedMethods: string[];
@@ -63,8 +66,11 @@ export interface AzuriteFault {
 /** Decides, per request, whether it gets a fault (consulted when no queued fault matches). */
 export type AzuriteFaultPolicy = (request: AzuriteRequest) => AzuriteFault | undefined;
 
+/** Options of `putBlob`. */
 export interface PutBlobOptions {
+  /** Content-Type stored with the blob. */
   contentType?: string;
+  /** Storage account. Default devstoreaccount1. */
   account?: string;
 }
 
@@ -193,6 +199,7 @@ export class AzuriteBlobServer {
     this.#memoryLimit = options.memoryLimitBytes ?? 256 * 1024 * 1024;
   }
 
+  /** Starts Azurite's blob service in-process over HTTPS (bearer tokens need TLS) on a loopback port. */
   static async start(options: AzuriteOptions = {}): Promise<AzuriteBlobServer> {
     const runner = new AzuriteBlobServer(options.tls ?? (await createTestCertificate()), options);
     await runner.#start();
@@ -274,12 +281,15 @@ export class AzuriteBlobServer {
     return fault && (fault.comp === undefined || fault.comp === request.comp) ? fault : undefined;
   }
 
+  /** The port it listens on. */
   get port(): number { return this.#port; }
+  /** `https://127.0.0.1:PORT`. */
   get origin(): string { return `https://127.0.0.1:${this.#port}`; }
   /** `platform.azure.blobEndpoint` value mapping every served account name to its path. */
   get endpointTemplate(): string { return `${this.origin}/{account}`; }
   /** Blob service URL of one account, e.g. https://127.0.0.1:PORT/devstoreaccount1. */
   blobEndpoint(account: string = AZURITE_DEFAULT_ACCOUNT): string { return `${this.origin}/${account}`; }
+  /** The storage accounts it serves. */
   accountNames(): string[] { return [...this.#accounts.keys()]; }
   /** Get User Delegation Key calls received so far. */
   get userDelegationKeyRequests(): number { return this.requests.filter((r) => r.comp === 'userdelegationkey').length; }
@@ -291,12 +301,14 @@ export class AzuriteBlobServer {
     return key;
   }
 
+  /** Creates a container (no error if it exists). */
   async createContainer(container: string, account: string = AZURITE_DEFAULT_ACCOUNT): Promise<void> {
     const { sdk, pipeline } = await this.#backdoor(account);
     const client = new sdk.ContainerClient(`${this.blobEndpoint(account)}/${container}`, pipeline);
     await client.createIfNotExists();
   }
 
+  /** Puts a blob directly with the account key (seeding tests). */
   async putBlob(container: string, name: string, body: Uint8Array | string, options: PutBlobOptions = {}): Promise<void> {
     const account = options.account ?? AZURITE_DEFAULT_ACCOUNT;
     const { sdk, pipeline } = await this.#backdoor(account);
@@ -317,12 +329,14 @@ export class AzuriteBlobServer {
     }
   }
 
+  /** A blob's Content-Type, read directly, or `undefined`. */
   async getBlobContentType(container: string, name: string, account: string = AZURITE_DEFAULT_ACCOUNT): Promise<string | undefined> {
     const { sdk, pipeline } = await this.#backdoor(account);
     const client = new sdk.BlobClient(this.#blobUrl(account, container, name), pipeline);
     return (await client.getProperties()).contentType;
   }
 
+  /** Blob names under `prefix`, read directly. */
   async listBlobs(container: string, prefix = '', account: string = AZURITE_DEFAULT_ACCOUNT): Promise<string[]> {
     const { sdk, pipeline } = await this.#backdoor(account);
     const client = new sdk.ContainerClient(`${this.blobEndpoint(account)}/${container}`, pipeline);
@@ -346,6 +360,7 @@ export class AzuriteBlobServer {
     });
   }
 
+  /** Stops the server and frees its memory. */
   async close(): Promise<void> {
     this.#agent?.destroy();
     const server = this.#server;
@@ -362,7 +377,7 @@ export class AzuriteBlobServer {
   }
 
   async #backdoor(account: string): Promise<{ sdk: typeof import('@azure/storage-blob'); pipeline: import('@azure/storage-blob').Pipeline }> {
-    const sdk = await importOptional('@azure/storage-blob', () => import('@azure/storage-blob'));
+    const sdk = await import('@azure/storage-blob').catch(missingDependency('@azure/storage-blob'));
     const credential = new sdk.StorageSharedKeyCredential(account, this.accountKey(account));
     return { sdk, pipeline: storagePipeline(sdk, credential, this.#agent, { retryOptions: { maxTries: 1 } }) };
   }

@@ -5,6 +5,7 @@ import { createTrustingFetch, type FetchLike } from './https-fetch.js';
 import { FakeOidcIssuer } from './oidc-issuer.js';
 import { createTestCertificate, type TestCertificate } from './tls.js';
 
+/** Options of `startAzureTestEnvironment`. */
 export interface AzureTestEnvironmentOptions {
   /** Storage accounts Azurite serves (besides devstoreaccount1). */
   accounts?: string[];

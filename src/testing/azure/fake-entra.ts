@@ -23,6 +23,7 @@ export interface FakeEntraApp {
   objectId?: string;
 }
 
+/** A fault the fake Entra answers token requests with (throttling, outage, delay, reset). */
 export interface FakeEntraFault {
   /** HTTP status to answer with, e.g. 429, 500, 503. Omit (with `delayMs` or `reset`) to only delay or cut. */
   status?: number;
@@ -38,16 +39,21 @@ export interface FakeEntraFault {
 /** Decides, per token request, whether it gets a fault (consulted when no queued fault is pending). */
 export type FakeEntraFaultPolicy = () => FakeEntraFault | undefined;
 
+/** Options of `FakeEntra.start`. */
 export interface FakeEntraOptions {
+  /** Certificate to serve; generated when omitted. */
   tls?: TestCertificate;
+  /** App registrations it knows from the start (more with `addApp`). */
   apps?: FakeEntraApp[];
   /** issuer → PEM public key used to verify client assertions. */
   trustedIssuers?: Record<string, string>;
   /** Lifetime of issued access tokens. Default 3600 s. */
   tokenLifetimeSeconds?: number;
+  /** Clock, epoch ms (tests). */
   now?: () => number;
 }
 
+/** One token request the fake Entra received, and its answer. */
 export interface FakeEntraTokenRequest {
   tenantId: string;
   clientId: string;
@@ -106,6 +112,7 @@ export class FakeEntra {
     for (const [issuer, key] of Object.entries(options.trustedIssuers ?? {})) this.trustIssuer(issuer, key);
   }
 
+  /** Starts the fake token service over HTTPS on a loopback port. */
   static async start(options: FakeEntraOptions = {}): Promise<FakeEntra> {
     const entra = new FakeEntra(options.tls ?? (await createTestCertificate()), options);
     await entra.#listen();
@@ -117,6 +124,7 @@ export class FakeEntra {
   /** Successful token responses so far. */
   get tokensIssued(): number { return this.tokenRequests.filter((r) => r.status === 200).length; }
 
+  /** Registers an app (client id) in a tenant, with a secret and/or federated credentials. */
   addApp(app: FakeEntraApp): void {
     this.#apps.set(`${app.tenantId}/${app.clientId}`, { ...app, objectId: app.objectId ?? randomUUID() });
   }
@@ -138,8 +146,10 @@ export class FakeEntra {
   /** Faults by rule (e.g. a seeded random "10% of requests"), consulted when no queued fault is pending; `undefined` removes it. */
   setFaultPolicy(policy: FakeEntraFaultPolicy | undefined): void { this.#faultPolicy = policy; }
 
+  /** Token requests received for one app. */
   tokenCallsFor(clientId: string): number { return this.tokenRequests.filter((r) => r.clientId === clientId).length; }
 
+  /** Forgets recorded requests and faults. */
   reset(): void {
     this.tokenRequests.length = 0;
     this.discoveryRequests = 0;
@@ -149,6 +159,7 @@ export class FakeEntra {
     this.delayMs = 0;
   }
 
+  /** Stops the server. */
   async close(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;

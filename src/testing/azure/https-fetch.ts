@@ -1,6 +1,7 @@
 import https from 'node:https';
 import { Readable } from 'node:stream';
 
+/** The subset of `fetch` the test helpers use. */
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 
 /**

@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
 import { signJwt } from './jwt.js';
 
+/** Options of `FakeOidcIssuer`. */
 export interface OidcIssuerOptions {
   /** The `iss` claim, e.g. the platform's Cognito / OIDC issuer URL. */
   issuer?: string;
@@ -8,13 +9,17 @@ export interface OidcIssuerOptions {
   now?: () => number;
 }
 
+/** Options of `FakeOidcIssuer.mint`. */
 export interface MintOptions {
+  /** The `sub` claim a federated credential matches. */
   subject: string;
   /** Default `api://AzureADTokenExchange`, the audience Entra expects for federated credentials. */
   audience?: string;
+  /** Seconds until `exp`. Default 600. */
   lifetimeSeconds?: number;
 }
 
+/** The audience Entra requires in federated assertions. */
 export const ENTRA_FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
 
 /**
@@ -41,6 +46,7 @@ export class FakeOidcIssuer {
   /** How many assertions have been minted (tests prove the assertion callback is called lazily). */
   get minted(): number { return this.#minted; }
 
+  /** A signed JWT assertion for `subject`, as the platform's OIDC issuer would issue it. */
   mint(options: MintOptions): string {
     this.#minted++;
     const now = Math.floor(this.#now() / 1000);

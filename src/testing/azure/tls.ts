@@ -1,4 +1,4 @@
-import { importOptional } from '../../resolvers/registry.js';
+import { missingDependency } from '../../optional-import.js';
 
 /** PEM material for a loopback HTTPS server and the CA its clients must trust. */
 export interface TestCertificate {
@@ -10,6 +10,7 @@ export interface TestCertificate {
   key: string;
 }
 
+/** Options of `createTestCertificate`. */
 export interface TestCertificateOptions {
   /** Extra DNS names besides `localhost`. */
   dnsNames?: string[];
@@ -32,7 +33,7 @@ interface SelfsignedModule {
  * server and nothing else; nothing touches NODE_TLS_REJECT_UNAUTHORIZED or the global store.
  */
 export async function createTestCertificate(options: TestCertificateOptions = {}): Promise<TestCertificate> {
-  const mod = await importOptional('selfsigned', () => import('selfsigned'));
+  const mod = await import('selfsigned').catch(missingDependency('selfsigned'));
   const selfsigned = ((mod as { default?: SelfsignedModule }).default ?? mod) as SelfsignedModule;
   const altNames = [
     ...['localhost', ...(options.dnsNames ?? [])].map((value) => ({ type: 2, value })),

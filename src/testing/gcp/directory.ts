@@ -15,6 +15,7 @@ export const SCOPES = {
   storageFullControl: 'https://www.googleapis.com/auth/devstorage.full_control',
 } as const;
 
+/** The Cloud Storage permissions the fakes check. */
 export type StoragePermission = 'storage.objects.get' | 'storage.objects.list' | 'storage.objects.create' | 'storage.objects.delete' | 'storage.buckets.get';
 
 /** Predefined roles as GCS documents them (the permissions the fake checks). */
@@ -34,6 +35,7 @@ export interface AccessBoundaryRule {
   availabilityCondition?: { expression: string; title?: string; description?: string };
 }
 
+/** What an access token the fakes issued stands for: who, which scopes, until when, and any access boundary. */
 export interface TokenGrant {
   /** Service account email or `user:`/`serviceAccount:` style member the token acts as. */
   principal: string;
@@ -48,6 +50,7 @@ export interface TokenGrant {
   origin: 'registered' | 'iam' | 'sts' | 'self-signed-jwt';
 }
 
+/** A service account of the fake directory, with its signing key. */
 export interface FakeServiceAccount {
   email: string;
   /** PKCS#8 PEM, as a JSON key file's `private_key`. */
@@ -58,11 +61,13 @@ export interface FakeServiceAccount {
 
 export type AuthResult = { ok: true; token: string; grant: TokenGrant } | { ok: false; status: 401; reason: string };
 
+/** Options of `FakeGcpDirectory`. */
 export interface FakeGcpDirectoryOptions {
   /** Clock for token and signed-URL expiry. Default Date.now. */
   now?: () => number;
 }
 
+/** The shared state of the GCP fakes: service accounts, Token Creator grants, roles and issued tokens. */
 export class FakeGcpDirectory {
   readonly now: () => number;
   readonly #accounts = new Map<string, FakeServiceAccount>();
@@ -87,6 +92,7 @@ export class FakeGcpDirectory {
     return account;
   }
 
+  /** The service account with this e-mail, if added. */
   serviceAccount(email: string): FakeServiceAccount | undefined {
     return this.#accounts.get(email);
   }
@@ -98,10 +104,12 @@ export class FakeGcpDirectory {
     members.add(member);
   }
 
+  /** Takes Token Creator on `serviceAccount` away from `member`. */
   revokeTokenCreator(member: string, serviceAccount: string): void {
     this.#tokenCreators.get(serviceAccount)?.delete(member);
   }
 
+  /** Whether `member` may impersonate `serviceAccount`. */
   isTokenCreator(member: string, serviceAccount: string): boolean {
     return this.#tokenCreators.get(serviceAccount)?.has(member) ?? false;
   }
@@ -111,6 +119,7 @@ export class FakeGcpDirectory {
     this.#roles.set(name, permissions);
   }
 
+  /** The storage permissions a role grants (predefined or `defineRole`d). */
   permissionsOf(role: string): readonly StoragePermission[] {
     return this.#roles.get(role) ?? [];
   }
@@ -132,6 +141,7 @@ export class FakeGcpDirectory {
     return token;
   }
 
+  /** Makes `token` invalid from now on. */
   revokeToken(token: string): void {
     this.#tokens.delete(token);
   }

@@ -21,9 +21,11 @@ import { isSignedUrlRequest, verifySignedUrl } from './signed-url-verifier.js';
  */
 
 export interface FakeGcsOptions {
+  /** Whose tokens and grants it checks (shared with the fake IAM and STS). */
   directory: FakeGcpDirectory;
 }
 
+/** One request the fake GCS received: what, by whom, and the answer. */
 export interface GcsRequestRecord {
   method: string;
   path: string;
@@ -54,6 +56,10 @@ const STORAGE_AUDIENCE = 'https://storage.googleapis.com/';
 
 type Denial = { status: number; message: string; reason?: string };
 
+/**
+ * A fake GCS JSON API (and XML signed-URL endpoint) that checks tokens, scopes, access boundaries,
+ * bucket IAM and V4 signatures the way GCS does.
+ */
 export class FakeGcs extends FakeGoogleService {
   readonly directory: FakeGcpDirectory;
   readonly requests: GcsRequestRecord[] = [];
@@ -91,7 +97,7 @@ export class FakeGcs extends FakeGoogleService {
     target.iam.set(member, roles);
   }
 
-  /** Writes a new generation (the previous one stays readable by generation when the bucket has versioning). */
+  /** Writes a new generation directly (seeding tests), bypassing authorization; the previous one stays readable by generation when the bucket has versioning. */
   putObject(bucket: string, name: string, data: Uint8Array | string, options: { contentType?: string } = {}): { generation: string } {
     const target = this.#bucket(bucket);
     if (!target) throw new Error(`fake GCS: no bucket ${bucket}`);
@@ -113,6 +119,7 @@ export class FakeGcs extends FakeGoogleService {
     return target ? generationsOf(target, name).map((o) => o.generation) : [];
   }
 
+  /** Every object name in a bucket, sorted. */
   listObjects(bucket: string): string[] {
     const objects = this.#bucket(bucket)?.objects;
     return objects instanceof SortedKeyMap ? [...objects.sortedKeys()] : [...(objects?.keys() ?? [])].sort();

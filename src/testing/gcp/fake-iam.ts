@@ -13,6 +13,7 @@ import { FakeGoogleService, readBody, sendError, sendJson } from './http.js';
 
 export type IamMethod = 'generateAccessToken' | 'signBlob';
 
+/** One IAM Credentials call the fake received (`generateAccessToken` or `signBlob`). */
 export interface IamCall {
   method: IamMethod;
   /** Target service account email. */
@@ -31,7 +32,9 @@ export interface IamCall {
   status: number;
 }
 
+/** Options of `FakeIam`. */
 export interface FakeIamOptions {
+  /** Whose grants it checks and where it issues tokens (shared with the fake GCS and STS). */
   directory: FakeGcpDirectory;
   /** Longest lifetime generateAccessToken grants (3600 s unless an org policy extends it). */
   maxLifetimeSeconds?: number;
@@ -40,6 +43,7 @@ export interface FakeIamOptions {
 const PATH = /^\/v1\/projects\/-\/serviceAccounts\/([^/:]+):(generateAccessToken|signBlob)$/;
 const DELEGATE = /^projects\/-\/serviceAccounts\/([^/]+@[^/]+)$/;
 
+/** A fake IAM Credentials API: `generateAccessToken` and `signBlob`, honouring Token Creator grants and delegate chains. */
 export class FakeIam extends FakeGoogleService {
   readonly directory: FakeGcpDirectory;
   readonly calls: IamCall[] = [];
@@ -57,6 +61,7 @@ export class FakeIam extends FakeGoogleService {
     return this.calls.filter((c) => c.method === method && c.status === status).length;
   }
 
+  /** Forgets recorded calls. */
   reset(): void { this.calls.length = 0; }
 
   protected async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -22,6 +22,7 @@ export interface StsCall {
 const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
 
+/** A fake Google STS token exchange that downscopes tokens with a Credential Access Boundary. */
 export class FakeSts extends FakeGoogleService {
   readonly directory: FakeGcpDirectory;
   readonly calls: StsCall[] = [];
@@ -31,7 +32,9 @@ export class FakeSts extends FakeGoogleService {
     this.directory = options.directory;
   }
 
+  /** Calls answered with `status`. */
   count(status = 200): number { return this.calls.filter((c) => c.status === status).length; }
+  /** Forgets recorded calls. */
   reset(): void { this.calls.length = 0; }
 
   protected async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

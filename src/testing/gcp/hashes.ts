@@ -14,6 +14,7 @@ const TABLE = (() => {
   return table;
 })();
 
+/** CRC32C (Castagnoli) of `data`, continuing from `previous`, as GCS checks uploads. */
 export function crc32c(data: Uint8Array, previous = 0): number {
   let crc = ~previous >>> 0;
   for (let i = 0; i < data.length; i++) crc = TABLE[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
@@ -27,6 +28,7 @@ export function crc32cBase64(data: Uint8Array): string {
   return out.toString('base64');
 }
 
+/** MD5 of `data`, base64, as GCS reports `md5Hash`. */
 export function md5Base64(data: Uint8Array): string {
   return createHash('md5').update(data).digest('base64');
 }

@@ -26,7 +26,9 @@ export interface FakeGcp {
   close(): Promise<void>;
 }
 
+/** Options of `startFakeGcp`. */
 export interface StartFakeGcpOptions extends FakeGcpDirectoryOptions {
+  /** Longest lifetime the fake IAM grants `generateAccessToken` (3600 s, as without the org policy). */
   maxTokenLifetimeSeconds?: FakeIamOptions['maxLifetimeSeconds'];
 }
 

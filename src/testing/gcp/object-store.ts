@@ -29,6 +29,7 @@ export interface FakeBucket {
   noncurrent?: Map<string, StoredObject[]>;
 }
 
+/** A bucket CORS rule, as GCS stores it. */
 export interface GcsCorsRule { origin?: string[]; method?: string[]; responseHeader?: string[]; maxAgeSeconds?: number }
 
 let generationCounter = Date.now() * 1000;
