@@ -1,4 +1,4 @@
-import { createSecureContext } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import { InvalidIntegrationError } from '../errors.js';
 import { classifyAddress } from '../net/address-class.js';
 import type { AwsEndpoint } from '../types.js';
@@ -57,6 +57,9 @@ export function checkEndpointUrl(value: unknown, field: string): string {
   if (url.protocol === 'http:' && !isLoopback(hostname)) {
     fail(field, `plain http is accepted only on loopback (tests, a local sidecar); ${hostname} needs https:// (use endpoint.ca for a private CA)`);
   }
+  // The raw path too: `new URL` resolves "a/../b" away before it could be seen.
+  const rawPath = value.replace(/^[a-z]+:\/\/[^/]*/i, '');
+  if (/(?:^|\/)\.{1,2}(?:\/|$)/.test(rawPath)) fail(field, 'has "." or ".." segments in its base path');
   const segments = url.pathname.split('/').slice(1);
   if (segments.some((s, i) => (s === '' && i < segments.length - 1) || s === '.' || s === '..' || /%2e|%2f/i.test(s))) {
     fail(field, 'has an unusable base path (empty, "." or ".." segments)');
@@ -67,11 +70,15 @@ export function checkEndpointUrl(value: unknown, field: string): string {
 
 function checkCa(value: unknown): string {
   if (typeof value !== 'string' || !value.includes('-----BEGIN CERTIFICATE-----')) return fail('endpoint.ca', 'must be PEM text of one or more CA certificates (-----BEGIN CERTIFICATE-----)');
-  try {
-    createSecureContext({ ca: value });
-  } catch (error) {
-    fail('endpoint.ca', `is not a usable PEM certificate (${error instanceof Error ? error.message.slice(0, 120) : 'unreadable'})`);
-  }
+  const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) fail('endpoint.ca', 'has no complete PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)');
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      fail('endpoint.ca', `certificate ${i + 1} is not a readable X.509 certificate`);
+    }
+  });
   return value;
 }
 
