@@ -22,6 +22,8 @@ const FIELDS = new Set(['url', 'forcePathStyle', 'region', 'publicUrl', 'ca', 's
 const REGION = /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/;
 /** Store access keys are not AWS-shaped: R2 32 hex, B2 25 characters, MinIO any 3–128 printable characters. */
 export const STORE_ACCESS_KEY_ID = /^[\x21-\x7e]{3,128}$/;
+/** Role ARNs of S3-compatible STS: Ceph RGW names no account (`arn:aws:iam:::role/x`) or a tenant; MinIO ignores the ARN. */
+export const STORE_ROLE_ARN = /^arn:[a-z][a-z0-9-]{0,19}:iam::[A-Za-z0-9_-]{0,64}:role\/[\w+=,.@/-]{1,512}$/;
 /** Host names that resolve to a metadata service inside clouds, whatever their address. */
 const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata', 'metadata.goog', 'instance-data', 'instance-data.ec2.internal']);
 

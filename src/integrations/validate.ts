@@ -7,7 +7,7 @@ import { awsScopeBucket, awsScopeExtras } from './aws-scope.js';
 import { azureScopeCloud } from './azure-scope.js';
 import type { NormalizedIntegration } from './registered.js';
 import { commonFields, requireTenantForWildcard, secretField, WILDCARD } from './common-fields.js';
-import { awsEndpointField, STORE_ACCESS_KEY_ID } from './validate-endpoint.js';
+import { awsEndpointField, STORE_ACCESS_KEY_ID, STORE_ROLE_ARN } from './validate-endpoint.js';
 
 const PROVIDERS = new Set(['aws', 'gcp', 'azure', 'https', 'memory', 'file']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
@@ -86,7 +86,9 @@ function validateFields(input: Integration): NormalizedIntegration {
       const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}), ...(region ? { region } : {}), ...(accountId ? { accountId } : {}), ...awsScopeExtras(scope, bucket, a) }, ...(endpoint ? { endpoint } : {}) } as const;
       requireTenantForWildcard(base, bucket === WILDCARD, String(a.kind));
       if (a.kind === 'assume-role') {
-        const roleArn = str(a, 'roleArn', 'auth.', ROLE_ARN, 'expected "arn:aws:iam::<12-digit account>:role/<name>"');
+        const roleArn = endpoint
+          ? str(a, 'roleArn', 'auth.', STORE_ROLE_ARN, 'expected the store\'s role ARN, e.g. "arn:aws:iam:::role/<name>" (Ceph) or any role ARN (MinIO ignores it)')
+          : str(a, 'roleArn', 'auth.', ROLE_ARN, 'expected "arn:aws:iam::<12-digit account>:role/<name>"');
         const externalId = str(a, 'externalId', 'auth.', EXTERNAL_ID, 'external IDs are 2–1224 characters of letters, digits and + = , . @ : / -', true);
         const sessionName = optStr(a, 'sessionName', 'auth.', SESSION_NAME, '2–64 characters of letters, digits and + = , . @ -');
         let durationSeconds: number | undefined;
