@@ -49,6 +49,12 @@ export interface AssetLocation {
   /** Azure cloud of the account's host. Absent for `az://` URIs and configured endpoints (the integration's cloud applies). */
   cloud?: AzureCloud;
   /**
+   * The S3-compatible store (an integration's `endpoint.url` or `endpoint.publicUrl`, normalised)
+   * the URL was on. Such a location is only ever covered by an integration of that store, and its
+   * `uri` stays the URL on the store.
+   */
+  endpoint?: string;
+  /**
    * The https URL exactly as given, fragment removed, query (and so any signature) kept. Set for
    * plain `https` assets and for pre-signed cloud URLs: the https provider fetches this URL, and a
    * pre-signed one is passed through as is. Non-enumerable and left out of util.inspect (even with
@@ -106,7 +112,34 @@ export type AwsAuth =
   | { kind: 'cross-account' }
   | { kind: 'access-key'; accessKeyId: string; secretAccessKey: SecretValue; sessionToken?: string };
 /** A customer's S3 bucket (or prefix) and how to reach it. */
-export interface AwsIntegration extends IntegrationCommon { id: string; provider: 'aws'; mode?: Mode; scope: AwsScope; auth: AwsAuth }
+export interface AwsIntegration extends IntegrationCommon {
+  id: string; provider: 'aws'; mode?: Mode; scope: AwsScope; auth: AwsAuth;
+  /** An S3-compatible store (MinIO, R2, Wasabi, B2, Ceph) instead of AWS: docs/providers/s3-compatible.md. */
+  endpoint?: AwsEndpoint;
+}
+/**
+ * Where an S3-compatible store of one integration lives. Platform configuration, not customer
+ * input: it is not passed through the https provider's SSRF guard (metadata addresses are refused).
+ */
+export interface AwsEndpoint {
+  /** The store's S3 API origin (optionally with a base path), e.g. `https://minio.internal:9000`. The backend talks to it. */
+  url: string;
+  /** Path-style `https://host/bucket/key` (default true: what most S3-compatible stores serve); false → `https://bucket.host/key`. */
+  forcePathStyle?: boolean;
+  /** Region to sign for. Default `us-east-1` (MinIO, Ceph); R2 wants `auto`, Wasabi and B2 their own region. */
+  region?: string;
+  /** Origin browsers reach the store at: presigned URLs name it (and are signed for it). Default `url`. */
+  publicUrl?: string;
+  /** PEM CA certificate(s) trusted for this endpoint only, in addition to Node's bundled roots. */
+  ca?: string;
+  /** STS endpoint for `assume-role` (MinIO and Ceph RGW serve it at the S3 origin). Required with assume-role. */
+  stsUrl?: string;
+  /**
+   * The store's user that calls AssumeRole at `stsUrl` (MinIO: a user whose policy the sessions are
+   * carved from). Required with assume-role: the platform's AWS identity is never sent to another store.
+   */
+  stsCredentials?: { accessKeyId: string; secretAccessKey: SecretValue };
+}
 
 /** What a GCP integration covers: one bucket, optionally one prefix (segment-aware). */
 export interface GcpScope {

@@ -20,6 +20,8 @@ export const SECRET_FIELDS: ReadonlyArray<readonly string[]> = [
   ['auth', 'secretAccessKey'],
   ['auth', 'clientSecret'],
   ['auth', 'credentials', 'private_key'],
+  // The store user that calls AssumeRole on an S3-compatible store (docs/providers/s3-compatible.md).
+  ['endpoint', 'stsCredentials', 'secretAccessKey'],
 ];
 
 export interface SecretRefOptions {

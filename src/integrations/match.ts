@@ -3,6 +3,7 @@ import type { AssetLocation } from '../types.js';
 import { azureBlobUri, isUnder } from '../uri/index.js';
 import { s3BucketKind } from '../uri/aws-names.js';
 import { awsPartitionOf } from './aws-scope.js';
+import { coversStore, storeOf } from './store-endpoints.js';
 import type { RegisteredIntegration } from './registered.js';
 
 /** `*.example.com` allows any sub-domain of example.com, never example.com itself. */
@@ -46,9 +47,12 @@ export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Covera
       if (config.scope.bucket !== loc.bucket && !wildcardCovers) return { ok: false, why: `integration "${reg.id}" covers bucket "${config.scope.bucket}", not "${loc.bucket}"` };
       // A bucket in another partition is a different bucket; s3:// URIs name none and take the integration's.
       const partition = loc.partition === undefined ? undefined : awsPartitionOf(config);
-      if (partition !== undefined && partition !== loc.partition) {
+      if (partition !== undefined && partition !== loc.partition && config.endpoint === undefined) {
         return { ok: false, why: `integration "${reg.id}" is in the AWS partition ${partition}, but the URI names a bucket in ${loc.partition}; a bucket in another partition is a different bucket` };
       }
+      // A bucket on another store (AWS or an S3-compatible endpoint) is a different bucket too.
+      const otherStore = coversStore(config.endpoint, loc);
+      if (otherStore !== undefined) return { ok: false, why: `integration "${reg.id}" does not cover it: ${otherStore}` };
       return underPrefix(loc.key, loc);
     }
     case 'gcp':
@@ -107,6 +111,15 @@ export function matchByScope(integrations: Iterable<RegisteredIntegration>, loc:
     if (accounts.size > 1) {
       throw new NoIntegrationError(
         `${loc.uri} names no storage account and container "${loc.bucket}" is covered in accounts ${[...accounts].map((a) => `"${a}"`).join(', ')}; use the full form https://ACCOUNT.blob.core.windows.net/${loc.bucket}/${loc.key}`,
+        { uri: loc.uri },
+      );
+    }
+  }
+  if (loc.provider === 'aws' && loc.endpoint === undefined && best.length > 1) {
+    const stores = new Set(best.map((c) => storeOf(c.reg)));
+    if (stores.size > 1) {
+      throw new NoIntegrationError(
+        `${loc.uri} names no store and bucket "${loc.bucket}" is covered on ${[...stores].map((s) => (s === '' ? 'AWS' : s)).join(' and ')}; use the store's URL (e.g. ${[...stores].find((s) => s !== '') ?? ''}/${loc.bucket}/${loc.key}) or name the integration`,
         { uri: loc.uri },
       );
     }

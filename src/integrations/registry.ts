@@ -58,9 +58,13 @@ export class IntegrationRegistry {
   readonly #tenants = new Map<string, Index>();
   /** How many tenant-bound (non-wildcard) integrations each group has: root hints only. */
   readonly #tenantBound = new Map<string, number>();
+  /** Bumped on every change: lets derived views (the endpoints URLs parse against) recompute lazily. */
+  #version = 0;
+  get version(): number { return this.#version; }
 
   /** Adds or replaces; returns the integration it replaced (now retired), if any. */
   set(reg: RegisteredIntegration): RegisteredIntegration | undefined {
+    this.#version++;
     const replaced = this.#remove(reg.id);
     this.#byId.set(reg.id, reg);
     const group = groupOf(reg);
@@ -83,6 +87,7 @@ export class IntegrationRegistry {
   #remove(id: string): RegisteredIntegration | undefined {
     const existing = this.#byId.get(id);
     if (!existing) return undefined;
+    this.#version++;
     this.#byId.delete(id);
     const group = groupOf(existing);
     if (existing.tenant === undefined) {

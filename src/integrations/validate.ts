@@ -7,6 +7,7 @@ import { awsScopeBucket, awsScopeExtras } from './aws-scope.js';
 import { azureScopeCloud } from './azure-scope.js';
 import type { NormalizedIntegration } from './registered.js';
 import { commonFields, requireTenantForWildcard, secretField, WILDCARD } from './common-fields.js';
+import { awsEndpointField, STORE_ACCESS_KEY_ID, STORE_ROLE_ARN } from './validate-endpoint.js';
 
 const PROVIDERS = new Set(['aws', 'gcp', 'azure', 'https', 'memory', 'file']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
@@ -77,14 +78,17 @@ function validateFields(input: Integration): NormalizedIntegration {
   switch (provider) {
     case 'aws': {
       const a = needAuth();
+      const endpoint = awsEndpointField(raw, scope, a);
       const bucket = scope.bucket === WILDCARD ? WILDCARD : awsScopeBucket(scope);
       const region = optStr(scope, 'region', 'scope.', AWS_REGION, 'expected a region such as "eu-west-1"');
       const accountId = optStr(scope, 'accountId', 'scope.', AWS_ACCOUNT, 'expected a 12-digit AWS account ID');
       const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
-      const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}), ...(region ? { region } : {}), ...(accountId ? { accountId } : {}), ...awsScopeExtras(scope, bucket, a) } } as const;
+      const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}), ...(region ? { region } : {}), ...(accountId ? { accountId } : {}), ...awsScopeExtras(scope, bucket, a) }, ...(endpoint ? { endpoint } : {}) } as const;
       requireTenantForWildcard(base, bucket === WILDCARD, String(a.kind));
       if (a.kind === 'assume-role') {
-        const roleArn = str(a, 'roleArn', 'auth.', ROLE_ARN, 'expected "arn:aws:iam::<12-digit account>:role/<name>"');
+        const roleArn = endpoint
+          ? str(a, 'roleArn', 'auth.', STORE_ROLE_ARN, 'expected the store\'s role ARN, e.g. "arn:aws:iam:::role/<name>" (Ceph) or any role ARN (MinIO ignores it)')
+          : str(a, 'roleArn', 'auth.', ROLE_ARN, 'expected "arn:aws:iam::<12-digit account>:role/<name>"');
         const externalId = str(a, 'externalId', 'auth.', EXTERNAL_ID, 'external IDs are 2–1224 characters of letters, digits and + = , . @ : / -', true);
         const sessionName = optStr(a, 'sessionName', 'auth.', SESSION_NAME, '2–64 characters of letters, digits and + = , . @ -');
         let durationSeconds: number | undefined;
@@ -96,7 +100,9 @@ function validateFields(input: Integration): NormalizedIntegration {
       }
       if (a.kind === 'cross-account') return { ...base, auth: { kind: 'cross-account' } };
       if (a.kind === 'access-key') {
-        const accessKeyId = str(a, 'accessKeyId', 'auth.', ACCESS_KEY_ID, 'expected 16–128 upper-case letters and digits', true);
+        const accessKeyId = endpoint
+          ? str(a, 'accessKeyId', 'auth.', STORE_ACCESS_KEY_ID, 'expected the store\'s access key: 3–128 printable characters without spaces', true)
+          : str(a, 'accessKeyId', 'auth.', ACCESS_KEY_ID, 'expected 16–128 upper-case letters and digits', true);
         const secretAccessKey = secretField(a, 'secretAccessKey', 'auth.', (o, f, w) => str(o, f, w, undefined, undefined, true));
         const sessionToken = a.sessionToken === undefined ? undefined : str(a, 'sessionToken', 'auth.', undefined, undefined, true);
         return { ...base, auth: { kind: 'access-key', accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } };

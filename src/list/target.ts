@@ -120,7 +120,7 @@ function uriBuilder(location: AssetLocation, account: string | undefined): (key:
     const base = azureBlobUri(account, location.bucket, '');
     return (key) => `${base}${encodeKeyForUrl(key)}`;
   }
-  const literal = !/^(?:https|file):/i.test(location.uri);
+  const literal = !/^(?:https?|file):/i.test(location.uri);
   const keyPart = literal ? location.key : encodeKeyForUrl(location.key);
   const base = location.uri.endsWith(keyPart) && !location.uri.includes('?')
     ? location.uri.slice(0, location.uri.length - keyPart.length)

@@ -8,6 +8,7 @@ import type { AssetLinkEvent } from '../events.js';
 import { matchByScope, matchExplicit, type MatchOutcome } from '../integrations/match.js';
 import { RegisteredIntegration } from '../integrations/registered.js';
 import { IntegrationRegistry } from '../integrations/registry.js';
+import { StoreEndpoints } from '../integrations/store-endpoints.js';
 import { validateIntegration } from '../integrations/validate.js';
 import { isValidTenant } from '../integrations/common-fields.js';
 import { inspectSymbol, redactUrl } from '../redact.js';
@@ -65,6 +66,7 @@ export class AssetResolver {
   readonly #now: () => number;
   readonly #requestTimeoutMs: number;
   readonly #parseOptions: ParseOptions;
+  readonly #stores: StoreEndpoints;
   /** Shared by a root and its tenant twins, so closing the root closes them all. */
   readonly #life: { closed: boolean };
   /** One bound listener for the cache, the drivers and every resolved asset (not a closure per resolve). */
@@ -90,6 +92,7 @@ export class AssetResolver {
       this.#now = root.#now;
       this.#requestTimeoutMs = root.#requestTimeoutMs;
       this.#parseOptions = root.#parseOptions;
+      this.#stores = root.#stores;
       this.#life = root.#life;
       this.#emitter = root.#emitter;
       this.#rebinder = root.#rebinder;
@@ -117,10 +120,13 @@ export class AssetResolver {
       now: this.#now,
       emit: this.#emitter,
     });
+    // Registered S3-compatible stores join the platform's endpoints as integrations come and go.
+    const stores = new StoreEndpoints(this.#integrations, endpointOverrides(this.#platform));
     this.#parseOptions = {
-      endpoints: endpointOverrides(this.#platform),
+      get endpoints() { return stores.all(); },
       ...(this.#platform.https?.allowPorts ? { allowPorts: this.#platform.https.allowPorts } : {}),
     };
+    this.#stores = stores;
     for (const integration of options.integrations ?? []) this.addIntegration(integration);
   }
 
@@ -285,7 +291,7 @@ export class AssetResolver {
   [inspectSymbol](): string { return `AssetResolver ${JSON.stringify(this.toJSON())}`; }
 
   #match(uri: string, ref: IntegrationRef | undefined): MatchOutcome {
-    const location = parseAssetUri(uri, this.#parseOptions);
+    const location = this.#parse(uri, ref);
     try {
       const outcome = ref === undefined ? this.#matchByScope(location) : matchExplicit(this.#lookup(ref), location);
       assertEnabled(outcome.integration);
@@ -299,6 +305,16 @@ export class AssetResolver {
         });
       }
       throw error;
+    }
+  }
+
+  /** An ad-hoc integration object's own store host parses too (registered stores always do). */
+  #parse(uri: string, ref: IntegrationRef | undefined): AssetLocation {
+    try {
+      return parseAssetUri(uri, this.#parseOptions);
+    } catch (error) {
+      if (!(error instanceof InvalidUriError) || typeof ref !== 'object' || ref === null || ref.provider !== 'aws' || ref.endpoint === undefined) throw error;
+      return parseAssetUri(uri, { ...this.#parseOptions, endpoints: this.#stores.withIntegration(this.#lookup(ref)) });
     }
   }
 

@@ -17,6 +17,7 @@ import { connectTimeoutAgents } from './aws/agents.js';
 import { BucketRegions, homeRegionFor } from './aws/region.js';
 import { loadS3, loadStorage } from './aws/sdk.js';
 import { toIdentity } from './aws/types.js';
+import { StorePresigners, storeClientConfig, storeKey, storeRegion } from './aws/store.js';
 
 /**
  * The `aws` provider: S3 through @aws-sdk/client-s3 (loaded on first use), credentials from the
@@ -44,6 +45,7 @@ class AwsDriver implements ProviderDriver {
   readonly #credentials: AwsCredentialSource;
   readonly #regions: BucketRegions;
   readonly #presigner: FastS3Presigner;
+  readonly #storePresigners = new StorePresigners();
   readonly #clients = new Map<string, Promise<S3Client>>();
 
   constructor(ctx: DriverContext) {
@@ -268,7 +270,7 @@ class AwsDriver implements ProviderDriver {
       }
       const ttl = boundByCredentials(request.ttlSeconds, signedAt, credentials.expiresAt ?? Number.POSITIVE_INFINITY, request.clamp);
       const bindContentType = request.method === 'PUT' && request.contentType !== undefined;
-      const url = this.#presigner.presign({
+      const url = (config.endpoint ? this.#storePresigners.for(config.endpoint) : this.#presigner).presign({
         credentials,
         region,
         bucket: target.location.bucket,
@@ -366,6 +368,8 @@ class AwsDriver implements ProviderDriver {
   }
 
   #region(target: ObjectTarget, config: AwsConfig): Promise<string> {
+    // An S3-compatible store signs for the region its endpoint names: nothing to discover.
+    if (config.endpoint) return Promise.resolve(storeRegion(config.endpoint));
     return this.#regions.regionFor(
       regionKey(target.location.bucket, config),
       { urlRegion: target.location.region, scopeRegion: config.scope.region ?? accessPointRegion(config.scope.accessPointArn) },
@@ -416,7 +420,7 @@ class AwsDriver implements ProviderDriver {
 
   /** `bucket` picks the credentials of a wildcard integration (minted per bucket); others ignore it. */
   #client(config: AwsConfig, region: string, bucket: string): Promise<S3Client> {
-    const key = `${this.#credentials.credentialKey(config, bucket)}|${region}`;
+    const key = `${this.#credentials.credentialKey(config, bucket)}|${region}|${storeKey(config.endpoint)}`;
     const existing = this.#clients.get(key);
     if (existing) {
       this.#clients.delete(key);
@@ -438,6 +442,8 @@ class AwsDriver implements ProviderDriver {
       // handler's own `connectionTimeout` would count that queueing too, so the agents time the
       // connect instead (see agents.ts).
       requestHandler: { socketTimeout: this.#ctx.requestTimeoutMs, ...connectTimeoutAgents(this.#ctx.requestTimeoutMs) },
+      // An S3-compatible store of this integration: its own URL, addressing, checksums and CA (store.ts).
+      ...(config.endpoint ? storeClientConfig(config.endpoint, this.#ctx.requestTimeoutMs) : {}),
     }));
     created.catch(() => this.#clients.delete(key));
     this.#clients.set(key, created);

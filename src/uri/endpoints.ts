@@ -9,6 +9,14 @@ export interface EndpointOverride {
    * path (`https://127.0.0.1:10000/{account}`, Azurite style) or in the host.
    */
   url: string;
+  /**
+   * A store of its own (an S3-compatible store of one integration), not an emulator standing in
+   * for the cloud: locations on it carry `endpoint` (this `url`, normalised) and keep their URL on
+   * this endpoint as canonical `uri`, so they never match integrations of another store.
+   */
+  separateStore?: boolean;
+  /** aws only: also accept virtual-hosted `https://BUCKET.host/key` (one DNS label before the host). */
+  virtualHosted?: boolean;
 }
 
 interface CompiledEndpoint {
@@ -19,6 +27,10 @@ interface CompiledEndpoint {
   port: number;
   /** Literal segments, or `{account}`. */
   path: string[];
+  /** `scheme://host[:port][/base]`, lower-case, default port dropped: what `location.endpoint` names. */
+  normalized: string;
+  separateStore: boolean;
+  virtualHosted: boolean;
 }
 
 export interface EndpointMatch {
@@ -26,6 +38,8 @@ export interface EndpointMatch {
   account?: string;
   /** Path segments after the endpoint's base path: bucket (container) first. */
   rest: string[];
+  /** Set for a `separateStore` endpoint: its normalised URL, `scheme://host[:port][/base]`. */
+  endpoint?: string;
 }
 
 const ACCOUNT = '{account}';
@@ -36,7 +50,8 @@ const compiled = new WeakMap<EndpointOverride, CompiledEndpoint>();
 
 function compile(endpoint: EndpointOverride, index: number): CompiledEndpoint {
   const known = compiled.get(endpoint);
-  if (known !== undefined && known.url === endpoint.url && known.provider === endpoint.provider) return known;
+  if (known !== undefined && known.url === endpoint.url && known.provider === endpoint.provider
+    && known.separateStore === (endpoint.separateStore === true) && known.virtualHosted === (endpoint.virtualHosted === true)) return known;
   const fresh = compileUncached(endpoint, index);
   compiled.set(endpoint, fresh);
   return fresh;
@@ -57,7 +72,13 @@ function compileUncached(endpoint: EndpointOverride, index: number): CompiledEnd
   const host = accountInHost
     ? new RegExp(`^${rawHost.split(ACCOUNT).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('([a-z0-9]+)')}$`)
     : rawHost;
-  return { provider: endpoint.provider, url: endpoint.url, scheme, host, port: m[3] === undefined ? defaultPort(scheme) : Number(m[3]), path };
+  if (endpoint.virtualHosted === true && endpoint.provider !== 'aws') throw new InvalidIntegrationError(field, 'virtual-hosted addressing is for aws endpoints only');
+  const port = m[3] === undefined ? defaultPort(scheme) : Number(m[3]);
+  const normalized = `${scheme}://${rawHost}${port === defaultPort(scheme) ? '' : `:${port}`}${path.map((p) => `/${p}`).join('')}`;
+  return {
+    provider: endpoint.provider, url: endpoint.url, scheme, host, port, path, normalized,
+    separateStore: endpoint.separateStore === true, virtualHosted: endpoint.virtualHosted === true,
+  };
 }
 
 /** Endpoints whose scheme, host and port equal the URL's; path templates are checked later. */
@@ -66,24 +87,31 @@ export function endpointsAtOrigin(
   scheme: string,
   host: string,
   port: number | undefined,
-): Array<CompiledEndpoint & { hostAccount?: string }> {
-  const found: Array<CompiledEndpoint & { hostAccount?: string }> = [];
+): Array<CompiledEndpoint & { hostAccount?: string; hostBucket?: string }> {
+  const found: Array<CompiledEndpoint & { hostAccount?: string; hostBucket?: string }> = [];
+  const virtual: Array<CompiledEndpoint & { hostBucket: string }> = [];
   (endpoints ?? []).forEach((endpoint, index) => {
     const c = compile(endpoint, index);
     if (c.scheme !== scheme || c.port !== (port ?? defaultPort(scheme))) return;
     if (typeof c.host === 'string') {
       if (c.host === host) found.push(c);
+      else if (c.virtualHosted && host.endsWith(`.${c.host}`)) {
+        const label = host.slice(0, -c.host.length - 1);
+        // One DNS label: a bucket with dots is only ever addressed path-style (TLS wildcards cover one label).
+        if (label !== '' && !label.includes('.')) virtual.push({ ...c, hostBucket: label });
+      }
       return;
     }
     const account = c.host.exec(host)?.[1];
     if (account !== undefined) found.push({ ...c, hostAccount: account });
   });
-  return found;
+  // An exact host wins over the same URL read as BUCKET.host.
+  return virtual.length === 0 ? found : [...found, ...virtual];
 }
 
 /** Applies the first endpoint whose base path the URL's decoded segments start with. */
 export function matchEndpointPath(
-  candidates: ReadonlyArray<CompiledEndpoint & { hostAccount?: string }>,
+  candidates: ReadonlyArray<CompiledEndpoint & { hostAccount?: string; hostBucket?: string }>,
   segments: readonly string[],
 ): EndpointMatch {
   for (const c of candidates) {
@@ -98,8 +126,10 @@ export function matchEndpointPath(
       return actual === template;
     });
     if (!fits) continue;
-    const match: EndpointMatch = { provider: c.provider, rest: segments.slice(c.path.length) };
+    const rest = segments.slice(c.path.length);
+    const match: EndpointMatch = { provider: c.provider, rest: c.hostBucket === undefined ? rest : [c.hostBucket, ...rest] };
     if (account !== undefined) match.account = account;
+    if (c.separateStore) match.endpoint = c.normalized;
     return match;
   }
   const bases = candidates.map((c) => `/${c.path.join('/')}`).join(' or ');

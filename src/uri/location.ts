@@ -11,6 +11,8 @@ export interface Extras {
   cloud?: AzureCloud;
   presigned?: PresignedInfo;
   uri?: string;
+  /** See AssetLocation.endpoint; `uri` is then the URL on that endpoint, pinned or not. */
+  endpoint?: string;
   /** See AssetLocation.originalUrl; stored non-enumerable so it is never serialised. */
   originalUrl?: string;
 }
@@ -24,7 +26,8 @@ export function location(provider: Provider, bucket: string, key: string, extras
   if (extras.cloud !== undefined) loc.cloud = extras.cloud;
   if (extras.version !== undefined) loc.version = extras.version;
   if (extras.snapshot !== undefined) loc.snapshot = extras.snapshot;
-  loc.uri = (extras.version === undefined && extras.snapshot === undefined ? undefined : pinnedUri(provider, bucket, key, extras))
+  if (extras.endpoint !== undefined) loc.endpoint = extras.endpoint;
+  loc.uri = (extras.version === undefined && extras.snapshot === undefined || extras.endpoint !== undefined ? undefined : pinnedUri(provider, bucket, key, extras))
     ?? extras.uri ?? canonicalUri(provider, bucket, key, extras.account, extras.cloud);
   if (extras.presigned !== undefined) loc.presigned = extras.presigned;
   if (extras.originalUrl !== undefined) {

@@ -3,7 +3,7 @@ import type { AssetLocation } from '../types.js';
 import { type AwsHost, matchAwsHost } from './aws.js';
 import { checkDirectoryBucket, checkS3BucketName, type S3BucketKind } from './aws-names.js';
 import { matchAzureHost } from './azure.js';
-import { httpsUri } from './canonical.js';
+import { encodeKeyForUrl, httpsUri } from './canonical.js';
 import { type EndpointOverride, endpointsAtOrigin, matchEndpointPath } from './endpoints.js';
 import { UriProblem } from './fail.js';
 import { gcsJsonObject, isGcsJsonApiPath, matchGcpHost } from './gcp.js';
@@ -188,6 +188,11 @@ function viaEndpoint(match: ReturnType<typeof matchEndpointPath>, extras: Extras
     const pin = s3Pin(params);
     if (pin.version !== undefined && kind === 'directory') throw new UriProblem('directory buckets do not keep object versions; remove versionId');
     pinInto(extras, pin);
+    if (match.endpoint !== undefined) {
+      // A store of its own: the URI stays on it (path-style), so it never reads as an AWS bucket.
+      extras.endpoint = match.endpoint;
+      extras.uri = `${match.endpoint}/${bucket}/${encodeKeyForUrl(key)}${pin.version === undefined ? '' : `?versionId=${encodeURIComponent(pin.version)}`}`;
+    }
     return location('aws', bucket, key, extras);
   }
   return gcsLocation(bucket, key, extras, params);

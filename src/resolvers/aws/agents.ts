@@ -14,7 +14,7 @@ const MAX_SOCKETS = 50;
  * connection" without ever trying to connect. Here the timer starts when the socket is created
  * and stops when it connects; a queued request simply waits for a free socket.
  */
-export function connectTimeoutAgents(connectTimeoutMs: number): { httpAgent: http.Agent; httpsAgent: https.Agent } {
+export function connectTimeoutAgents(connectTimeoutMs: number, extra: Pick<https.AgentOptions, 'ca' | 'lookup'> = {}): { httpAgent: http.Agent; httpsAgent: https.Agent } {
   const guard = (socket: Duplex | null | undefined): Duplex | null | undefined => {
     const s = socket as (Duplex & { connecting?: boolean }) | null | undefined;
     if (!s?.connecting) return socket;
@@ -36,7 +36,8 @@ export function connectTimeoutAgents(connectTimeoutMs: number): { httpAgent: htt
     }
   }
   return {
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, ...(extra.lookup ? { lookup: extra.lookup } : {}) }),
+    // `extra`: a store's private CA and name-resolution rules (store.ts), for that client only.
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, ...extra }),
   };
 }

@@ -16,6 +16,8 @@ import { loadSts } from './sdk.js';
 import { awsErrorInfo, isRetryableAwsError } from './errors.js';
 import { resolvePlatformRegion } from './platform-region.js';
 import { toIdentity, type AwsCredentialValue } from './types.js';
+import { storeKey } from './store.js';
+import { StoreStsClients } from './store-sts.js';
 
 type AwsConfig = Omit<AwsIntegration, 'mode'> & { mode: 'read-only' | 'read-write' };
 
@@ -87,9 +89,12 @@ export class AwsCredentialSource {
   readonly #sts = new Map<string, Promise<STSClient>>();
   /** The platform region, resolved once as the SDK does. */
   #region: Promise<string> | undefined;
+  /** STS of integrations' S3-compatible stores (endpoint.stsUrl). */
+  readonly #storeSts: StoreStsClients;
 
   constructor(ctx: DriverContext, platform: AwsPlatformOptions) {
     this.#ctx = ctx;
+    this.#storeSts = new StoreStsClients(ctx.requestTimeoutMs);
     this.#platform = platform;
     this.#identity = platformIdentity(platform, ctx.now);
   }
@@ -104,7 +109,8 @@ export class AwsCredentialSource {
     switch (auth.kind) {
       case 'assume-role': {
         const request = assumeRoleRequest(config, bucket);
-        const roleFingerprint = fingerprint(request.RoleArn, request.ExternalId, request.RoleSessionName, String(request.DurationSeconds), request.Policy);
+        const store = config.endpoint ? [storeKey(config.endpoint), config.endpoint.stsUrl ?? '', config.endpoint.stsCredentials?.accessKeyId ?? ''] : [];
+        const roleFingerprint = fingerprint(request.RoleArn, request.ExternalId, request.RoleSessionName, String(request.DurationSeconds), request.Policy, ...store);
         return `${cachePrefixOf(config)}aws|assume-role|${bucket}|${scope.prefix ?? ''}|${config.mode}|${roleFingerprint}`;
       }
       case 'access-key': {
@@ -135,7 +141,7 @@ export class AwsCredentialSource {
         const key = this.credentialKey(config, bucket);
         const scope = `s3://${bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''} ${config.mode}`;
         return this.#ctx.cache.get<AwsCredentialValue>(key, { integrationId: config.id, scope }, async () => {
-          const sts = await this.#stsClient(await this.#stsRegion(config));
+          const sts = config.endpoint ? await this.#storeSts.get(config) : await this.#stsClient(await this.#stsRegion(config));
           const { AssumeRoleCommand } = await loadSts();
           return assumeRole(
             (input) => sts.send(new AssumeRoleCommand(input), { abortSignal: AbortSignal.timeout(this.#ctx.requestTimeoutMs) }),
@@ -159,6 +165,8 @@ export class AwsCredentialSource {
       const where = `s3://${bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''}`;
       return { detail: `assumed ${request.RoleArn} as session ${request.RoleSessionName}, downscoped to ${where} (${config.mode})`, ...expiresAt };
     }
+    // A store's key means nothing to AWS STS (and is not sent there): the store checks it on the first request.
+    if (config.endpoint) return { detail: `the integration's access key for the S3-compatible store ${config.endpoint.url} (checked by the store itself)`, ...expiresAt };
     const { STSClient, GetCallerIdentityCommand } = await loadSts();
     const sts = new STSClient({
       ...this.#stsLocation(await this.#stsRegion(config)),
@@ -197,6 +205,7 @@ export class AwsCredentialSource {
   platformIdentity(): Promise<AwsCredentialValue> { return this.#identity(); }
 
   async close(): Promise<void> {
+    await this.#storeSts.close();
     const clients = [...this.#sts.values()];
     this.#sts.clear();
     for (const sts of clients) (await sts.catch(() => undefined))?.destroy();
