@@ -104,6 +104,24 @@ describe('S3 anonymous', () => {
     expect((await fetch(`${fakes.platform.endpoint}/public-data?list-type=2`)).status).toBe(403);
   });
 
+  it('the generated public-read bucket policy, applied to the fake, serves the prefix anonymously and nothing else', async () => {
+    const plan = generateSetup({ id: 'pub', provider: 'aws', scope: { bucket: 'private-data', prefix: 'images' }, auth: { kind: 'anonymous' } });
+    const step = plan.steps.find((s) => s.id === 'aws.public-bucket-policy')!;
+    expect(step.apply).toContain('put-bucket-policy');
+    fakes.s3.setBucketPolicy('private-data', step.document as never);
+    await fakes.s3.putObject('private-data', 'images-old/x.jpg', 'old');
+    try {
+      expect((await fetch(`${fakes.platform.endpoint}/private-data/images/cat.jpg`)).status).toBe(200);
+      expect((await fetch(`${fakes.platform.endpoint}/private-data/images-old/x.jpg`)).status).toBe(403);
+      expect((await fetch(`${fakes.platform.endpoint}/private-data/images/new.jpg`, { method: 'PUT', body: 'x' })).status).toBe(403);
+    } finally {
+      fakes.s3.setBucketPolicy('private-data', {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { AWS: fakes.platformPrincipalArn }, Action: ['s3:GetObject', 's3:ListBucket'], Resource: ['arn:aws:s3:::private-data', 'arn:aws:s3:::private-data/*'] } as never],
+      });
+    }
+  });
+
   it('verify says the integration is anonymous', async () => {
     expect(JSON.stringify(await resolver.verify('public'))).toContain('anonymous');
   });
