@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'BODY_TOO_LARGE',
   'INTEGRATION_DISABLED',
   'ABORTED',
+  'PRESIGN_UNSUPPORTED',
 ] as const;
 
 /** One of `ERROR_CODES`: what callers switch on. */
@@ -218,4 +219,9 @@ export class AbortedError extends AssetLinkError {
 export function isAssetLinkError(value: unknown, code?: AssetLinkErrorCode): value is AssetLinkError {
   if (typeof value !== 'object' || value === null || (value as Record<symbol, unknown>)[BRAND] !== true) return false;
   return code === undefined || (value as { code?: unknown }).code === code;
+}
+/** The integration's auth kind cannot issue presigned URLs without exceeding its scope (GCP `cross-project`). */
+export class PresignUnsupportedError extends AssetLinkError {
+  declare readonly code: 'PRESIGN_UNSUPPORTED';
+  constructor(message: string, options?: AssetLinkErrorOptions) { super('PRESIGN_UNSUPPORTED', message, options); }
 }

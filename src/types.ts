@@ -110,7 +110,16 @@ export interface AwsScope {
 export type AwsAuth =
   | { kind: 'assume-role'; roleArn: string; externalId: string; sessionName?: string; durationSeconds?: number }
   | { kind: 'cross-account' }
-  | { kind: 'access-key'; accessKeyId: string; secretAccessKey: SecretValue; sessionToken?: string };
+  | { kind: 'access-key'; accessKeyId: string; secretAccessKey: SecretValue; sessionToken?: string;
+      /** When the key stops working (STS keys): used past it, it fails with CREDENTIALS_UNAVAILABLE before any request; presigned URLs never outlive it. */
+      expiresAt?: Date;
+      /** Fetches the next key (single flight, ahead of `expiresAt`, and when AWS rejects the current one). */
+      refresh?: AwsAccessKeyRefresh }
+  | { kind: 'anonymous' };
+/** A fresh key from an `access-key` integration's `refresh` callback (e.g. the customer's STS token vending). */
+export interface AwsRefreshedAccessKey { accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiresAt: Date }
+/** The `refresh` callback of an `access-key` integration. */
+export type AwsAccessKeyRefresh = () => Promise<AwsRefreshedAccessKey>;
 /** A customer's S3 bucket (or prefix) and how to reach it. */
 export interface AwsIntegration extends IntegrationCommon {
   id: string; provider: 'aws'; mode?: Mode; scope: AwsScope; auth: AwsAuth;
@@ -150,7 +159,10 @@ export interface GcpScope {
 /** How a GCP integration gets credentials: `impersonation` of the customer's service account by the platform identity (recommended; downscoped by a Credential Access Boundary), or `service-account-key` (the customer's JSON key). */
 export type GcpAuth =
   | { kind: 'impersonation'; serviceAccount: string; delegates?: string[] }
-  | { kind: 'service-account-key'; credentials: { client_email: string; private_key: SecretValue } };
+  | { kind: 'service-account-key'; credentials: { client_email: string; private_key: SecretValue } }
+  /** The platform's own identity (`platform.gcp`), granted on the bucket by the customer; always narrowed by a Credential Access Boundary. */
+  | { kind: 'cross-project' }
+  | { kind: 'anonymous' };
 /** A customer's GCS bucket (or prefix) and how to reach it. */
 export interface GcpIntegration extends IntegrationCommon { id: string; provider: 'gcp'; mode?: Mode; scope: GcpScope; auth: GcpAuth }
 

@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { SetupOptions } from '../setup/index.js';
 import type { ResolverOptions } from '../types.js';
 import { resolveSecretRefs } from './secret-refs.js';
+import { reviveConfigDates } from './config-dates.js';
 
 export type CliConfig = ResolverOptions & { setup?: SetupOptions };
 
@@ -39,7 +40,7 @@ export async function loadConfig(path: string | undefined, env: NodeJS.ProcessEn
   if (integrations !== undefined && !Array.isArray(integrations)) throw new InvalidArgumentError('config "integrations" must be an array');
   return {
     // Secrets as { "env": "NAME" } / { "file": "path" } (secret-refs.ts), read only when credentials are minted.
-    integrations: resolveSecretRefs(integrations ?? [], { env, baseDir: file ? nodePath.dirname(nodePath.resolve(file)) : process.cwd() }) as ResolverOptions['integrations'],
+    integrations: resolveSecretRefs(reviveConfigDates(integrations ?? []), { env, baseDir: file ? nodePath.dirname(nodePath.resolve(file)) : process.cwd() }) as ResolverOptions['integrations'],
     platform: (platform ?? {}) as ResolverOptions['platform'],
     ...(setup !== undefined ? { setup: setup as SetupOptions } : {}),
   };

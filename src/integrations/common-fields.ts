@@ -61,9 +61,10 @@ export function requireTenantForWildcard(base: IntegrationCommon, wildcard: bool
   if (base.tenant === undefined) {
     fail('tenant', 'is required for a wildcard scope (bucket "*" or an Azure scope without container): such an integration may only ever be used for its own tenant');
   }
-  if (authKind === 'cross-account') {
-    fail('scope.bucket', 'cannot be "*" with auth kind "cross-account": the platform identity reaches every customer that granted it, so it needs one named bucket per integration');
+  if (authKind === 'cross-account' || authKind === 'cross-project') {
+    fail('scope.bucket', `cannot be "*" with auth kind "${authKind}": the platform identity reaches every customer that granted it, so it needs one named bucket per integration`);
   }
+  if (authKind === 'anonymous') fail('scope.bucket', 'cannot be "*" with auth kind "anonymous": name the public bucket (or container)');
 }
 
 /** A secret field: a non-empty string (checked by `asString`) or a function returning one when credentials are minted. */

@@ -7,6 +7,8 @@
  */
 export function ownCopy(value: unknown, depth = 0): unknown {
   if (typeof value !== 'object' || value === null || depth > 16) return value;
+  // A Date has no own properties: copied as a Date (its time read once), or it would become `{}`.
+  if (Object.prototype.toString.call(value) === '[object Date]') return new Date(Date.prototype.getTime.call(value));
   if (Array.isArray(value)) {
     const out: unknown[] = [];
     for (let i = 0; i < value.length; i++) out.push(Object.hasOwn(value, i) ? ownCopy(value[i], depth + 1) : undefined);

@@ -8,6 +8,7 @@ import { azureScopeCloud } from './azure-scope.js';
 import type { NormalizedIntegration } from './registered.js';
 import { commonFields, requireTenantForWildcard, secretField, WILDCARD } from './common-fields.js';
 import { awsEndpointField, STORE_ACCESS_KEY_ID, STORE_ROLE_ARN } from './validate-endpoint.js';
+import { anonymousAuth, temporaryKeyFields } from './auth-extras.js';
 
 const PROVIDERS = new Set(['aws', 'gcp', 'azure', 'https', 'memory', 'file']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
@@ -105,9 +106,10 @@ function validateFields(input: Integration): NormalizedIntegration {
           : str(a, 'accessKeyId', 'auth.', ACCESS_KEY_ID, 'expected 16–128 upper-case letters and digits', true);
         const secretAccessKey = secretField(a, 'secretAccessKey', 'auth.', (o, f, w) => str(o, f, w, undefined, undefined, true));
         const sessionToken = a.sessionToken === undefined ? undefined : str(a, 'sessionToken', 'auth.', undefined, undefined, true);
-        return { ...base, auth: { kind: 'access-key', accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } };
+        return { ...base, auth: { kind: 'access-key', accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}), ...temporaryKeyFields(a, Date.now()) } };
       }
-      return fail('auth.kind', 'for aws must be "assume-role", "cross-account" or "access-key"');
+      if (a.kind === 'anonymous') return { ...base, auth: anonymousAuth(base.mode) };
+      return fail('auth.kind', 'for aws must be "assume-role", "cross-account", "access-key" or "anonymous"');
     }
     case 'gcp': {
       const a = needAuth();
@@ -132,7 +134,9 @@ function validateFields(input: Integration): NormalizedIntegration {
         const privateKey = secretField(c, 'private_key', 'auth.credentials.', (o, f, w) => str(o, f, w, /-----BEGIN (?:RSA )?PRIVATE KEY-----/, 'expected a PEM private key', true));
         return { ...base, auth: { kind: 'service-account-key', credentials: { client_email: clientEmail, private_key: privateKey } } };
       }
-      return fail('auth.kind', 'for gcp must be "impersonation" or "service-account-key"');
+      if (a.kind === 'cross-project') return { ...base, auth: { kind: 'cross-project' } };
+      if (a.kind === 'anonymous') return { ...base, auth: anonymousAuth(base.mode) };
+      return fail('auth.kind', 'for gcp must be "impersonation", "service-account-key", "cross-project" or "anonymous"');
     }
     case 'azure': {
       const a = needAuth();

@@ -18,6 +18,8 @@ import { BucketRegions, homeRegionFor } from './aws/region.js';
 import { loadS3, loadStorage } from './aws/sdk.js';
 import { toIdentity } from './aws/types.js';
 import { StorePresigners, storeClientConfig, storeKey, storeRegion } from './aws/store.js';
+import { anonymousS3ClientOptions } from '../auth/anonymous.js';
+import { presignPublicS3 } from './aws/public-url.js';
 
 /**
  * The `aws` provider: S3 through @aws-sdk/client-s3 (loaded on first use), credentials from the
@@ -259,6 +261,7 @@ class AwsDriver implements ProviderDriver {
     if (request.method === 'PUT') refusePinned(target, 'presign PUT');
     try {
       const region = await this.#region(target, config);
+      if (config.auth.kind === 'anonymous') return presignPublicS3(target, request, region, this.#platform, this.#ctx.now());
       const now = this.#ctx.now();
       // The URL is valid from the whole second it names in X-Amz-Date.
       const signedAt = Math.floor(now / 1000) * 1000;
@@ -431,7 +434,9 @@ class AwsDriver implements ProviderDriver {
       region,
       // Called on every request; the credential cache does the caching (and honours the
       // resolver's clock). `memoized` stops the SDK wrapping it in its own real-time memoizer.
-      credentials: Object.assign(async () => toIdentity(await this.#credentials.get(config, bucket)), { memoized: true }),
+      ...(config.auth.kind === 'anonymous'
+        ? anonymousS3ClientOptions()
+        : { credentials: Object.assign(async () => toIdentity(await this.#credentials.get(config, bucket)), { memoized: true }) }),
       ...(this.#platform.endpoint ? { endpoint: this.#platform.endpoint } : {}),
       ...(this.#platform.forcePathStyle !== undefined ? { forcePathStyle: this.#platform.forcePathStyle } : {}),
       followRegionRedirects: false,

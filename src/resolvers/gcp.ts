@@ -17,6 +17,8 @@ import { typedByteStream } from '../resolver/streams.js';
 import { withIdleTimeout } from './gcp/idle-timeout.js';
 import { DEFAULT_CHUNK_BYTES, DEFAULT_RESUMABLE_THRESHOLD, uploadObject } from './gcp/upload.js';
 import { V4_MAX_EXPIRES_SECONDS } from './gcp/v4-signer.js';
+import { anonymousGcsDenial, presignPublicGcs } from './gcp/public-url.js';
+import { ANONYMOUS_DETAIL } from '../auth/anonymous.js';
 
 /**
  * Google Cloud Storage through @google-cloud/storage (loaded on first use). Each integration gets
@@ -50,7 +52,7 @@ class GcpDriver implements ProviderDriver {
     if (!client) {
       client = createStorageClient({
         apiEndpoint: this.#options.apiEndpoint ?? DEFAULT_API_ENDPOINT,
-        token: () => this.#credentials.storageToken(integration),
+        ...(integration.config.auth.kind === 'anonymous' ? {} : { token: () => this.#credentials.storageToken(integration) }),
         maxRetries: this.#options.maxRetries ?? 3,
         timeoutMs: this.#ctx.requestTimeoutMs,
       });
@@ -69,6 +71,10 @@ class GcpDriver implements ProviderDriver {
 
   /** Maps an error; a 401 also drops the cached token so the next call mints a fresh one. */
   #fail(error: unknown, target: ObjectTarget, operation: string): AssetLinkError {
+    if (target.integration.config.provider === 'gcp' && target.integration.config.auth.kind === 'anonymous') {
+      const denial = anonymousGcsDenial(error, target, operation);
+      if (denial) return denial;
+    }
     if (httpStatusOf(error) === 401) this.#credentials.invalidate(this.#integration(target));
     return mapGcsError(error, target, operation);
   }
@@ -131,6 +137,7 @@ class GcpDriver implements ProviderDriver {
     if (request.method === 'PUT') refusePinned(target, 'presign PUT');
     const integration = this.#integration(target);
     const endpoint = this.#options.signingEndpoint ?? this.#options.apiEndpoint ?? DEFAULT_API_ENDPOINT;
+    if (integration.config.auth.kind === 'anonymous') return presignPublicGcs(target, request, endpoint, this.#ctx.now());
     try {
       return await presignV4(target, request, this.#credentials.signer(integration), endpoint, this.#ctx.now());
     } catch (error) {
@@ -165,6 +172,7 @@ class GcpDriver implements ProviderDriver {
       throw new InvalidArgumentError(`integration "${gcp.id}" covers any bucket: its tokens are minted per bucket, so name one (verify: pass sampleUri)`, { integrationId: gcp.id });
     }
     if (location) return this.checkCredentials(narrowToBucket(gcp, location.bucket));
+    if (gcp.config.auth.kind === 'anonymous') return { detail: ANONYMOUS_DETAIL };
     const credential = await this.#credentials.storageCredential(gcp);
     return { expiresAt: new Date(credential.expiresAt), detail: this.#credentials.describe(gcp) };
   }

@@ -1,5 +1,6 @@
 import { DIRECTORY_ACTIONS, escapeIamPattern, READ_ACTIONS, s3Resources, WRITE_ACTIONS, type AwsPartition } from '../auth/session-policy.js';
 import { InvalidArgumentError } from '../errors.js';
+import { awsPublicReadStep } from './aws-public.js';
 import { statedAwsPartition } from '../integrations/aws-scope.js';
 import { parseAccessPointArn, s3BucketKind } from '../uri/aws-names.js';
 import type { NormalizedIntegration } from '../integrations/registered.js';
@@ -199,7 +200,7 @@ function rotationOf(i: AwsIntegration, options: SetupOptions): string | undefine
 }
 
 function platformPrincipal(i: AwsIntegration, options: SetupOptions): string | undefined {
-  if (i.auth.kind === 'access-key') return undefined;
+  if (i.auth.kind === 'access-key' || i.auth.kind === 'anonymous') return undefined;
   const arn = options.platform?.aws?.principalArn;
   if (typeof arn !== 'string' || arn === '') {
     throw new InvalidArgumentError(`options.platform.aws.principalArn is required for ${i.auth.kind} integration "${i.id}": it is the identity the customer's ${i.auth.kind === 'assume-role' ? 'role trusts' : 'bucket policy grants'}`, { integrationId: i.id });
@@ -297,6 +298,9 @@ export function awsSetup(i: AwsIntegration, options: SetupOptions, origins: stri
     }));
     notes.push('Cross-account access needs both sides: the platform\'s own IAM policy must also allow these actions on the bucket (that is the platform\'s side, not the customer\'s).');
     if (i.mode === 'read-write') notes.push('Objects the platform writes are owned by the bucket owner when the bucket\'s Object Ownership is "Bucket owner enforced" (the default for new buckets); with ACLs enabled they would belong to the platform\'s account.');
+  } else if (i.auth.kind === 'anonymous') {
+    steps.push(awsPublicReadStep(i.scope.bucket, i.scope.prefix, partition, s3Region));
+    notes.push('Anonymous integrations are read-only and send unsigned requests: assetlink never falls back to the platform identity when the bucket is private.');
   } else {
     const userName = ph.valueOr(options.aws?.userName, '<iam-user-name>');
     steps.push(documentStep({

@@ -4,6 +4,7 @@ import type { Mode } from '../types.js';
 import { heredocFile, shellComment, shellCommand } from './shell.js';
 import { documentStep, prettyJson, Placeholders, type DraftPlan } from './steps.js';
 import type { SetupOptions, SetupStep } from './types.js';
+import { gcpPlatformGrantSetup } from './gcp-platform-grant.js';
 
 /**
  * GCP setup as `gcloud` commands: Token Creator for the platform on the customer's service
@@ -84,7 +85,7 @@ function platformMember(i: GcpIntegration, options: SetupOptions): string {
     return gcp.member;
   }
   if (typeof gcp?.serviceAccount !== 'string' || gcp.serviceAccount === '') {
-    throw new InvalidArgumentError(`options.platform.gcp.serviceAccount (or .member) is required for impersonation integration "${i.id}": it is the identity granted Token Creator on the customer's service account`, { integrationId: i.id });
+    throw new InvalidArgumentError(`options.platform.gcp.serviceAccount (or .member) is required for ${i.auth.kind} integration "${i.id}": it is the identity ${i.auth.kind === 'cross-project' ? 'granted the object role on the bucket' : "granted Token Creator on the customer's service account"}`, { integrationId: i.id });
   }
   if (!EMAIL.test(gcp.serviceAccount)) throw new InvalidArgumentError('options.platform.gcp.serviceAccount must be a service account e-mail', { integrationId: i.id });
   return `serviceAccount:${gcp.serviceAccount}`;
@@ -101,6 +102,9 @@ function bindingCommand(binding: GcpBucketBinding): string {
 }
 
 export function gcpSetup(i: GcpIntegration, options: SetupOptions, origins: string[], maxAgeSeconds: number): DraftPlan {
+  if (i.auth.kind === 'cross-project' || i.auth.kind === 'anonymous') {
+    return gcpPlatformGrantSetup(i, i.auth.kind === 'anonymous' ? 'allUsers' : platformMember(i, options), { gcpCors, bindingCommand, gcpBucketRole, gcpPrefixCondition }, origins, maxAgeSeconds);
+  }
   const customerSa = i.auth.kind === 'impersonation' ? i.auth.serviceAccount : i.auth.credentials.client_email;
   const customerMember = `serviceAccount:${customerSa}`;
   const { bucket, prefix } = i.scope;

@@ -246,6 +246,7 @@ beforeAll(async () => {
   g.gcs.grantBucketRole(BUCKET, SA.writer, 'roles/storage.objectUser');
   g.gcs.grantBucketRole(BUCKET, SA.keyed, 'roles/storage.objectUser');
   g.gcs.grantBucketRole(BUCKET, SA.locked, 'roles/storage.objectUser');
+  g.gcs.grantBucketRole(BUCKET, GCP_PLATFORM, 'roles/storage.objectViewer');
   for (const key of ['ro/a.txt', 'rw/a.txt', 'key/a.txt']) g.gcs.putObject(BUCKET, key, 'gcp bytes', { contentType: 'text/plain' });
 
   // Azure: a federated app and a client-secret app.
@@ -298,6 +299,7 @@ beforeAll(async () => {
     { id: 'mem-ro', provider: 'memory', scope: { bucket: 'canary-mem', prefix: 'in' } },
     { id: 'mem-rw', provider: 'memory', mode: 'read-write', scope: { bucket: 'canary-mem', prefix: 'out' } },
     { id: 'files', provider: 'file', mode: 'read-write', scope: { root: path.join(dir, 'files') } },
+    gcp('gcp-xp', 'xp', 'read-only', { kind: 'cross-project' }),
   ];
   resolver = makeResolver();
 }, 120_000);
@@ -434,6 +436,10 @@ describe('secret canaries', () => {
     codes.unknownKey = (await sweep.failure('gcp/unknown-key', (await resolver.resolveAsset(`gs://${BUCKET}/unknown/a.txt`)).head())).code;
     codes.corruptKey = (await sweep.failure('gcp/corrupt-key', (await resolver.resolveAsset(`gs://${BUCKET}/corrupt/a.txt`)).head())).code;
     codes.corruptKeyPresign = (await sweep.failure('gcp/corrupt-key-presign', resolver.presign(`gs://${BUCKET}/corrupt/a.txt`, 60))).code;
+    const xp = await resolver.resolveAsset(`gs://${BUCKET}/xp/missing.txt`);
+    sweep.record('gcp/xp:asset', xp);
+    codes.crossProjectMissing = (await sweep.failure('gcp/cross-project-not-found', xp.head())).code;
+    codes.crossProjectPresign = (await sweep.failure('gcp/cross-project-presign', xp.presign({ ttlSeconds: 60 }))).code;
     // Revoke every token minted so far: GCS answers 401 until a new one is minted.
     for (const [label, value] of canaries.entries()) if (label.startsWith('gcp.mintedToken')) cloud.gcp!.directory.revokeToken(value);
     cloud.gcp!.directory.revokeToken(C.gcpPlatformToken);
@@ -442,6 +448,7 @@ describe('secret canaries', () => {
     expect(codes).toEqual({
       notFound: 'NOT_FOUND', notFoundKey: 'NOT_FOUND', readOnly: 'READ_ONLY', ttl: 'INVALID_TTL', outOfScope: 'OUT_OF_SCOPE',
       denied: 'ACCESS_DENIED', deniedPresign: 'ACCESS_DENIED', unknownKey: 'CREDENTIALS_UNAVAILABLE', corruptKey: 'INVALID_INTEGRATION', corruptKeyPresign: 'INVALID_INTEGRATION', revoked: 'CREDENTIALS_UNAVAILABLE',
+      crossProjectMissing: 'NOT_FOUND', crossProjectPresign: 'PRESIGN_UNSUPPORTED',
     });
   });
 

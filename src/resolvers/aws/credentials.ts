@@ -3,6 +3,8 @@ import { retrying } from '../../cache/backoff.js';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { assumeRole, DEFAULT_SESSION_SECONDS, sessionNameFor, type AssumeRoleRequest } from '../../auth/assume-role.js';
 import { accessKeyCredentials } from '../../auth/access-key.js';
+import { ANONYMOUS_DETAIL } from '../../auth/anonymous.js';
+import { assertNotExpired, dateMs, refreshAccessKey } from '../../auth/temporary-access-key.js';
 import { functionIdentity, isSecretCallback, readSecret } from '../../auth/secret-value.js';
 import { cachePrefixOf } from '../../integrations/registered.js';
 import { platformIdentity, type PlatformIdentity } from '../../auth/cross-account.js';
@@ -23,8 +25,12 @@ type AwsConfig = Omit<AwsIntegration, 'mode'> & { mode: 'read-only' | 'read-writ
 
 /** Credentials worth fetching again when S3 rejects them: assume-role sessions and vault-held access keys. */
 export function remintable(config: AwsConfig): boolean {
-  return config.auth.kind === 'assume-role' || (config.auth.kind === 'access-key' && isSecretCallback(config.auth.secretAccessKey));
+  return config.auth.kind === 'assume-role'
+    || (config.auth.kind === 'access-key' && (isSecretCallback(config.auth.secretAccessKey) || config.auth.refresh !== undefined));
 }
+
+/** Access-key auth blocks whose initial key was already handed out: every later fetch calls `refresh`. */
+const initialKeyUsed = new WeakSet<object>();
 
 /** Partition of the integration (and so of the customer's bucket): explicit, role ARN, region or access point ARN. */
 export function partitionOf(config: AwsConfig): AwsPartition {
@@ -116,10 +122,13 @@ export class AwsCredentialSource {
       case 'access-key': {
         // A vault callback has no value to hash until it is called: its identity stands in.
         const secret = isSecretCallback(auth.secretAccessKey) ? functionIdentity(auth.secretAccessKey) : auth.secretAccessKey;
-        return `${cachePrefixOf(config)}aws|access-key|${fingerprint(auth.accessKeyId, secret, auth.sessionToken ?? '')}`;
+        const expiry = dateMs(auth.expiresAt);
+        return `${cachePrefixOf(config)}aws|access-key|${fingerprint(auth.accessKeyId, secret, auth.sessionToken ?? '', expiry === undefined ? '' : String(expiry), auth.refresh ? 'refresh' : '')}`;
       }
       case 'cross-account':
         return 'platform|aws';
+      case 'anonymous':
+        return 'anonymous|aws';
     }
   }
 
@@ -127,15 +136,23 @@ export class AwsCredentialSource {
     const { auth } = config;
     switch (auth.kind) {
       case 'access-key': {
-        if (!isSecretCallback(auth.secretAccessKey)) return accessKeyCredentials({ ...auth, secretAccessKey: auth.secretAccessKey });
+        const expiresAt = dateMs(auth.expiresAt);
+        if (auth.refresh !== undefined) return this.#refreshable(config, auth);
+        // Checked before every use: an expired key never reaches the wire.
+        assertNotExpired(expiresAt, this.#ctx.now(), config.id, false);
+        if (!isSecretCallback(auth.secretAccessKey)) return { ...accessKeyCredentials({ ...auth, secretAccessKey: auth.secretAccessKey }), ...(expiresAt !== undefined ? { expiresAt } : {}) };
         // Read from the vault once, kept in memory only (no expiry → never written to a shared store).
         const secretAccessKey = auth.secretAccessKey;
         return this.#ctx.cache.get<AwsCredentialValue>(this.credentialKey(config), { integrationId: config.id, scope: 'aws access key' }, async () => ({
-          value: accessKeyCredentials({ ...auth, secretAccessKey: await readSecret(secretAccessKey, 'auth.secretAccessKey', { integrationId: config.id, describe: `integration "${config.id}"` }) }),
-          expiresAt: Number.POSITIVE_INFINITY,
+          value: { ...accessKeyCredentials({ ...auth, secretAccessKey: await readSecret(secretAccessKey, 'auth.secretAccessKey', { integrationId: config.id, describe: `integration "${config.id}"` }) }), ...(expiresAt !== undefined ? { expiresAt } : {}) },
+          expiresAt: expiresAt ?? Number.POSITIVE_INFINITY,
         }));
       }
       case 'cross-account': return this.#identity();
+      case 'anonymous':
+        // Never reached by the S3 driver (it signs nothing for anonymous integrations); refusing
+        // here keeps any future caller from signing with some identity by accident.
+        throw new CredentialsUnavailableError(`integration "${config.id}" is anonymous: it has no credentials and never borrows any`, { integrationId: config.id });
       case 'assume-role': {
         const request = assumeRoleRequest(config, bucket);
         const key = this.credentialKey(config, bucket);
@@ -158,6 +175,7 @@ export class AwsCredentialSource {
    * assume-role (that call is the check), STS GetCallerIdentity (needs no permission) otherwise.
    */
   async check(config: AwsConfig, bucket: string = config.scope.bucket): Promise<{ detail: string; expiresAt?: Date }> {
+    if (config.auth.kind === 'anonymous') return { detail: ANONYMOUS_DETAIL };
     const credentials = await this.get(config, bucket);
     const expiresAt = credentials.expiresAt !== undefined ? { expiresAt: new Date(credentials.expiresAt) } : {};
     if (config.auth.kind === 'assume-role') {
@@ -191,6 +209,26 @@ export class AwsCredentialSource {
     } finally {
       sts.destroy();
     }
+  }
+
+  /**
+   * An access key with a `refresh` callback, kept in the credential cache like minted credentials:
+   * one refresh in flight per key, ahead of expiry, and again after AWS rejected the key
+   * (invalidate). The integration's own key is served first, while it is unexpired.
+   */
+  #refreshable(config: AwsConfig, auth: Extract<AwsConfig['auth'], { kind: 'access-key' }>): Promise<AwsCredentialValue> {
+    const refresh = auth.refresh!;
+    return this.#ctx.cache.get<AwsCredentialValue>(this.credentialKey(config), { integrationId: config.id, scope: 'aws access key (refreshable)' }, async () => {
+      const expiresAt = dateMs(auth.expiresAt);
+      if (!initialKeyUsed.has(auth) && (expiresAt === undefined || this.#ctx.now() < expiresAt)) {
+        initialKeyUsed.add(auth);
+        const secretAccessKey = await readSecret(auth.secretAccessKey, 'auth.secretAccessKey', { integrationId: config.id, describe: `integration "${config.id}"` });
+        const value = { ...accessKeyCredentials({ ...auth, secretAccessKey }), ...(expiresAt !== undefined ? { expiresAt } : {}) };
+        return { value, expiresAt: expiresAt ?? Number.POSITIVE_INFINITY };
+      }
+      initialKeyUsed.add(auth);
+      return refreshAccessKey(refresh, config.id, this.#ctx.now);
+    });
   }
 
   /**

@@ -3,6 +3,9 @@ import { platformIdentity, type PlatformIdentity } from '../../auth/gcp-platform
 import { DEFAULT_IAM_ENDPOINT, generateAccessToken, signBlob, type ImpersonationOptions } from '../../auth/impersonation.js';
 import { serviceAccountKeyFor, type ServiceAccountKey } from '../../auth/service-account-key.js';
 import { isSecretCallback, readSecret } from '../../auth/secret-value.js';
+import { crossProjectToken, platformSourceToken } from '../../auth/cross-project.js';
+import { ANONYMOUS_DETAIL } from '../../auth/anonymous.js';
+import { CredentialsUnavailableError, PresignUnsupportedError } from '../../errors.js';
 import type { RegisteredIntegration } from '../../integrations/registered.js';
 import type { GcpIntegration, Mode } from '../../types.js';
 import type { DriverContext } from '../driver.js';
@@ -42,6 +45,7 @@ export interface UrlSigner {
 export class GcpCredentials {
   readonly #ctx: DriverContext;
   #identity: PlatformIdentity | undefined;
+  #sourceToken: PlatformIdentity | undefined;
 
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;
@@ -65,6 +69,8 @@ export class GcpCredentials {
   }
 
   #boundaryEnabled(integration: GcpRegistered): boolean {
+    // cross-project: always, whatever the option says (src/auth/cross-project.ts).
+    if (integration.config.auth.kind === 'cross-project') return true;
     return integration.config.auth.kind === 'impersonation' && this.#options.credentialAccessBoundary !== false;
   }
 
@@ -93,9 +99,10 @@ export class GcpCredentials {
   /** What the integration's token is limited to, in words (no token material). */
   describe(integration: GcpRegistered): string {
     const { auth, mode, scope } = integration.config;
+    if (auth.kind === 'anonymous') return ANONYMOUS_DETAIL;
     const who = auth.kind === 'impersonation'
       ? `impersonating ${auth.serviceAccount}${auth.delegates?.length ? ` via ${auth.delegates.join(' → ')}` : ''}`
-      : `key of ${auth.credentials.client_email}`;
+      : auth.kind === 'cross-project' ? 'the platform identity (cross-project)' : `key of ${auth.credentials.client_email}`;
     const where = `gs://${scope.bucket}/${scope.prefix ? `${scope.prefix}/` : ''}`;
     return `${who}, scope ${STORAGE_SCOPES[mode].replace(/^.*\//, '')}${this.#boundaryEnabled(integration) ? `, access boundary ${where}` : ''}`;
   }
@@ -117,6 +124,18 @@ export class GcpCredentials {
       const token = key.selfSignedJwt({ scope: STORAGE_SCOPES[mode], issuedAt, lifetimeSeconds: Math.min(lifetimeSeconds, 3600) });
       const expiresAt = issuedAt + Math.min(lifetimeSeconds, 3600) * 1000;
       return { value: { token, expiresAt }, expiresAt };
+    }
+    if (auth.kind === 'anonymous') {
+      throw new CredentialsUnavailableError(`integration "${integration.id}" is anonymous: it has no token and never borrows one`, { integrationId: integration.id });
+    }
+    if (auth.kind === 'cross-project') {
+      this.#sourceToken ??= platformSourceToken(this.#ctx.platform.gcp, this.#ctx.now);
+      const minted = await crossProjectToken({
+        identity: this.#sourceToken, scope, mode,
+        ...(this.#options.stsEndpoint ? { stsEndpoint: this.#options.stsEndpoint } : {}),
+        integrationId: integration.id, timeoutMs: this.#ctx.requestTimeoutMs, now: this.#ctx.now(),
+      });
+      return { value: minted, expiresAt: minted.expiresAt };
     }
     const options = this.#impersonationOptions(integration);
     const target = { serviceAccount: auth.serviceAccount, ...(auth.delegates ? { delegates: auth.delegates } : {}) };
@@ -140,6 +159,12 @@ export class GcpCredentials {
     if (auth.kind === 'service-account-key') {
       const credentials = auth.credentials;
       return { email: credentials.client_email, remote: false, sign: async (text) => (await keyOf(credentials, integration.id)).sign(text) };
+    }
+    if (auth.kind === 'cross-project' || auth.kind === 'anonymous') {
+      throw new PresignUnsupportedError(
+        `integration "${integration.id}" (${auth.kind}) cannot sign URLs: a signature would be made with the platform service account's own key, which no access boundary narrows; read through assetlink instead, or use an impersonation integration`,
+        { integrationId: integration.id },
+      );
     }
     const target = { serviceAccount: auth.serviceAccount, ...(auth.delegates ? { delegates: auth.delegates } : {}) };
     return { email: auth.serviceAccount, remote: true, sign: (text) => signBlob(target, text, this.#impersonationOptions(integration)) };

@@ -10,7 +10,8 @@ export const DEFAULT_API_ENDPOINT = 'https://storage.googleapis.com';
 
 export interface StorageClientOptions {
   apiEndpoint: string;
-  token: () => Promise<string>;
+  /** Omitted: unauthenticated requests (anonymous integrations), never a fallback identity. */
+  token?: () => Promise<string>;
   maxRetries: number;
   /** Per-request timeout, ms (a silent server must not hang a resolve). */
   timeoutMs: number;
@@ -26,13 +27,16 @@ export async function createStorageClient(options: StorageClientOptions): Promis
    * The smallest AuthClient the storage SDK accepts: no refresh token, no token endpoint; the
    * token comes from assetlink's cache (single-flight, refresh-ahead) on every request.
    */
+  const token = options.token;
   class CachedTokenClient extends OAuth2Client {
     override async getAccessToken(): Promise<{ token: string }> {
-      return { token: await options.token() };
+      if (!token) throw new Error('anonymous client has no token');
+      return { token: await token() };
     }
 
     protected override async getRequestMetadataAsync(): Promise<{ headers: Record<string, string> }> {
-      return { headers: { Authorization: `Bearer ${await options.token()}` } };
+      // Anonymous: no Authorization header at all (not ADC, not the platform's identity).
+      return { headers: token ? { Authorization: `Bearer ${await token()}` } : {} };
     }
   }
 

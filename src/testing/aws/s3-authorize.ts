@@ -1,5 +1,6 @@
 import { evaluatePolicies, evaluateResourcePolicy, type AuthorizationRequest, type Decision, type ResourcePolicyDocument } from './iam-policy.js';
 import type { AwsKeyEntry } from './keyring.js';
+import { isAnonymous } from './s3-anonymous.js';
 import { partitionOf } from './s3-access-points.js';
 import type { S3Target } from './s3-request.js';
 
@@ -38,6 +39,8 @@ export function authorize(caller: AwsKeyEntry, target: S3Target, action: string,
   };
   const bucketPolicy = resourceDecision(bucket.spec.policy, caller, bucketRequest);
   if (bucketPolicy === 'explicit-deny') return false;
+  // Anonymous: only a bucket policy statement for Principal "*" can allow (s3-anonymous.ts).
+  if (isAnonymous(caller)) return !accessPoint && bucketPolicy === 'allow';
 
   if (!accessPoint) {
     const identity = evaluatePolicies(caller.policies, bucketRequest);

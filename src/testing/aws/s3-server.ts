@@ -2,6 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ChunkedBodyError, decodeAwsChunked } from './aws-chunked.js';
 import { BodyTooLargeError, closeServer, listenOnLoopback, readBody } from './http-util.js';
 import { evaluatePolicies, type ResourcePolicyDocument } from './iam-policy.js';
+import { anonymousVerification, isUnsignedRequest } from './s3-anonymous.js';
 import { AwsKeyring, type AwsKeyEntry } from './keyring.js';
 import { classify, parsePathStyle, permissionsFor, writeContext, type S3Operation } from './s3-action.js';
 import { AccessPointRegistry, partitionOf, type AccessPointState, type FakeAccessPoint, type FakeAccessPointOptions } from './s3-access-points.js';
@@ -59,6 +60,8 @@ export interface S3RequestRecord {
   bucket?: string;
   key?: string;
   accessKeyId?: string;
+  /** The request carried no signature (s3-anonymous.ts). */
+  anonymous?: true;
   presigned: boolean;
   /** The S3 operation (GetObject, ListObjectsV2, PostObject, …) once recognised. */
   operation?: string;
@@ -462,14 +465,19 @@ export class FakeS3Server {
       return this.#postObject(req, res, record, s3req, resolved, target.bucket ?? '', cors, refuse, answer);
     }
 
-    const verified = verifySigV4({ method, url: rawUrl, headers: req.headers }, { keyring: this.keyring, service: 's3', now: this.#now(), bodySha256: sha256Hex(rawBody) });
+    const anonymous = isUnsignedRequest(req.headers, query);
+    const verified = anonymous
+      ? anonymousVerification(resolved?.accessPoint?.region ?? resolved?.bucket.region ?? 'us-east-1', sha256Hex(rawBody))
+      : verifySigV4({ method, url: rawUrl, headers: req.headers }, { keyring: this.keyring, service: 's3', now: this.#now(), bodySha256: sha256Hex(rawBody) });
     if (!verified.ok) return refuse(new S3Error(verified.status, verified.code, verified.message));
-    record.accessKeyId = verified.key.accessKeyId;
+    if (anonymous) record.anonymous = true;
+    else record.accessKeyId = verified.key.accessKeyId;
     record.payloadHash = verified.payloadHash;
     const caller = verified.key;
 
     if ('unsupported' in classified) return answer(notImplemented(classified.unsupported));
     const operation = classified.operation;
+    if (anonymous && (operation === 'ListBuckets' || operation === 'CreateBucket' || resolved?.accessPoint)) return refuse(accessDenied());
     if (operation === 'ListBuckets') return this.#answer(req, res, record, cors, answer, () => this.#listBuckets(caller, record));
     if (operation === 'CreateBucket' && !resolved) return this.#answer(req, res, record, cors, answer, () => this.#createBucket(caller, target.bucket!, s3req, verified, record));
     if (!resolved) return answer(noSuchBucket(target.bucket!));

@@ -35,6 +35,8 @@ export interface GcsRequestRecord {
   principal?: string;
   /** OAuth scopes of the token that authenticated the request. */
   scopes?: string[];
+  /** How many Credential Access Boundaries the token carried (0: an unbounded token). */
+  boundaries?: number;
   signedUrl: boolean;
   status?: number;
 }
@@ -53,6 +55,8 @@ interface ResumableSession {
 const READ_SCOPES = new Set<string>([SCOPES.storageReadOnly, SCOPES.storageReadWrite, SCOPES.storageFullControl, SCOPES.cloudPlatform, SCOPES.cloudPlatformReadOnly]);
 const WRITE_SCOPES = new Set<string>([SCOPES.storageReadWrite, SCOPES.storageFullControl, SCOPES.cloudPlatform]);
 const STORAGE_AUDIENCE = 'https://storage.googleapis.com/';
+/** The IAM member of unauthenticated callers. */
+const ANONYMOUS = 'allUsers';
 
 type Denial = { status: number; message: string; reason?: string };
 
@@ -158,17 +162,21 @@ export class FakeGcs extends FakeGoogleService {
       if (req.method === 'PUT' && url.searchParams.has('upload_id')) return this.#resumableChunk(req, res, url, bucket, record);
     } else if (record.signedUrl) {
       return this.#signed(req, res, url);
+    } else if ((req.method === 'GET' || req.method === 'HEAD') && !url.pathname.startsWith('/storage/') && !url.pathname.startsWith('/upload/') && !url.pathname.startsWith('/download/')) {
+      return this.#publicObject(req, res, url, record);
     }
     sendError(res, 404, `fake GCS: no route for ${req.method} ${url.pathname}`);
   }
 
   /** Authentication, OAuth scope, bucket IAM and access boundaries, in the order GCS applies them. */
   #authorize(req: IncomingMessage, bucket: string, ops: Array<{ permission: StoragePermission; object?: string; listPrefix?: string }>, record: GcsRequestRecord): TokenGrant | Denial {
+    if (req.headers.authorization === undefined) return this.#authorizeAnonymous(bucket, ops, record);
     const auth = this.directory.authenticate(req.headers.authorization);
     if (!auth.ok) return { status: 401, message: auth.reason, reason: 'required' };
     const grant = auth.grant;
     record.principal = grant.principal;
     record.scopes = [...grant.scopes];
+    record.boundaries = grant.boundaries?.length ?? 0;
     const writes = ops.some((op) => op.permission === 'storage.objects.create' || op.permission === 'storage.objects.delete');
     const scopeOk = grant.audience === STORAGE_AUDIENCE || grant.scopes.some((s) => (writes ? WRITE_SCOPES : READ_SCOPES).has(s));
     if (!scopeOk) {
@@ -184,6 +192,47 @@ export class FakeGcs extends FakeGoogleService {
       }
     }
     return grant;
+  }
+
+  /**
+   * A request with no credentials at all is made by `allUsers`: allowed only by a bucket IAM
+   * binding for allUsers (a public bucket). A bucket without IAM configured admits any
+   * *authenticated* principal in this fake, never an anonymous one. GCS answers an anonymous
+   * caller without access with 401 ("Anonymous caller does not have … access").
+   */
+  #authorizeAnonymous(bucket: string, ops: Array<{ permission: StoragePermission; object?: string }>, record: GcsRequestRecord): TokenGrant | Denial {
+    record.principal = ANONYMOUS;
+    const target = this.#bucket(bucket);
+    for (const op of ops) {
+      const roles = target?.iam?.get(ANONYMOUS);
+      const allowed = [...(roles ?? [])].some((role) => this.directory.permissionsOf(role).includes(op.permission));
+      if (!allowed) {
+        const what = op.object !== undefined ? `the Google Cloud Storage object ${bucket}/${op.object}` : `the Google Cloud Storage bucket ${bucket}`;
+        return { status: 401, message: `Anonymous caller does not have ${op.permission} access to ${what}.`, reason: 'required' };
+      }
+    }
+    if (!target) return { status: 404, message: 'The specified bucket does not exist.', reason: 'notFound' };
+    return { principal: ANONYMOUS, scopes: [], expiresAt: Number.POSITIVE_INFINITY, origin: 'registered' };
+  }
+
+  /** `GET ENDPOINT/BUCKET/OBJECT` without a signature: the XML API's public URL (allUsers only; credentials are not read here). */
+  async #publicObject(req: IncomingMessage, res: ServerResponse, url: URL, record: GcsRequestRecord): Promise<void> {
+    const match = /^\/([^/]+)\/(.+)$/.exec(url.pathname);
+    const xmlError = (status: number, code: string, message: string): void => {
+      const text = `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+      res.writeHead(status, { 'content-type': 'application/xml; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    if (!match) return xmlError(400, 'InvalidArgument', 'no object in path');
+    const bucketName = decodeURIComponent(match[1]!);
+    const name = match[2]!.split('/').map(decodeURIComponent).join('/');
+    const auth = this.#authorizeAnonymous(bucketName, [{ permission: 'storage.objects.get', object: name }], record);
+    if (!('principal' in auth)) return xmlError(auth.status === 401 ? 403 : auth.status, auth.status === 404 ? 'NoSuchBucket' : 'AccessDenied', auth.message);
+    const generation = generationParam(url);
+    if (generation === 'invalid') return xmlError(400, 'InvalidArgument', 'Invalid argument: generation.');
+    const object = objectAt(this.#bucket(bucketName)!, name, generation);
+    if (!object) return xmlError(404, 'NoSuchKey', 'The specified key does not exist.');
+    this.#sendMedia(req, res, object);
   }
 
   #iamDenial(bucket: FakeBucket, principal: string, permission: StoragePermission, object?: string): Denial | undefined {
