@@ -42,7 +42,8 @@ export class BoundAsset implements ResolvedAsset {
     this.#deps = deps;
     this.#target = Object.freeze({ integration: deps.target.integration, location: frozenLocation(deps.target.location) });
     Object.defineProperties(this, {
-      location: { value: frozenLocation(deps.target.location), enumerable: true },
+      // The private copy itself when it holds nothing mutable (frozenLocation copies only a presigned block's Date).
+      location: { value: frozenLocation(this.#target.location), enumerable: true },
       integrationId: { value: deps.target.integration.id, enumerable: true },
       mode: { value: deps.target.integration.mode, enumerable: true },
     });

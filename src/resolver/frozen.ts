@@ -7,7 +7,11 @@ import type { AssetLocation, PresignedUrl } from '../types.js';
  * `asset.location` (or to a Date inside it) can reach what the drivers act on.
  */
 export function frozenLocation(location: AssetLocation): AssetLocation {
-  const copy = Object.create(Object.getPrototypeOf(location) as object, Object.getOwnPropertyDescriptors(location)) as AssetLocation;
+  // Already frozen with nothing mutable inside (no presigned block and its Date): it is its own copy.
+  if (location.presigned === undefined && Object.isFrozen(location)) return location;
+  // The parser's plain objects copy with a spread (hot path); anything else keeps every descriptor.
+  const plain = Object.getPrototypeOf(location) === Object.prototype && !Object.prototype.hasOwnProperty.call(location, 'originalUrl');
+  const copy = plain ? { ...location } : Object.create(Object.getPrototypeOf(location) as object, Object.getOwnPropertyDescriptors(location)) as AssetLocation;
   if (location.presigned !== undefined) {
     const { expiresAt, ...rest } = location.presigned;
     copy.presigned = Object.freeze({ ...rest, ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt.getTime()) } : {}) });
