@@ -382,6 +382,8 @@ export interface ResolverOptions {
   requireTenant?: boolean;
   /** Per-request timeout for provider and token-service calls, ms. Default 30 000. */
   requestTimeoutMs?: number;
+  /** Signed-URL reuse for every presign of this resolver (off by default; docs/presign-reuse.md). */
+  presignReuse?: PresignReuseOptions & { /** Most URLs kept (LRU), default 10 000. */ maxEntries?: number };
   /** Clock, for tests. */
   now?: () => number;
 }
@@ -422,6 +424,17 @@ export interface PresignOptions {
   contentType?: string;
   /** Shorten a TTL that is too long instead of failing; `expiresAt` tells the real expiry. */
   clamp?: boolean;
+  /**
+   * Hand out the same URL for repeated identical presigns within a time window (docs/presign-reuse.md);
+   * `false` turns off the resolver's `presignReuse` for this call. Default: the resolver's setting (off).
+   */
+  reuse?: PresignReuseOptions | false;
+}
+
+/** Signed-URL reuse: one URL per asset, method and options per window of `windowSeconds` (docs/presign-reuse.md). */
+export interface PresignReuseOptions {
+  /** Window length, 1–86 400 s: a reused URL is signed for the asked TTL plus at most this. */
+  windowSeconds: number;
 }
 
 /** One asset bound to the integration that covers it: read, write, delete and presign through that integration's credentials. */

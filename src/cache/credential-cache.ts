@@ -71,6 +71,8 @@ const DEFAULT_LOCK_WAIT_MS = 2_000;
  */
 export class CredentialCache {
   readonly #entries = new Map<string, Entry>();
+  /** The entry last moved to the end of #entries (LRU order), so a repeat touch costs nothing. */
+  #newest: Entry | undefined;
   readonly #inflight = new Map<string, Flight>();
   readonly #refreshAheadMs: number;
   readonly #maxEntries: number;
@@ -142,11 +144,15 @@ export class CredentialCache {
   clear(): void { this.#entries.clear(); }
 
   #touch(key: string, entry: Entry): void {
+    // Already the most recently used (the common case of one hot credential): nothing to move.
+    if (this.#newest === entry) return;
+    this.#newest = entry;
     this.#entries.delete(key);
     this.#entries.set(key, entry);
   }
 
   #remember(key: string, entry: Entry): void {
+    this.#newest = entry;
     this.#entries.delete(key);
     this.#entries.set(key, entry);
     while (this.#entries.size > this.#maxEntries) {

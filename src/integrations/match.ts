@@ -22,6 +22,13 @@ export interface MatchOutcome {
 /** `blockedHost`: an https allow-list refused the host (BLOCKED_HOST when the integration was named). */
 type Coverage = { ok: true; prefix: string; location: AssetLocation } | { ok: false; why: string; blockedHost?: boolean };
 
+function keyUnderPrefix(reg: RegisteredIntegration, key: string, location: AssetLocation): Coverage {
+  const prefix = reg.prefix;
+  return isUnder(key, prefix) || (key === '' && prefix === '')
+    ? { ok: true, prefix, location }
+    : { ok: false, why: `key "${key}" is outside prefix "${prefix}/" of integration "${reg.id}"` };
+}
+
 /** Does `reg` cover `loc`? Says why not, in words a person can act on. */
 export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Coverage {
   const config = reg.config;
@@ -34,11 +41,6 @@ export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Covera
       : { ok: false, why: `host "${host}" is not in the allowed hosts of integration "${reg.id}"`, blockedHost: true };
   }
   if (config.provider !== loc.provider) return { ok: false, why: `integration "${reg.id}" is for ${config.provider}, the URI is ${loc.provider}` };
-  const prefix = reg.prefix;
-  const underPrefix = (key: string, location: AssetLocation): Coverage =>
-    isUnder(key, prefix) || (key === '' && prefix === '')
-      ? { ok: true, prefix, location }
-      : { ok: false, why: `key "${key}" is outside prefix "${prefix}/" of integration "${reg.id}"` };
   switch (config.provider) {
     case 'aws': {
       // A wildcard scope ('*', tenant-bound) covers every plain bucket (its session policies name one
@@ -53,13 +55,13 @@ export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Covera
       // A bucket on another store (AWS or an S3-compatible endpoint) is a different bucket too.
       const otherStore = coversStore(config.endpoint, loc);
       if (otherStore !== undefined) return { ok: false, why: `integration "${reg.id}" does not cover it: ${otherStore}` };
-      return underPrefix(loc.key, loc);
+      return keyUnderPrefix(reg, loc.key, loc);
     }
     case 'gcp':
     case 'memory':
       // A wildcard scope ('*', tenant-bound) covers every bucket; its prefix applies in each.
       if (config.scope.bucket !== loc.bucket && !reg.wildcard) return { ok: false, why: `integration "${reg.id}" covers bucket "${config.scope.bucket}", not "${loc.bucket}"` };
-      return underPrefix(loc.key, loc);
+      return keyUnderPrefix(reg, loc.key, loc);
     case 'azure': {
       if (config.scope.container !== loc.bucket && !reg.wildcard) return { ok: false, why: `integration "${reg.id}" covers container "${config.scope.container}", not "${loc.bucket}"` };
       if (loc.account !== undefined && loc.account !== config.scope.account) return { ok: false, why: `integration "${reg.id}" covers account "${config.scope.account}", not "${loc.account}"` };
@@ -70,7 +72,7 @@ export function coverage(reg: RegisteredIntegration, loc: AssetLocation): Covera
       const located: AssetLocation = loc.account === undefined
         ? { ...loc, account: config.scope.account, cloud, uri: azureBlobUri(config.scope.account, loc.bucket, loc.key, cloud) }
         : loc;
-      return underPrefix(loc.key, located);
+      return keyUnderPrefix(reg, loc.key, located);
     }
     case 'https':
       return hostAllowed(loc.bucket, config.scope.hosts)

@@ -15,8 +15,9 @@ import { inspectSymbol, redactUrl } from '../redact.js';
 import type { DriverContext, ProviderDriver } from '../resolvers/driver.js';
 import { loadDriverFactory } from '../resolvers/registry.js';
 import type {
-  AssetLocation, HttpMethod, Integration, IntegrationSummary, MatchResult, PlatformOptions, PresignedUrl, Provider, ResolvedAsset, ResolverOptions,
+  AssetLocation, HttpMethod, Integration, IntegrationSummary, MatchResult, PlatformOptions, PresignedUrl, PresignOptions, Provider, ResolvedAsset, ResolverOptions,
 } from '../types.js';
+import { checkReuseSettings, PresignReuse } from './presign-reuse.js';
 import { parseAssetUri, type EndpointOverride, type ParseOptions } from '../uri/index.js';
 import type { VerificationReport, VerifyOptions } from '../verify/report.js';
 import { verifyIntegration } from '../verify/verify.js';
@@ -43,6 +44,8 @@ export interface ResolverPresignOptions {
   contentType?: string;
   /** Shorten a TTL that is too long instead of failing with INVALID_TTL. */
   clamp?: boolean;
+  /** Signed-URL reuse for this call, or `false` to turn the resolver's off (docs/presign-reuse.md). */
+  reuse?: PresignOptions['reuse'];
 }
 
 /** Set by `forTenant` just before it constructs a tenant-scoped twin (synchronously consumed). */
@@ -76,6 +79,8 @@ export class AssetResolver {
   readonly #requireTenant: boolean;
   /** The tenant of a twin made by forTenant; undefined for the root. */
   readonly #tenant: string | undefined;
+  /** Reusable presigned URLs (shared with tenant twins: keys name the registration, so never across tenants). */
+  readonly #reuse: PresignReuse;
 
   constructor(options: ResolverOptions = {}) {
     const twin = pendingTwin;
@@ -97,6 +102,7 @@ export class AssetResolver {
       this.#emitter = root.#emitter;
       this.#rebinder = root.#rebinder;
       this.#requireTenant = root.#requireTenant;
+      this.#reuse = root.#reuse;
       return;
     }
     this.#tenant = undefined;
@@ -107,6 +113,7 @@ export class AssetResolver {
     this.#emitter = (event) => this.#emit(event);
     this.#rebinder = (stale, location) => this.#rebind(stale, location);
     this.#requireTenant = options.requireTenant === true;
+    this.#reuse = new PresignReuse(checkReuseSettings(options.presignReuse, 'presignReuse') || undefined);
     // A frozen copy: options the caller mutates later (an allow-list array) change nothing here.
     this.#platform = frozenOptions(options.platform ?? {});
     this.#onEvent = options.onEvent;
@@ -203,6 +210,7 @@ export class AssetResolver {
       listening: this.#onEvent !== undefined,
       now: this.#now,
       rebind: this.#rebinder,
+      reuse: this.#reuse,
     });
   }
 
@@ -214,6 +222,7 @@ export class AssetResolver {
       ...(options.method !== undefined ? { method: options.method } : {}),
       ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
       ...(options.clamp !== undefined ? { clamp: options.clamp } : {}),
+      ...(options.reuse !== undefined ? { reuse: options.reuse } : {}),
     });
   }
 
@@ -284,6 +293,7 @@ export class AssetResolver {
     await Promise.allSettled(drivers.flatMap((d) => (d.status === 'fulfilled' ? [d.value.close()] : [])));
     this.#drivers.clear();
     this.#cache.clear();
+    this.#reuse.clear();
   }
 
   /** The registered integrations, secrets redacted (what `JSON.stringify(resolver)` prints). */
@@ -396,6 +406,8 @@ export class AssetResolver {
   /** Drops what a replaced or removed registration cached, and hands its in-flight fetches to no one. */
   #forget(old: RegisteredIntegration | undefined): void {
     if (old) this.#cache.invalidatePrefix(old.cachePrefix);
+    // Reused URLs are keyed by registration, so a replaced one's are never served again; free them.
+    if (old) this.#reuse.clear();
   }
 
   #driver(provider: Provider): Promise<ProviderDriver> {

@@ -2,6 +2,7 @@ import { InvalidUriError } from '../errors.js';
 import type { AssetLocation, Provider } from '../types.js';
 import { s3Arn, s3Literal } from './s3.js';
 import { forbiddenCharacter } from './controls.js';
+import { fastParse } from './fast-path.js';
 import { invalidUri, unsupportedUri, UriProblem } from './fail.js';
 import { checkKey, GCS_KEY, type KeyLimit, MEMORY_KEY, AZURE_KEY } from './key.js';
 import { location } from './location.js';
@@ -15,9 +16,18 @@ export type { ParseOptions };
  * `INVALID_URI` for malformed or hostile input and `UNSUPPORTED_URI` for schemes it does not know.
  */
 export function parseAssetUri(uri: string, options: ParseOptions = {}): AssetLocation {
+  return parseChecked(uri, options, true);
+}
+
+/** The general parser alone, without the fast path: what test/uri/fast-path.test.ts compares the fast path with. */
+export function parseAssetUriGeneral(uri: string, options: ParseOptions = {}): AssetLocation {
+  return parseChecked(uri, options, false);
+}
+
+function parseChecked(uri: string, options: ParseOptions, fast: boolean): AssetLocation {
   if (typeof uri !== 'string') throw new InvalidUriError(`INVALID_URI: expected a URI string, got ${typeof uri}`);
   try {
-    return parse(uri, options);
+    return (fast ? fastParse(uri, options) : undefined) ?? parse(uri, options);
   } catch (error) {
     if (error instanceof UriProblem) throw error.unsupported ? unsupportedUri(uri, error.reason) : invalidUri(uri, error.reason);
     throw error;

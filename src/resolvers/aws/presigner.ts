@@ -33,12 +33,20 @@ export interface PresignInput {
 }
 
 const MAX_CACHED_KEYS = 1_000;
+
+interface LastSigner {
+  /** Compared by identity and by value: a credentials object someone mutated is not reused. */
+  credentials: AwsCredentialValue; secret: string; accessKeyId: string; sessionToken: string | undefined;
+  date: string; region: string; service: string;
+  key: Buffer; credentialParams: string; tokenParam: string;
+}
 const MAX_CACHED_BASES = 10_000;
 
 export class FastS3Presigner {
   readonly #endpoint: S3EndpointOptions;
   readonly #keys = new Map<string, { secret: string; key: Buffer }>();
   readonly #bases = new Map<string, ObjectUrlBase>();
+  #last: LastSigner | undefined;
   #lastSecond = -1;
   #lastAmzDate = '';
 
@@ -57,11 +65,9 @@ export class FastS3Presigner {
     const bindContentType = input.method === 'PUT' && input.contentType !== undefined;
     const signedHeaders = bindContentType ? 'content-type%3Bhost' : 'host';
 
+    const signer = this.#signerFor(credentials, amzDate, input.region, service);
     // Parameters in canonical (code point) order; X-Amz-Signature slots in before SignedHeaders.
-    let head = 'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD'
-      + `&X-Amz-Credential=${rfc3986(credentials.accessKeyId)}%2F${date}%2F${rfc3986(input.region)}%2F${service}%2Faws4_request`
-      + `&X-Amz-Date=${amzDate}&X-Amz-Expires=${input.expiresInSeconds}`;
-    if (credentials.sessionToken !== undefined) head += `&X-Amz-Security-Token=${rfc3986(credentials.sessionToken)}`;
+    const head = `${signer.credentialParams}&X-Amz-Date=${amzDate}&X-Amz-Expires=${input.expiresInSeconds}${signer.tokenParam}`;
     let tail = `X-Amz-SignedHeaders=${signedHeaders}`;
     if (input.versionId !== undefined && input.method === 'GET') tail += `&versionId=${rfc3986(input.versionId)}`;
     if (input.expectedBucketOwner !== undefined) tail += `&x-amz-expected-bucket-owner=${rfc3986(input.expectedBucketOwner)}`;
@@ -72,7 +78,7 @@ export class FastS3Presigner {
       : `host:${base.host}\n`;
     const canonicalRequest = `${input.method}\n${path}\n${head}&${tail}\n${canonicalHeaders}\n${bindContentType ? 'content-type;host' : 'host'}\nUNSIGNED-PAYLOAD`;
     const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`;
-    const signature = createHmac('sha256', this.#signingKey(credentials, date, input.region, service)).update(stringToSign, 'utf8').digest('hex');
+    const signature = createHmac('sha256', signer.key).update(stringToSign, 'utf8').digest('hex');
     return `${base.origin}${path}?${head}&X-Amz-Signature=${signature}&${tail}`;
   }
 
@@ -85,6 +91,27 @@ export class FastS3Presigner {
       this.#bases.set(cacheKey, base);
     }
     return base;
+  }
+
+  /**
+   * The signing key and the query text that depend only on the credentials, day, region and
+   * service, kept for the last combination used (one hot credential signs most URLs) so a URL
+   * costs one SHA-256 and one HMAC, not re-encoding a session token of a kilobyte.
+   */
+  #signerFor(credentials: AwsCredentialValue, amzDate: string, region: string, service: string): LastSigner {
+    const last = this.#last;
+    const date = amzDate.slice(0, 8);
+    if (last !== undefined && last.credentials === credentials && last.secret === credentials.secretAccessKey && last.accessKeyId === credentials.accessKeyId
+      && last.sessionToken === credentials.sessionToken && last.date === date && last.region === region && last.service === service) return last;
+    const next: LastSigner = {
+      credentials, secret: credentials.secretAccessKey, accessKeyId: credentials.accessKeyId, sessionToken: credentials.sessionToken, date, region, service,
+      key: this.#signingKey(credentials, date, region, service),
+      credentialParams: 'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD'
+        + `&X-Amz-Credential=${rfc3986(credentials.accessKeyId)}%2F${date}%2F${rfc3986(region)}%2F${service}%2Faws4_request`,
+      tokenParam: credentials.sessionToken !== undefined ? `&X-Amz-Security-Token=${rfc3986(credentials.sessionToken)}` : '',
+    };
+    this.#last = next;
+    return next;
   }
 
   #signingKey(credentials: AwsCredentialValue, date: string, region: string, service: string): Buffer {
