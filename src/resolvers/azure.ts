@@ -17,6 +17,7 @@ import { assertListablePrefix, BlobEndpoint } from './azure/url.js';
 import { filterPage, type RawItem } from './azure/list-page.js';
 import { OperationSas, withSas, type OperationPermission, type OperationSasScope, type SasGrant } from './azure/operation-sas.js';
 import { alreadyExistsAt, removeProbe } from './probe-write.js';
+import { blobPinOf, pinnedBlobUrl, refusePinnedBlob, type BlobPin } from './azure/pins.js';
 import { missingDependency } from '../optional-import.js';
 
 type StorageBlobModule = typeof import('@azure/storage-blob');
@@ -38,8 +39,10 @@ interface BlobTarget {
   key: string;
   uri: string;
   endpoint: BlobEndpoint;
-  /** The blob's URL, without any SAS ('' for a listing target). */
+  /** The blob's URL, without any SAS ('' for a listing target); names the pin, if any. */
   url: string;
+  /** The snapshot or version the location pins. */
+  pin?: BlobPin;
 }
 
 /**
@@ -64,6 +67,7 @@ export const createDriver: DriverFactory = (ctx) => new AzureDriver(ctx);
 class AzureDriver implements ProviderDriver {
   readonly provider = 'azure' as const;
   readonly maxPresignTtlSeconds = MAX_DELEGATION_KEY_SECONDS;
+  readonly honoursPins = true;
   readonly #ctx: DriverContext;
   readonly #options: AzurePlatformOptions;
   readonly #agent: https.Agent | undefined;
@@ -207,6 +211,7 @@ class AzureDriver implements ProviderDriver {
       blob: t.key,
       // Least privilege: read-write integrations still get read-only GET URLs.
       permissions: request.method === 'PUT' ? 'cw' : 'r',
+      ...(t.pin ? { resource: t.pin.resource, pinnedTime: t.pin.time } : {}),
       startsOn: new Date(startsOn),
       expiresOn: new Date(expiresOn),
       ...(request.method === 'GET' && request.contentType !== undefined ? { responseContentType: request.contentType } : {}),
@@ -214,7 +219,7 @@ class AzureDriver implements ProviderDriver {
     const headers: Record<string, string> = request.method === 'PUT'
       ? { 'x-ms-blob-type': 'BlockBlob', ...(request.contentType !== undefined ? { 'content-type': request.contentType } : {}) }
       : {};
-    return { url: `${t.url}?${query}`, method: request.method, expiresAt: new Date(expiresOn), headers };
+    return { url: withSas(t.url, query), method: request.method, expiresAt: new Date(expiresOn), headers };
   }
 
   async list(target: ObjectTarget, limit: number): Promise<ListResult> {
@@ -335,12 +340,14 @@ class AzureDriver implements ProviderDriver {
     }
     const container = target.location.bucket;
     let url = '';
+    const pin = listing ? undefined : blobPinOf(target.location);
     if (listing) assertListablePrefix(key);
-    else url = endpoint.blobUrl(container, key);
-    return { integration: target.integration, config, account, container, key, uri: target.location.uri, endpoint, url };
+    else url = pinnedBlobUrl(endpoint.blobUrl(container, key), pin);
+    return { integration: target.integration, config, account, container, key, uri: target.location.uri, endpoint, url, ...(pin ? { pin } : {}) };
   }
 
   #assertWritable(t: BlobTarget, operation: string): void {
+    refusePinnedBlob(t.pin, operation, { integrationId: t.integration.id, uri: t.uri });
     // The resolver refuses first; this is the driver's own guard for direct callers.
     if (t.config.mode !== 'read-write') {
       throw new ReadOnlyError(`cannot ${operation} ${t.uri}: integration "${t.integration.id}" is read-only`, { integrationId: t.integration.id, uri: t.uri });
@@ -375,7 +382,10 @@ class AzureDriver implements ProviderDriver {
 
   /** The blob URL with a SAS for one operation. */
   async #blobUrl(t: BlobTarget, permissions: OperationPermission): Promise<string> {
-    return withSas(t.url, await this.#sas.query(this.#sasScope(t), { resource: 'b', path: t.key, permissions }));
+    const grant: SasGrant = t.pin
+      ? { resource: t.pin.resource, path: t.key, permissions, pinnedTime: t.pin.time }
+      : { resource: 'b', path: t.key, permissions };
+    return withSas(t.url, await this.#sas.query(this.#sasScope(t), grant));
   }
 
   #sasScope(t: BlobTarget): OperationSasScope {
