@@ -19,6 +19,7 @@ import { OperationSas, withSas, type OperationPermission, type OperationSasScope
 import { alreadyExistsAt, removeProbe } from './probe-write.js';
 import { blobPinOf, pinnedBlobUrl, refusePinnedBlob, type BlobPin } from './azure/pins.js';
 import { missingDependency } from '../optional-import.js';
+import { azureBlobHost } from '../uri/azure.js';
 
 type StorageBlobModule = typeof import('@azure/storage-blob');
 
@@ -264,8 +265,9 @@ class AzureDriver implements ProviderDriver {
     if (config.provider !== 'azure') throw new ProviderError(`integration "${integration.id}" is not an Azure integration`, { integrationId: integration.id });
     // A container-less (account-wide, tenant-bound) scope: the token and delegation key are per account anyway.
     const { account, container = '' } = config.scope;
-    const uri = `https://${account}.blob.core.windows.net/${container}`;
-    const t = this.#target({ integration, location: { provider: 'azure', account, bucket: container, key: '', uri } }, true);
+    const cloud = config.scope.cloud ?? 'public';
+    const uri = `https://${azureBlobHost(account, cloud)}/${container}`;
+    const t = this.#target({ integration, location: { provider: 'azure', account, bucket: container, key: '', uri, cloud } }, true);
     const { credential } = await this.#clientsFor(t);
     const token = await credential.getToken();
     const signer = await this.#keys.signerFor(this.#keyScope(t), this.#ctx.now());
@@ -333,10 +335,13 @@ class AzureDriver implements ProviderDriver {
     const account = target.location.account ?? config.scope.account;
     const key = target.location.key;
     // Resolve the URL now: refuses keys the URL layer would rewrite before any network call.
-    let endpoint = this.#endpoints.get(account);
+    // The integration's cloud decides the host (a URI of another cloud never matches it).
+    const cloud = config.scope.cloud ?? 'public';
+    const endpointKey = `${cloud}\n${account}`;
+    let endpoint = this.#endpoints.get(endpointKey);
     if (!endpoint) {
-      endpoint = new BlobEndpoint(account, this.#options);
-      this.#endpoints.set(account, endpoint);
+      endpoint = new BlobEndpoint(account, this.#options, cloud);
+      this.#endpoints.set(endpointKey, endpoint);
     }
     const container = target.location.bucket;
     let url = '';
@@ -499,6 +504,7 @@ class AzureDriver implements ProviderDriver {
 
   async #buildClients(sdk: StorageBlobModule, t: BlobTarget): Promise<IntegrationClients> {
     const strategy = await createAzureTokenStrategy(t.config.auth, {
+      ...(t.config.scope.cloud !== undefined ? { cloud: t.config.scope.cloud } : {}),
       ...(this.#options.authorityHost !== undefined ? { authorityHost: this.#options.authorityHost } : {}),
       ...(this.#agent ? { agent: this.#agent } : {}),
       requestTimeoutMs: this.#ctx.requestTimeoutMs,
