@@ -93,6 +93,11 @@ describe('sovereign clouds without endpoint overrides', () => {
       const listed: string[] = [];
       for await (const o of resolver.list(`https://${blob}/data/labels/`)) listed.push(o.uri);
       expect(listed).toEqual([uri]);
+      // az:// names no account and no cloud: the integration's decide both, for the listing's URIs too.
+      const viaAz: string[] = [];
+      for await (const o of resolver.list('az://data/labels/')) viaAz.push(o.uri);
+      expect(viaAz).toEqual([uri]);
+      expect((await resolver.resolveAsset('az://data/labels/a.json')).location.uri).toBe(uri);
       const report = await resolver.verify(`${cloud}-rw`, { profile: 'read-objects', sampleUri: uri });
       expect(report.failing).toEqual([]);
       expect(report.status).toBe('active');
