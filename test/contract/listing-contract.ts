@@ -77,7 +77,7 @@ export function describeListingContract(name: string, setup: () => Promise<Listi
         // Siblings of the scope folder that share its name as a string prefix: never listed.
         `${fx.scope}2/secret.txt`, `${fx.scope}-old/secret.txt`, `${fx.scope}.bak`, `outside/secret.txt`,
       ]);
-    }, 240_000);
+    }, capabilities.setupTimeoutMs ?? 240_000);
     afterAll(async () => { await fx?.close(); });
 
     it('lists 2,600 objects across nested folders, lazily, in UTF-8 key order, with sizes and etags', async () => {
