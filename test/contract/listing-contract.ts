@@ -59,6 +59,8 @@ export interface ListingCapabilities {
   slashNeighbours: boolean;
   /** A folder holding only deeper folders is folded into a prefix (not only folders with a file directly inside). */
   nestedFolders: boolean;
+  /** Time allowed to start the store and seed 2,600 objects (an emulator seeded over HTTPS needs more on a loaded machine). Default 240 s. */
+  setupTimeoutMs?: number;
 }
 
 export function describeListingContract(name: string, setup: () => Promise<ListingFixture>, capabilities: ListingCapabilities): void {

@@ -62,7 +62,7 @@ describeListingContract('azure (client secret, per-operation list SAS, Azurite)'
     clearFaults: () => env.azurite.clearFaults(),
     close: async () => { await resolver.close(); await env.close(); },
   };
-}, { faults: true, astralOrder: false, slashNeighbours: true, nestedFolders: true });
+}, { faults: true, astralOrder: false, slashNeighbours: true, nestedFolders: true, setupTimeoutMs: 900_000 });
 
 describe('azure listing credentials', () => {
   it('every List Blobs request carries a list-only container SAS; the scope is enforced by the prefix and assetlink, and nothing outside it is yielded', async () => {
