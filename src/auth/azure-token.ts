@@ -6,7 +6,10 @@ import { missingDependency } from '../optional-import.js';
 import type { AzureAuth, AzureCloud } from '../types.js';
 import { mapEntraError } from './azure-errors.js';
 
-/** Token audience for Azure Storage data-plane calls. */
+/**
+ * Token audience for Azure Storage data-plane calls, the same in every cloud (public, China,
+ * US Government): Storage's resource id does not change per cloud; only the authority does.
+ */
 export const STORAGE_SCOPE = 'https://storage.azure.com/.default';
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
 

@@ -94,8 +94,10 @@ export function resolveListingTarget(ctx: ListingContext, uri: string, ref: List
     throw error;
   }
   const account = located.account ?? parsed.account;
-  const location: AssetLocation = { ...parsed, ...(account !== undefined ? { account } : {}), key: prefix, uri: '' };
-  const uriOf = uriBuilder(parsed, account);
+  // az:// names no cloud: the matched integration's (like its account) decides the host of listed URIs.
+  const cloud = located.cloud ?? parsed.cloud;
+  const location: AssetLocation = { ...parsed, ...(account !== undefined ? { account } : {}), ...(cloud !== undefined ? { cloud } : {}), key: prefix, uri: '' };
+  const uriOf = uriBuilder(parsed, account, cloud);
   location.uri = uriOf(prefix);
   return { integration, location, prefix, scopeRoot: scopeRootOf(integration), uriOf };
 }
@@ -115,9 +117,9 @@ function describe(location: AssetLocation, prefix: string): string {
  * Canonical URIs of listed keys, built like the listed URI's own: the part before its key, plus
  * each key (literal in s3://, gs://, az:// and memory:// forms; percent-encoded in https and file forms).
  */
-function uriBuilder(location: AssetLocation, account: string | undefined): (key: string) => string {
+function uriBuilder(location: AssetLocation, account: string | undefined, cloud?: AssetLocation['cloud']): (key: string) => string {
   if (location.provider === 'azure' && location.account === undefined && account !== undefined) {
-    const base = azureBlobUri(account, location.bucket, '');
+    const base = azureBlobUri(account, location.bucket, '', cloud);
     return (key) => `${base}${encodeKeyForUrl(key)}`;
   }
   const literal = !/^(?:https?|file):/i.test(location.uri);

@@ -17,7 +17,9 @@ import { assertListablePrefix, BlobEndpoint } from './azure/url.js';
 import { filterPage, type RawItem } from './azure/list-page.js';
 import { OperationSas, withSas, type OperationPermission, type OperationSasScope, type SasGrant } from './azure/operation-sas.js';
 import { alreadyExistsAt, removeProbe } from './probe-write.js';
+import { blobPinOf, pinnedBlobUrl, refusePinnedBlob, type BlobPin } from './azure/pins.js';
 import { missingDependency } from '../optional-import.js';
+import { azureBlobHost } from '../uri/azure.js';
 
 type StorageBlobModule = typeof import('@azure/storage-blob');
 
@@ -38,8 +40,10 @@ interface BlobTarget {
   key: string;
   uri: string;
   endpoint: BlobEndpoint;
-  /** The blob's URL, without any SAS ('' for a listing target). */
+  /** The blob's URL, without any SAS ('' for a listing target); names the pin, if any. */
   url: string;
+  /** The snapshot or version the location pins. */
+  pin?: BlobPin;
 }
 
 /**
@@ -64,6 +68,7 @@ export const createDriver: DriverFactory = (ctx) => new AzureDriver(ctx);
 class AzureDriver implements ProviderDriver {
   readonly provider = 'azure' as const;
   readonly maxPresignTtlSeconds = MAX_DELEGATION_KEY_SECONDS;
+  readonly honoursPins = true;
   readonly #ctx: DriverContext;
   readonly #options: AzurePlatformOptions;
   readonly #agent: https.Agent | undefined;
@@ -207,6 +212,7 @@ class AzureDriver implements ProviderDriver {
       blob: t.key,
       // Least privilege: read-write integrations still get read-only GET URLs.
       permissions: request.method === 'PUT' ? 'cw' : 'r',
+      ...(t.pin ? { resource: t.pin.resource, pinnedTime: t.pin.time } : {}),
       startsOn: new Date(startsOn),
       expiresOn: new Date(expiresOn),
       ...(request.method === 'GET' && request.contentType !== undefined ? { responseContentType: request.contentType } : {}),
@@ -214,7 +220,7 @@ class AzureDriver implements ProviderDriver {
     const headers: Record<string, string> = request.method === 'PUT'
       ? { 'x-ms-blob-type': 'BlockBlob', ...(request.contentType !== undefined ? { 'content-type': request.contentType } : {}) }
       : {};
-    return { url: `${t.url}?${query}`, method: request.method, expiresAt: new Date(expiresOn), headers };
+    return { url: withSas(t.url, query), method: request.method, expiresAt: new Date(expiresOn), headers };
   }
 
   async list(target: ObjectTarget, limit: number): Promise<ListResult> {
@@ -259,8 +265,9 @@ class AzureDriver implements ProviderDriver {
     if (config.provider !== 'azure') throw new ProviderError(`integration "${integration.id}" is not an Azure integration`, { integrationId: integration.id });
     // A container-less (account-wide, tenant-bound) scope: the token and delegation key are per account anyway.
     const { account, container = '' } = config.scope;
-    const uri = `https://${account}.blob.core.windows.net/${container}`;
-    const t = this.#target({ integration, location: { provider: 'azure', account, bucket: container, key: '', uri } }, true);
+    const cloud = config.scope.cloud ?? 'public';
+    const uri = `https://${azureBlobHost(account, cloud)}/${container}`;
+    const t = this.#target({ integration, location: { provider: 'azure', account, bucket: container, key: '', uri, cloud } }, true);
     const { credential } = await this.#clientsFor(t);
     const token = await credential.getToken();
     const signer = await this.#keys.signerFor(this.#keyScope(t), this.#ctx.now());
@@ -328,19 +335,24 @@ class AzureDriver implements ProviderDriver {
     const account = target.location.account ?? config.scope.account;
     const key = target.location.key;
     // Resolve the URL now: refuses keys the URL layer would rewrite before any network call.
-    let endpoint = this.#endpoints.get(account);
+    // The integration's cloud decides the host (a URI of another cloud never matches it).
+    const cloud = config.scope.cloud ?? 'public';
+    const endpointKey = `${cloud}\n${account}`;
+    let endpoint = this.#endpoints.get(endpointKey);
     if (!endpoint) {
-      endpoint = new BlobEndpoint(account, this.#options);
-      this.#endpoints.set(account, endpoint);
+      endpoint = new BlobEndpoint(account, this.#options, cloud);
+      this.#endpoints.set(endpointKey, endpoint);
     }
     const container = target.location.bucket;
     let url = '';
+    const pin = listing ? undefined : blobPinOf(target.location);
     if (listing) assertListablePrefix(key);
-    else url = endpoint.blobUrl(container, key);
-    return { integration: target.integration, config, account, container, key, uri: target.location.uri, endpoint, url };
+    else url = pinnedBlobUrl(endpoint.blobUrl(container, key), pin);
+    return { integration: target.integration, config, account, container, key, uri: target.location.uri, endpoint, url, ...(pin ? { pin } : {}) };
   }
 
   #assertWritable(t: BlobTarget, operation: string): void {
+    refusePinnedBlob(t.pin, operation, { integrationId: t.integration.id, uri: t.uri });
     // The resolver refuses first; this is the driver's own guard for direct callers.
     if (t.config.mode !== 'read-write') {
       throw new ReadOnlyError(`cannot ${operation} ${t.uri}: integration "${t.integration.id}" is read-only`, { integrationId: t.integration.id, uri: t.uri });
@@ -375,7 +387,10 @@ class AzureDriver implements ProviderDriver {
 
   /** The blob URL with a SAS for one operation. */
   async #blobUrl(t: BlobTarget, permissions: OperationPermission): Promise<string> {
-    return withSas(t.url, await this.#sas.query(this.#sasScope(t), { resource: 'b', path: t.key, permissions }));
+    const grant: SasGrant = t.pin
+      ? { resource: t.pin.resource, path: t.key, permissions, pinnedTime: t.pin.time }
+      : { resource: 'b', path: t.key, permissions };
+    return withSas(t.url, await this.#sas.query(this.#sasScope(t), grant));
   }
 
   #sasScope(t: BlobTarget): OperationSasScope {
@@ -489,6 +504,7 @@ class AzureDriver implements ProviderDriver {
 
   async #buildClients(sdk: StorageBlobModule, t: BlobTarget): Promise<IntegrationClients> {
     const strategy = await createAzureTokenStrategy(t.config.auth, {
+      ...(t.config.scope.cloud !== undefined ? { cloud: t.config.scope.cloud } : {}),
       ...(this.#options.authorityHost !== undefined ? { authorityHost: this.#options.authorityHost } : {}),
       ...(this.#agent ? { agent: this.#agent } : {}),
       requestTimeoutMs: this.#ctx.requestTimeoutMs,

@@ -1,6 +1,31 @@
 import type { AssetLinkErrorCode } from '../errors.js';
 import type { NormalizedIntegration } from '../integrations/registered.js';
 import type { CheckName } from './report.js';
+import { awsPartitionOf } from '../integrations/aws-scope.js';
+import { s3Resources } from '../auth/session-policy.js';
+
+type AwsConfig = Extract<NormalizedIntegration, { provider: 'aws' }>;
+type AzureConfig = Extract<NormalizedIntegration, { provider: 'azure' }>;
+
+/**
+ * The IAM resources a hint names, in the integration's partition (arn:aws-cn:…, arn:aws-us-gov:…):
+ * the bucket, or the access point and its `/object/` keys; `<bucket>` for a wildcard scope.
+ */
+function awsHintResources(config: AwsConfig): { container: string; objects: string } {
+  const partition = awsPartitionOf(config);
+  const bucket = config.scope.bucket === '*' ? '<bucket>' : config.scope.bucket;
+  try {
+    if (config.scope.bucket !== '*') return s3Resources({ ...config.scope, partition });
+  } catch {
+    // An alias without its access point ARN: no IAM resource names it; name the alias as given.
+  }
+  return { container: `arn:${partition}:s3:::${bucket}`, objects: `arn:${partition}:s3:::${bucket}/` };
+}
+
+/** `container C of account A`, or `storage account A` for a container-less (account-wide) scope. */
+function azureTarget(config: AzureConfig): string {
+  return config.scope.container === undefined ? `storage account ${config.scope.account}` : `container ${config.scope.container} of account ${config.scope.account}`;
+}
 
 /** One line naming what the customer (or the platform) must change, per provider, check and error. */
 export function fixHint(config: NormalizedIntegration, check: CheckName, code: AssetLinkErrorCode | undefined): string {
@@ -14,9 +39,9 @@ export function fixHint(config: NormalizedIntegration, check: CheckName, code: A
           ? `the role's trust policy must allow the platform principal to sts:AssumeRole with condition StringEquals sts:ExternalId = the integration's external ID; ${setup}`
           : `the platform identity's own credentials are missing or invalid; ${setup}`;
       }
-      if (check === 'list') return `grant s3:ListBucket on arn:aws:s3:::${config.scope.bucket} with condition s3:prefix like "${config.scope.prefix ? `${config.scope.prefix}/*` : '*'}" in the role policy${config.auth.kind === 'cross-account' ? ' and the bucket policy' : ''}; ${setup}`;
-      if (check === 'sample-read') return `grant s3:GetObject on arn:aws:s3:::${config.scope.bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''}*; ${setup}`;
-      if (check === 'write-probe') return `grant s3:PutObject and s3:DeleteObject on arn:aws:s3:::${config.scope.bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''}* (read-write integrations only); ${setup}`;
+      if (check === 'list') return `grant s3:ListBucket on ${awsHintResources(config).container} with condition s3:prefix like "${config.scope.prefix ? `${config.scope.prefix}/*` : '*'}" in the role policy${config.auth.kind === 'cross-account' ? ' and the bucket policy' : ''}; ${setup}`;
+      if (check === 'sample-read') return `grant s3:GetObject on ${awsHintResources(config).objects}${config.scope.prefix ? `${config.scope.prefix}/` : ''}*; ${setup}`;
+      if (check === 'write-probe') return `grant s3:PutObject and s3:DeleteObject on ${awsHintResources(config).objects}${config.scope.prefix ? `${config.scope.prefix}/` : ''}* (read-write integrations only); ${setup}`;
       if (check === 'read-only-enforced') return 'the credentials can write although the integration is read-only: remove s3:PutObject/s3:DeleteObject from the access key\'s policy, or switch to assume-role so a session policy downscopes it';
       return `add a CORS rule on bucket ${config.scope.bucket} allowing the origin with GET/HEAD${config.mode === 'read-write' ? '/PUT' : ''}; ${setup}`;
     case 'gcp':
@@ -35,10 +60,10 @@ export function fixHint(config: NormalizedIntegration, check: CheckName, code: A
           ? `add a federated credential to app ${config.auth.clientId} in tenant ${config.auth.tenantId} whose issuer, subject and audience match the platform's assertion; ${setup}`
           : `the client secret of app ${config.auth.clientId} is wrong or expired: create a new secret and update the integration`;
       }
-      if (check === 'write-probe') return `assign Storage Blob Data Contributor on container ${config.scope.container} of account ${config.scope.account} to app ${config.auth.clientId}; ${setup}`;
+      if (check === 'write-probe') return `assign Storage Blob Data Contributor on ${azureTarget(config)} to app ${config.auth.clientId}; ${setup}`;
       if (check === 'read-only-enforced') return 'the credentials can write although the integration is read-only: assign Storage Blob Data Reader instead of Contributor';
       if (check === 'cors') return `add a Blob service CORS rule on account ${config.scope.account} allowing the origin; ${setup}`;
-      return `assign Storage Blob Data Reader on container ${config.scope.container} of account ${config.scope.account} to app ${config.auth.clientId}; ${setup}`;
+      return `assign Storage Blob Data Reader on ${azureTarget(config)} to app ${config.auth.clientId}; ${setup}`;
     default:
       if (code === 'NOT_FOUND') return 'the sample object or root does not exist: check the path';
       return 'check the integration scope';

@@ -59,6 +59,8 @@ export interface ListingCapabilities {
   slashNeighbours: boolean;
   /** A folder holding only deeper folders is folded into a prefix (not only folders with a file directly inside). */
   nestedFolders: boolean;
+  /** Time allowed to start the store and seed 2,600 objects (an emulator seeded over HTTPS needs more on a loaded machine). Default 240 s. */
+  setupTimeoutMs?: number;
 }
 
 export function describeListingContract(name: string, setup: () => Promise<ListingFixture>, capabilities: ListingCapabilities): void {
@@ -77,7 +79,7 @@ export function describeListingContract(name: string, setup: () => Promise<Listi
         // Siblings of the scope folder that share its name as a string prefix: never listed.
         `${fx.scope}2/secret.txt`, `${fx.scope}-old/secret.txt`, `${fx.scope}.bak`, `outside/secret.txt`,
       ]);
-    }, 240_000);
+    }, capabilities.setupTimeoutMs ?? 240_000);
     afterAll(async () => { await fx?.close(); });
 
     it('lists 2,600 objects across nested folders, lazily, in UTF-8 key order, with sizes and etags', async () => {

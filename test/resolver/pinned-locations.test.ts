@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAssetResolver, type AssetResolver } from '../../src/index.js';
 import type { AssetLinkEvent } from '../../src/events.js';
 import { codeOf } from '../helpers/failure.js';
+import { underlyingDriver } from '../../src/resolver/current-target.js';
 
 /**
  * Issue 21: a location pinned to a version or snapshot is read-only whatever the integration's
@@ -69,9 +70,28 @@ describe('pinned locations are read-only', () => {
     'https://acct.blob.core.windows.net/data/a.jpg?snapshot=2024-01-01T00:00:00.0000000Z',
   ])('%s: a driver that does not honour pins never serves the live object in place of the pinned one', async (uri) => {
     const asset = await resolver.resolveAsset(uri);
-    for (const attempt of [asset.head(), asset.bytes(), asset.read(), asset.presign({ ttlSeconds: 60 })]) {
-      expect(await codeOf(attempt)).toBe('UNSUPPORTED_URI');
+    // Every driver honours pins now; a driver without the flag (a future provider) is refused before any request.
+    const driver = await resolver.driver('azure');
+    const targets = [...new Set([driver, underlyingDriver(driver)])] as unknown as Array<Record<string, unknown>>;
+    const saved = targets.map((t) => Object.getOwnPropertyDescriptor(t, 'honoursPins'));
+    for (const t of targets) Object.defineProperty(t, 'honoursPins', { value: false, configurable: true });
+    try {
+      for (const attempt of [asset.head(), asset.bytes(), asset.read(), asset.presign({ ttlSeconds: 60 })]) {
+        expect(await codeOf(attempt)).toBe('UNSUPPORTED_URI');
+      }
+    } finally {
+      targets.forEach((t, i) => { const d = saved[i]; if (d) Object.defineProperty(t, 'honoursPins', d); else delete t.honoursPins; });
     }
+  });
+
+  it.each([
+    'https://photos.s3.us-east-1.amazonaws.com/a.jpg?versionId=v1',
+    'https://acct.blob.core.windows.net/data/a.jpg?versionid=2024-01-01T00:00:00.0000000Z',
+    'https://acct.blob.core.windows.net/data/a.jpg?snapshot=2024-01-01T00:00:00.0000000Z',
+  ])('%s: the aws and azure drivers honour pins (reads are attempted, not refused as unsupported)', async (uri) => {
+    const asset = await resolver.resolveAsset(uri);
+    expect((await resolver.driver(asset.location.provider)).honoursPins).toBe(true);
+    expect(await codeOf(asset.head())).not.toBe('UNSUPPORTED_URI');
   });
 
   it('the same object without the pin stays writable (the refusal is about the pin, not the integration)', async () => {

@@ -98,4 +98,43 @@ describe('user-delegation SAS signer', () => {
     expect([query.get('sr'), query.get('sdd'), query.get('sp')]).toEqual(['d', '2', 'l']);
     expect(() => new UserDelegationSasSigner(key).sign({ account: 'a', container: 'c', blob: 'd', permissions: 'l', resource: 'd', startsOn, expiresOn })).toThrow(/directoryDepth/);
   });
+  it('snapshot (sr=bs) and version (sr=bv) SAS are byte-for-byte what the SDK produces for snapshotTime / versionId', () => {
+    const random = seededRandom(2121);
+    const stamp = (): string => new Date(Date.UTC(2024, 0, 1) + Math.floor(random() * 365 * 86_400_000)).toISOString().replace(/\.(\d{3})Z$/, (_, ms: string) => `.${ms}${String(Math.floor(random() * 10_000)).padStart(4, '0')}Z`);
+    for (let i = 0; i < 400; i++) {
+      const base = Date.UTC(2025, 0, 1) + Math.floor(random() * 365 * 86_400) * 1000;
+      const sdkKey: UserDelegationKey = {
+        signedObjectId: `oid-${i}`, signedTenantId: `tid-${i}`, signedStartsOn: new Date(base - 3_600_000), signedExpiresOn: new Date(base + 86_400_000),
+        signedService: 'b', signedVersion: '2025-07-05', value: Buffer.from(Array.from({ length: 32 }, () => Math.floor(random() * 256))).toString('base64'),
+      };
+      const ours: DelegationKey = { ...sdkKey, signedStartsOn: sasTime(sdkKey.signedStartsOn), signedExpiresOn: sasTime(sdkKey.signedExpiresOn) };
+      const blob = ['a.jpg', 'dir/sub/file name.txt', '中/😀.bin'][i % 3]!;
+      const time = stamp();
+      const snapshot = i % 2 === 0;
+      const startsOn = new Date(base - 300_000);
+      const expiresOn = new Date(base + 1_800_000);
+      const contentType = i % 5 === 0 ? 'image/png' : undefined;
+      const expected = generateBlobSASQueryParameters({
+        containerName: 'frames', blobName: blob, permissions: BlobSASPermissions.parse('r'), startsOn, expiresOn, protocol: SASProtocol.Https, version: SAS_VERSION,
+        ...(snapshot ? { snapshotTime: time } : { versionId: time }), ...(contentType ? { contentType } : {}),
+      }, sdkKey, 'acct').toString();
+      const actual = new UserDelegationSasSigner(ours).sign({
+        account: 'acct', container: 'frames', blob, permissions: 'r', resource: snapshot ? 'bs' : 'bv', pinnedTime: time, startsOn, expiresOn,
+        ...(contentType ? { responseContentType: contentType } : {}),
+      });
+      if (actual !== expected) expect({ case: i, actual }).toEqual({ case: i, actual: expected });
+      expect(new URLSearchParams(actual).get('sr')).toBe(snapshot ? 'bs' : 'bv');
+    }
+  });
+
+  it('a snapshot or version SAS must name its pin, and only those do', () => {
+    const signer = new UserDelegationSasSigner({
+      signedObjectId: 'oid', signedTenantId: 'tid', signedStartsOn: '2025-01-01T00:00:00Z', signedExpiresOn: '2025-01-02T00:00:00Z',
+      signedService: 'b', signedVersion: '2025-07-05', value: Buffer.alloc(32, 3).toString('base64'),
+    });
+    const base = { account: 'a', container: 'c', blob: 'b', permissions: 'r' as const, startsOn: new Date('2025-01-01T00:00:00Z'), expiresOn: new Date('2025-01-01T00:10:00Z') };
+    expect(() => signer.sign({ ...base, resource: 'bs' })).toThrow(/pinnedTime/);
+    expect(() => signer.sign({ ...base, resource: 'bv' })).toThrow(/pinnedTime/);
+    expect(() => signer.sign({ ...base, resource: 'b', pinnedTime: '2024-01-01T00:00:00.0000000Z' })).toThrow(/pinnedTime/);
+  });
 });

@@ -9,6 +9,7 @@ import type { SasResource, UserDelegationSasSigner } from './sas.js';
  * | operation                               | sp | sr                         |
  * | --------------------------------------- | -- | -------------------------- |
  * | head, read (whole or ranged)            | r  | b (the blob)               |
+ * | head, read of a pinned snapshot/version | r  | bs / bv (that snapshot or version only) |
  * | write (single shot, staged blocks)      | w  | b                          |
  * | create-only write (verify's probe)      | c  | b                          |
  * | delete                                  | d  | b                          |
@@ -39,6 +40,8 @@ export interface SasGrant {
   permissions: OperationPermission;
   /** Directory depth, for `d`. */
   depth?: number;
+  /** Snapshot time (`bs`) or version id (`bv`). */
+  pinnedTime?: string;
 }
 
 /** Who the SAS is for: one integration's container in one account. */
@@ -79,9 +82,13 @@ export class OperationSas {
         { integrationId: scope.integrationId, uri: scope.uri },
       );
     }
+    if (grant.pinnedTime !== undefined && grant.permissions !== 'r') {
+      // A snapshot or version never changes: nothing but reads is ever signed for one.
+      throw new ReadOnlyError(`${scope.uri} names a snapshot or version, which is read-only: no "${grant.permissions}" SAS is minted for it`, { integrationId: scope.integrationId, uri: scope.uri });
+    }
     const now = this.#now();
     const window = Math.floor(now / SAS_WINDOW_MS);
-    const key = `${scope.key}\n${grant.resource}\n${grant.permissions}\n${grant.path}`;
+    const key = `${scope.key}\n${grant.resource}\n${grant.permissions}\n${grant.path}${grant.pinnedTime !== undefined ? `\n${grant.pinnedTime}` : ''}`;
     const cached = this.#entries.get(key);
     if (cached && cached.window === window && cached.expiresAt - now >= MIN_REMAINING_MS) return cached.query;
 
@@ -97,6 +104,7 @@ export class OperationSas {
       permissions: grant.permissions,
       resource: grant.resource,
       ...(grant.depth !== undefined ? { directoryDepth: grant.depth } : {}),
+      ...(grant.pinnedTime !== undefined ? { pinnedTime: grant.pinnedTime } : {}),
       startsOn: new Date(startsOn),
       expiresOn: new Date(expiresAt),
     });

@@ -26,8 +26,11 @@ export interface DelegationKey {
  */
 export type BlobSasPermissions = 'r' | 'c' | 'w' | 'd' | 'cw' | 'l';
 
-/** `b` one blob, `c` the container (listing), `d` a directory (accounts with a hierarchical namespace). */
-export type SasResource = 'b' | 'c' | 'd';
+/**
+ * `b` one blob, `c` the container (listing), `d` a directory (accounts with a hierarchical
+ * namespace), `bs` one snapshot of a blob, `bv` one version of a blob (never the live blob).
+ */
+export type SasResource = 'b' | 'c' | 'd' | 'bs' | 'bv';
 
 export interface BlobSasRequest {
   /** Account name the service knows itself by (see serviceAccountName). */
@@ -47,6 +50,11 @@ export interface BlobSasRequest {
   resource?: SasResource;
   /** `sdd`: depth of the directory (its number of path segments); required for `d`. */
   directoryDepth?: number;
+  /**
+   * The snapshot time (`bs`) or version id (`bv`) the SAS is confined to: the signed
+   * snapshotTime line. The request URL must carry it as `snapshot=` / `versionid=`.
+   */
+  pinnedTime?: string;
 }
 
 /** `2025-01-01T00:00:00Z`: what Azure and the SDK put in SAS times. */
@@ -112,6 +120,8 @@ export class UserDelegationSasSigner {
     const se = this.#se.format(request.expiresOn);
     const rsct = request.responseContentType ?? '';
     const resource = request.resource ?? 'b';
+    const pinned = request.pinnedTime ?? '';
+    if ((resource === 'bs' || resource === 'bv') !== (pinned !== '')) throw new TypeError('a snapshot or version SAS (and only those) names pinnedTime');
     // The container is the resource of a container SAS; a directory SAS names the directory the
     // way a blob SAS names the blob (its depth travels in `sdd` only, unsigned).
     const canonical = resource === 'c'
@@ -128,7 +138,7 @@ export class UserDelegationSasSigner {
     // sduoid sip spr sv sr snapshotTime ses rscc rscd rsce rscl rsct
     const stringToSign =
       `${request.permissions}\n${st}\n${se}\n${canonical}\n` +
-      `${this.#keyLines}\nhttps\n${SAS_VERSION}\n${resource}\n\n\n\n\n\n\n${rsct}`;
+      `${this.#keyLines}\nhttps\n${SAS_VERSION}\n${resource}\n${pinned}\n\n\n\n\n\n${rsct}`;
     const sig = createHmac('sha256', this.#hmacKey).update(stringToSign, 'utf8').digest('base64');
     return (
       `sv=${SAS_VERSION}&spr=https&st=${this.#st.encoded}&se=${this.#se.encoded}&${this.#keyQuery}&sr=${resource}${sdd}&sp=${request.permissions}` +

@@ -1,5 +1,6 @@
 import { InvalidIntegrationError, InvalidUriError } from '../../errors.js';
-import type { AzurePlatformOptions } from '../../types.js';
+import type { AzureCloud, AzurePlatformOptions } from '../../types.js';
+import { azureBlobHost } from '../../uri/azure.js';
 
 export const PUBLIC_BLOB_ENDPOINT = 'https://{account}.blob.core.windows.net';
 
@@ -24,8 +25,9 @@ export class BlobEndpoint {
   /** Path of the service URL ('' or '/acct'). */
   readonly #basePath: string;
 
-  constructor(account: string, options: AzurePlatformOptions | undefined) {
-    const template = options?.blobEndpoint ?? PUBLIC_BLOB_ENDPOINT;
+  /** `cloud` picks the default host (blob.core.windows.net, blob.core.chinacloudapi.cn, blob.core.usgovcloudapi.net); `blobEndpoint` overrides it. */
+  constructor(account: string, options: AzurePlatformOptions | undefined, cloud: AzureCloud = 'public') {
+    const template = options?.blobEndpoint ?? `https://${azureBlobHost('{account}', cloud)}`;
     const url = template.replaceAll('{account}', account).replace(/\/+$/, '');
     let parsed: URL;
     try {

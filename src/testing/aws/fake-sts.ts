@@ -71,7 +71,8 @@ const DEFAULT_ROLE_PERMISSIONS: PolicyDocument = {
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
 };
-const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
+/** Groups: account, role name, partition. */
+const ROLE_ARN = /^arn:(aws(?:-cn|-us-gov)?):iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
@@ -245,13 +246,15 @@ export class FakeSts {
       return refuse(400, 'ValidationError', 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.');
     }
 
-    const accountId = roleMatch[1] ?? '';
-    const roleName = roleMatch[2] ?? '';
+    const partition = roleMatch[1] ?? 'aws';
+    const accountId = roleMatch[2] ?? '';
+    const roleName = roleMatch[3] ?? '';
     // Whole seconds, like AWS, so the Expiration we print is exactly when the key stops working.
     const expiresAt = Math.floor(this.#now() / 1000) * 1000 + durationSeconds * 1000;
     const issued = this.keyring.issueSession({
       accountId,
-      principalArn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${call.roleSessionName}`,
+      // A session lives in its role's partition, as AWS names it (arn:aws-cn:sts::…, arn:aws-us-gov:sts::…).
+      principalArn: `arn:${partition}:sts::${accountId}:assumed-role/${roleName}/${call.roleSessionName}`,
       expiresAt,
       policies: [role.permissions ?? DEFAULT_ROLE_PERMISSIONS, ...(call.policy ? [call.policy] : [])],
     });

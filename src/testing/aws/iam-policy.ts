@@ -249,10 +249,12 @@ export interface CallerIdentity { accountId: string; principalArn: string }
 function principalMatches(principal: ResourcePolicyStatement['Principal'], caller: CallerIdentity): boolean {
   if (principal === '*') return true;
   const roleOfSession = /^arn:(aws[\w-]*):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(caller.principalArn);
+  // The account root in the caller's own partition: arn:aws:iam::A:root never names an aws-cn caller.
+  const partition = /^arn:(aws[\w-]*):/.exec(caller.principalArn)?.[1] ?? 'aws';
   return asList(principal.AWS).some((p) =>
     p === '*'
     || p === caller.accountId
-    || p === `arn:aws:iam::${caller.accountId}:root`
+    || p === `arn:${partition}:iam::${caller.accountId}:root`
     || p === caller.principalArn
     // A bucket policy naming a role covers every session of that role.
     || (roleOfSession !== null && p === `arn:${roleOfSession[1]}:iam::${roleOfSession[2]}:role/${roleOfSession[3]}`));

@@ -5,6 +5,7 @@ import { importOptional, missingDependency } from '../../optional-import.js';
 import { createTrustingAgent, storagePipeline } from '../../resolvers/azure/http.js';
 import { BlobEndpoint } from '../../resolvers/azure/url.js';
 import { createTestCertificate, type TestCertificate } from './tls.js';
+import { patchSnapshotSas } from './azurite-snapshot-sas.js';
 
 /** Azurite's one built-in account and its published key. */
 export const AZURITE_DEFAULT_ACCOUNT = 'devstoreaccount1';
@@ -119,9 +120,11 @@ async function loadAzuriteOnce(): Promise<AzuriteModules> {
   };
   const restore = snapshotOpenTelemetryGlobals();
   try {
-    const [server, config, memory, telemetry] = await Promise.all([
+    const [server, config, memory, telemetry, sasSignature] = await Promise.all([
       load('blob/BlobServer'), load('blob/BlobConfiguration'), load('common/persistence/MemoryExtentStore'), load('common/Telemetry'),
+      load('blob/authentication/IBlobSASSignatureValues'),
     ]);
+    patchSnapshotSas(sasSignature);
     return {
       BlobServer: pick(server, 'default') as Ctor<AzuriteBlobServerInstance>,
       BlobConfiguration: pick(config, 'default') as Ctor<AzuriteConfigurationInstance>,
@@ -315,6 +318,15 @@ export class AzuriteBlobServer {
     const data = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     const client = new sdk.BlockBlobClient(this.#blobUrl(account, container, name), pipeline);
     await client.upload(data, data.byteLength, options.contentType ? { blobHTTPHeaders: { blobContentType: options.contentType } } : {});
+  }
+
+  /** Takes a snapshot of a blob with the account key; returns its snapshot time (what `?snapshot=` names). */
+  async snapshotBlob(container: string, name: string, account: string = AZURITE_DEFAULT_ACCOUNT): Promise<string> {
+    const { sdk, pipeline } = await this.#backdoor(account);
+    const client = new sdk.BlobClient(this.#blobUrl(account, container, name), pipeline);
+    const { snapshot } = await client.createSnapshot();
+    if (!snapshot) throw new Error(`Azurite returned no snapshot time for ${container}/${name}`);
+    return snapshot;
   }
 
   /** The blob's bytes, or undefined when it does not exist. */
