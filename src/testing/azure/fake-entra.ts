@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, signJwt, verifyJwtSignature, type JwtClaims } from './jwt.js';
+import { checkCertificateAssertion, isCertificateAssertion } from './client-certificate-assertion.js';
 import { createTestCertificate, type TestCertificate } from './tls.js';
 
 /** A federated identity credential on an app registration (what `az ad app federated-credential create` makes). */
@@ -21,6 +22,10 @@ export interface FakeEntraApp {
   federated?: FakeFederatedCredential[];
   /** Object id of the service principal; becomes the token's `oid`. Random when omitted. */
   objectId?: string;
+  /** Public certificates (PEM) registered on the app for certificate client assertions. */
+  certificates?: string[];
+  /** Subject name/issuer authentication: certificate assertions must carry the chain (`x5c`). */
+  requireCertificateChain?: boolean;
 }
 
 /** A fault the fake Entra answers token requests with (throttling, outage, delay, reset). */
@@ -62,6 +67,8 @@ export interface FakeEntraTokenRequest {
   status: number;
   /** Entra error code (e.g. 7000215) when refused. */
   errorCode?: number;
+  /** For a certificate assertion that was accepted: the certificate's SHA-1 thumbprint, which header named it, whether x5c was sent. */
+  certificate?: { thumbprint: string; header: 'x5t' | 'x5t#S256'; chainSent: boolean };
 }
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -252,7 +259,7 @@ export class FakeEntra {
       return;
     }
     try {
-      const app = this.#authenticate(tenantId, clientId, grant, form);
+      const app = this.#authenticate(tenantId, clientId, grant, form, record);
       const resource = STORAGE_RESOURCE.exec(scope)?.[1];
       if (form.get('grant_type') !== 'client_credentials') throw new EntraError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
       if (!resource) throw new EntraError(400, 'invalid_scope', 70011, `The provided value for scope ${scope} is not valid.`);
@@ -265,7 +272,7 @@ export class FakeEntra {
     }
   }
 
-  #authenticate(tenantId: string, clientId: string, grant: FakeEntraTokenRequest['grant'], form: URLSearchParams): FakeEntraApp & { objectId: string } {
+  #authenticate(tenantId: string, clientId: string, grant: FakeEntraTokenRequest['grant'], form: URLSearchParams, record: FakeEntraTokenRequest): FakeEntraApp & { objectId: string } {
     if (![...this.#apps.values()].some((a) => a.tenantId === tenantId)) {
       throw new EntraError(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found.`);
     }
@@ -279,7 +286,21 @@ export class FakeEntra {
     }
     if (grant === 'client_assertion') {
       if (form.get('client_assertion_type') !== ASSERTION_TYPE) throw new EntraError(401, 'invalid_client', 7000219, "'client_assertion_type' must be jwt-bearer.");
-      this.#checkAssertion(app, form.get('client_assertion') ?? '');
+      const assertion = form.get('client_assertion') ?? '';
+      const jwt = decodeJwt(assertion);
+      if (jwt && isCertificateAssertion(jwt)) {
+        const result = checkCertificateAssertion(jwt, {
+          clientId,
+          tokenEndpoint: `${this.authorityHost}/${tenantId}/oauth2/v2.0/token`,
+          certificates: (app.certificates ?? []).map((pem) => ({ pem })),
+          requireChain: app.requireCertificateChain === true,
+          nowSeconds: Math.floor(this.#now() / 1000),
+        });
+        if (!result.ok) throw new EntraError(401, 'invalid_client', result.code ?? 700027, result.reason ?? 'Client assertion failed signature validation.');
+        record.certificate = { thumbprint: result.thumbprint!, header: result.thumbprintHeader!, chainSent: result.chainSent === true };
+        return app;
+      }
+      this.#checkAssertion(app, assertion);
       return app;
     }
     throw new EntraError(401, 'invalid_client', 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
