@@ -91,7 +91,7 @@ describe('azure auth kind "sas": a customer-issued container or account SAS, use
     });
 
     it('accepts a read-only integration holding a writable SAS, and a leading "?"', () => {
-      expect(validateIntegration(sasIntegration('ok', `?${containerSas('racwdl')}`)).auth).toMatchObject({ kind: 'sas' });
+      expect((validateIntegration(sasIntegration('ok', `?${containerSas('racwdl')}`)) as { auth?: unknown }).auth).toMatchObject({ kind: 'sas' });
     });
   });
 
