@@ -317,6 +317,19 @@ export interface PlatformOptions {
   azure?: AzurePlatformOptions;
   /** The https provider's SSRF guard. */
   https?: HttpsPlatformOptions;
+  /**
+   * Forward proxy for egress from fixed IPs (docs/security.md, "Egress through a proxy"): one
+   * `http://` or `https://` proxy URL for all traffic, or one per provider (`https` = plain https
+   * assets). Every provider, token-service and asset request is tunnelled with HTTP CONNECT; the
+   * https provider resolves and checks the address itself and CONNECTs to that IP, so the proxy
+   * never resolves a name the SSRF guard did not check. Default: no proxy (`HTTPS_PROXY` is not read).
+   */
+  proxy?: string | { aws?: string; gcp?: string; azure?: string; https?: string };
+  /**
+   * Hosts reached without the proxy (`NO_PROXY` syntax: `example.com` covers sub-domains, `host:port`,
+   * `*`). Default: the `NO_PROXY` / `no_proxy` environment variable.
+   */
+  noProxy?: string[];
 }
 
 /** Credentials cache settings: keyed by integration and downscoped scope, refreshed ahead of expiry, one in-flight fetch per key. */

@@ -18,6 +18,7 @@ import { filterPage, type RawItem } from './azure/list-page.js';
 import { OperationSas, withSas, type OperationPermission, type OperationSasScope, type SasGrant } from './azure/operation-sas.js';
 import { alreadyExistsAt, removeProbe } from './probe-write.js';
 import { missingDependency } from '../optional-import.js';
+import { createProxyAgent, proxyFor } from '../net/proxy.js';
 import { CustomerSas } from '../auth/azure-sas.js';
 import { presignWithCustomerSas, probeWithCustomerSas, sasOperation } from './azure/customer-sas.js';
 
@@ -85,7 +86,9 @@ class AzureDriver implements ProviderDriver {
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;
     this.#options = ctx.platform.azure ?? {};
-    this.#agent = createTrustingAgent(this.#options.ca);
+    // platform.proxy: storage and Entra requests alike are CONNECT tunnels through it.
+    const proxy = proxyFor(ctx.platform.proxy, 'azure', ctx.platform.noProxy);
+    this.#agent = proxy ? createProxyAgent(proxy, this.#options.ca !== undefined ? { ca: this.#options.ca } : {}) : createTrustingAgent(this.#options.ca);
     const clockSkewSeconds = this.#options.clockSkewSeconds ?? 300;
     this.#keys = new DelegationKeys({
       cache: ctx.cache,
