@@ -165,3 +165,21 @@ export function createProxyAgent(config: ProxyConfig, options: { ca?: string; ke
   }
   return new ProxyAgent({ keepAlive: options.keepAlive ?? true, maxSockets: options.maxSockets ?? 50, ...(ca ? { ca } : {}) });
 }
+
+/** Providers whose traffic `platform.proxy` routes today (see docs/security.md, "Egress through a proxy"). */
+const PROXIED: ReadonlySet<string> = new Set(['azure', 'https']);
+
+/**
+ * A provider whose SDK clients are not wired to the proxy yet must not silently send its traffic
+ * around it (the customer allow-lists only the proxy's IPs): its driver refuses to start instead.
+ */
+export function refuseUnproxiedProvider(provider: string, setting: ProxySetting | undefined, noProxy?: string[]): void {
+  if (PROXIED.has(provider) || (provider !== 'aws' && provider !== 'gcp')) return;
+  const config = proxyFor(setting, provider, noProxy);
+  if (config && !config.noProxy.includes('*')) {
+    throw new InvalidArgumentError(
+      `platform.proxy is set for ${provider}, but assetlink does not yet route ${provider} requests through a proxy; `
+        + `refusing rather than bypassing it. Set the proxy per provider ({ azure, https }) and reach ${provider} directly, or wait for support`,
+    );
+  }
+}

@@ -134,6 +134,16 @@ describe('platform.proxy', () => {
       expect(proxyFor({ azure: 'https://p:443' }, 'azure')?.url.protocol).toBe('https:');
       expect(await failure(Promise.resolve().then(() => proxyFor('socks5://p:1080', 'aws')))).toMatchObject({ code: 'INVALID_ARGUMENT' });
     });
+    it('aws and gcp traffic is not routed through a proxy yet: with platform.proxy covering them, their operations refuse instead of bypassing it', async () => {
+      const resolver = createAssetResolver({
+        integrations: [{ id: 's3', provider: 'aws', scope: { bucket: 'some-bucket', region: 'eu-west-1' }, auth: { kind: 'access-key', accessKeyId: 'AKIAEXAMPLEEXAMPLE12', secretAccessKey: 'x' } }],
+        platform: { proxy: 'http://127.0.0.1:9' },
+      });
+      resolvers.push(resolver);
+      const error = await failure(resolver.resolveAsset('s3://some-bucket/a.txt').then((a) => a.head()));
+      expect(error.code).toBe('INVALID_ARGUMENT');
+      expect(error.message).toMatch(/refusing rather than bypassing/);
+    });
     it('NO_PROXY: exact hosts, domains with sub-domains, host:port, "*"; the option wins over the environment', () => {
       expect(bypassesProxy('a.internal.example', 443, ['.internal.example'])).toBe(true);
       expect(bypassesProxy('internal.example', 443, ['internal.example'])).toBe(true);
