@@ -167,7 +167,7 @@ export function createProxyAgent(config: ProxyConfig, options: { ca?: string; ke
 }
 
 /** Providers whose traffic `platform.proxy` routes today (see docs/security.md, "Egress through a proxy"). */
-const PROXIED: ReadonlySet<string> = new Set(['azure', 'https']);
+const PROXIED: ReadonlySet<string> = new Set(['aws', 'azure', 'https']);
 
 /**
  * A provider whose SDK clients are not wired to the proxy yet must not silently send its traffic
@@ -182,4 +182,27 @@ export function refuseUnproxiedProvider(provider: string, setting: ProxySetting 
         + `refusing rather than bypassing it. Set the proxy per provider ({ azure, https }) and reach ${provider} directly, or wait for support`,
     );
   }
+}
+
+/**
+ * Agents for SDKs that take both (the AWS SDK's NodeHttpHandler): https targets get TLS over the
+ * tunnel, http targets (S3-compatible emulators) a plain tunnel. Both CONNECT by endpoint name.
+ */
+export function createProxyAgents(config: ProxyConfig, options: { ca?: string; connectTimeoutMs?: number } = {}): { httpAgent: http.Agent; httpsAgent: https.Agent } {
+  class PlainTunnelAgent extends http.Agent {
+    override createConnection(...args: Parameters<http.Agent['createConnection']>): ReturnType<http.Agent['createConnection']> {
+      const [raw, callback] = args;
+      const opts = raw as { host?: string; port?: number | string };
+      const host = (opts.host ?? 'localhost').replace(/^\[|\]$/g, '');
+      const port = Number(opts.port ?? 80);
+      if (bypassesProxy(host, port, config.noProxy)) return net.connect({ host, port });
+      openTunnel({ proxy: config.url, host, port, ...(options.ca !== undefined ? { ca: options.ca } : {}), ...(options.connectTimeoutMs ? { timeoutMs: options.connectTimeoutMs } : {}) })
+        .then((socket) => callback?.(null, socket), (error: unknown) => (callback as ((e: Error) => void) | undefined)?.(error as Error));
+      return undefined;
+    }
+  }
+  return {
+    httpAgent: new PlainTunnelAgent({ keepAlive: true, maxSockets: 50 }),
+    httpsAgent: createProxyAgent(config, options.ca !== undefined ? { ca: options.ca } : {}),
+  };
 }

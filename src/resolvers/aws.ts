@@ -13,7 +13,7 @@ import { listObjectsV2Input, listPageFromS3 } from './aws/list-page.js';
 import { AwsCredentialSource, remintable } from './aws/credentials.js';
 import { awsErrorInfo, isRetryableAwsError, mapS3Error, wrongRegion } from './aws/errors.js';
 import { FastS3Presigner } from './aws/presigner.js';
-import { connectTimeoutAgents } from './aws/agents.js';
+import { awsAgents } from './aws/proxy-agents.js';
 import { BucketRegions, homeRegionFor } from './aws/region.js';
 import { loadS3, loadStorage } from './aws/sdk.js';
 import { toIdentity } from './aws/types.js';
@@ -437,7 +437,7 @@ class AwsDriver implements ProviderDriver {
       // transfers. (`requestTimeout` alone only logs a warning in this SDK generation.) The
       // handler's own `connectionTimeout` would count that queueing too, so the agents time the
       // connect instead (see agents.ts).
-      requestHandler: { socketTimeout: this.#ctx.requestTimeoutMs, ...connectTimeoutAgents(this.#ctx.requestTimeoutMs) },
+      requestHandler: { socketTimeout: this.#ctx.requestTimeoutMs, ...awsAgents(this.#ctx) },
     }));
     created.catch(() => this.#clients.delete(key));
     this.#clients.set(key, created);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAssetResolver, type AssetResolver, type Integration } from '../../src/index.js';
 import { bypassesProxy, noProxyList, proxyFor } from '../../src/net/proxy.js';
 import { ForwardProxy } from '../../src/testing/forward-proxy.js';
+import { startAwsFakes, type AwsFakes } from '../../src/testing/aws/index.js';
 import { AzuriteBlobServer } from '../../src/testing/azure/azurite.js';
 import { FakeEntra } from '../../src/testing/azure/fake-entra.js';
 import { createTestCertificate } from '../../src/testing/azure/tls.js';
@@ -22,6 +23,8 @@ const ACCOUNT = 'proxied';
 const CONTAINER = 'assets';
 const BLOB_HOST = 'azurite-behind-proxy';
 const ENTRA_HOST = 'entra-behind-proxy';
+const S3_HOST = 's3-behind-proxy';
+const STS_HOST = 'sts-behind-proxy';
 
 describe('platform.proxy', () => {
   const resolvers: AssetResolver[] = [];
@@ -44,7 +47,7 @@ describe('platform.proxy', () => {
     });
     afterAll(async () => { await Promise.allSettled([azurite?.close(), entra?.close(), proxy?.close()]); });
 
-    it('reads, writes and presigns with every storage and token request tunnelled (names only the proxy resolves)', async () => {
+    it('reads and writes with every storage and token request tunnelled (names only the proxy resolves)', async () => {
       await expect(dns.lookup(BLOB_HOST)).rejects.toThrow();
       const integration: Integration = {
         id: 'az', provider: 'azure', mode: 'read-write', scope: { account: ACCOUNT, container: CONTAINER },
@@ -82,6 +85,44 @@ describe('platform.proxy', () => {
       const before = proxy.requests.length;
       await failure(resolver.resolveAsset(`https://${ACCOUNT}.blob.core.windows.net/${CONTAINER}/in/a.txt`).then((a) => a.bytes()));
       expect(proxy.requests.length).toBe(before);
+    });
+  });
+
+  describe('AWS S3 and STS through the proxy', () => {
+    let fakes: AwsFakes;
+    let proxy: ForwardProxy;
+    const ROLE = 'arn:aws:iam::222222222222:role/proxied';
+    beforeAll(async () => {
+      fakes = await startAwsFakes({
+        roles: [{ roleArn: ROLE, externalId: 'ext-proxy-test-0001' }],
+        buckets: [{ name: 'proxied-bucket', ownerAccountId: '222222222222' }],
+      });
+      await fakes.s3.putObject('proxied-bucket', 'in/a.txt', 'aws via proxy');
+      proxy = await ForwardProxy.start({ hosts: { [S3_HOST]: '127.0.0.1', [STS_HOST]: '127.0.0.1' } });
+    });
+    afterAll(async () => { await Promise.allSettled([fakes?.close(), proxy?.close()]); });
+
+    it('AssumeRole and every S3 request go through tunnels (endpoints named so only the proxy resolves them)', async () => {
+      await expect(dns.lookup(S3_HOST)).rejects.toThrow();
+      const s3Port = new URL(fakes.platform.endpoint!).port;
+      const stsPort = new URL(fakes.platform.stsEndpoint!).port;
+      const resolver = createAssetResolver({
+        integrations: [{ id: 'aws', provider: 'aws', mode: 'read-write', scope: { bucket: 'proxied-bucket', region: 'us-east-1' }, auth: { kind: 'assume-role', roleArn: ROLE, externalId: 'ext-proxy-test-0001' } }],
+        platform: {
+          aws: { ...fakes.platform, endpoint: `http://${S3_HOST}:${s3Port}`, stsEndpoint: `http://${STS_HOST}:${stsPort}` },
+          proxy: { aws: proxy.url },
+          noProxy: [],
+        },
+        requestTimeoutMs: 5_000,
+      });
+      resolvers.push(resolver);
+      const asset = await resolver.resolveAsset('s3://proxied-bucket/in/a.txt');
+      expect(new TextDecoder().decode(await asset.bytes())).toBe('aws via proxy');
+      await (await resolver.resolveAsset('s3://proxied-bucket/out/b.txt')).write('written via proxy');
+      expect(fakes.sts.requestCount).toBeGreaterThan(0);
+      const targets = new Set(proxy.tunnels.map((t) => t.replace(/:\d+$/, '')));
+      expect([...targets].sort()).toEqual([S3_HOST, STS_HOST].sort());
+      expect(proxy.requests.every((r) => r.method === 'CONNECT' && r.status === 200)).toBe(true);
     });
   });
 
@@ -134,13 +175,13 @@ describe('platform.proxy', () => {
       expect(proxyFor({ azure: 'https://p:443' }, 'azure')?.url.protocol).toBe('https:');
       expect(await failure(Promise.resolve().then(() => proxyFor('socks5://p:1080', 'aws')))).toMatchObject({ code: 'INVALID_ARGUMENT' });
     });
-    it('aws and gcp traffic is not routed through a proxy yet: with platform.proxy covering them, their operations refuse instead of bypassing it', async () => {
+    it('gcp traffic is not routed through a proxy yet: with platform.proxy covering gcp, its operations refuse instead of bypassing it', async () => {
       const resolver = createAssetResolver({
-        integrations: [{ id: 's3', provider: 'aws', scope: { bucket: 'some-bucket', region: 'eu-west-1' }, auth: { kind: 'access-key', accessKeyId: 'AKIAEXAMPLEEXAMPLE12', secretAccessKey: 'x' } }],
+        integrations: [{ id: 'gcs', provider: 'gcp', scope: { bucket: 'some-bucket' }, auth: { kind: 'impersonation', serviceAccount: 'reader@project.iam.gserviceaccount.com' } }],
         platform: { proxy: 'http://127.0.0.1:9' },
       });
       resolvers.push(resolver);
-      const error = await failure(resolver.resolveAsset('s3://some-bucket/a.txt').then((a) => a.head()));
+      const error = await failure(resolver.resolveAsset('gs://some-bucket/a.txt').then((a) => a.head()));
       expect(error.code).toBe('INVALID_ARGUMENT');
       expect(error.message).toMatch(/refusing rather than bypassing/);
     });
