@@ -46,6 +46,7 @@ export class ForwardProxy {
     });
   }
 
+  /** Starts the proxy on a loopback port. */
   static async start(options: ForwardProxyOptions = {}): Promise<ForwardProxy> {
     const proxy = new ForwardProxy(options);
     await new Promise<void>((resolve) => proxy.#server.listen(0, '127.0.0.1', resolve));
@@ -62,6 +63,7 @@ export class ForwardProxy {
   /** CONNECT targets, in order. */
   get tunnels(): string[] { return this.requests.filter((r) => r.method === 'CONNECT').map((r) => r.target); }
 
+  /** Stops the proxy and cuts open tunnels. */
   async close(): Promise<void> {
     for (const socket of this.#sockets) socket.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
