@@ -185,10 +185,26 @@ export type AzureFederatedAuth = { kind: 'federated'; tenantId: string; clientId
   | { assertion: () => Promise<string>; tokenFile?: undefined }
   | { tokenFile: string; assertion?: undefined }
 );
-/** How an Azure integration gets tokens for the customer's app registration: workload identity federation (`federated`, no secret) or a client secret (`client-secret`). */
+/**
+ * A container SAS (`sr=c`) or account SAS the customer issued (docs/providers/azure.md, "Shared
+ * access signatures"). Used as is for every request its `sp` allows and the mode permits. `presign`:
+ * `'refuse'` (default) — no presigned URLs, since one would carry the customer's SAS and so grant
+ * the whole container until its `se`; `'share-sas'` — the blob URL with the customer's SAS
+ * (`expiresAt` = the SAS expiry), never for a read-only integration whose SAS can write.
+ */
+export type AzureSasAuth = { kind: 'sas'; sasToken: string; presign?: 'refuse' | 'share-sas' };
+/**
+ * The customer's app registration (or the platform's consented multi-tenant app) authenticating
+ * with a certificate: `certificate` is PEM holding the private key and the certificate (chain).
+ * `sendCertificateChain` sends the chain (`x5c`) for subject-name/issuer authentication.
+ */
+export type AzureClientCertificateAuth = { kind: 'client-certificate'; tenantId: string; clientId: string; certificate: SecretValue; sendCertificateChain?: boolean };
+/** How an Azure integration gets tokens for the customer's app registration: workload identity federation (`federated`, no secret), a client secret (`client-secret`), a client certificate (`client-certificate`), or uses a customer-issued SAS (`sas`). */
 export type AzureAuth =
   | AzureFederatedAuth
-  | { kind: 'client-secret'; tenantId: string; clientId: string; clientSecret: SecretValue };
+  | { kind: 'client-secret'; tenantId: string; clientId: string; clientSecret: SecretValue }
+  | AzureClientCertificateAuth
+  | AzureSasAuth;
 /** A customer's Azure Blob container (or prefix) and how to reach it. */
 export interface AzureIntegration extends IntegrationCommon { id: string; provider: 'azure'; mode?: Mode; scope: AzureScope; auth: AzureAuth }
 
@@ -346,6 +362,19 @@ export interface PlatformOptions {
   azure?: AzurePlatformOptions;
   /** The https provider's SSRF guard. */
   https?: HttpsPlatformOptions;
+  /**
+   * Forward proxy for egress from fixed IPs (docs/security.md, "Egress through a proxy"): one
+   * `http://` or `https://` proxy URL for all traffic, or one per provider (`https` = plain https
+   * assets). Every provider, token-service and asset request is tunnelled with HTTP CONNECT; the
+   * https provider resolves and checks the address itself and CONNECTs to that IP, so the proxy
+   * never resolves a name the SSRF guard did not check. Default: no proxy (`HTTPS_PROXY` is not read).
+   */
+  proxy?: string | { aws?: string; gcp?: string; azure?: string; https?: string };
+  /**
+   * Hosts reached without the proxy (`NO_PROXY` syntax: `example.com` covers sub-domains, `host:port`,
+   * `*`). Default: the `NO_PROXY` / `no_proxy` environment variable.
+   */
+  noProxy?: string[];
 }
 
 /** Credentials cache settings: keyed by integration and downscoped scope, refreshed ahead of expiry, one in-flight fetch per key. */

@@ -23,6 +23,9 @@ const REFUSED_CODES: Record<string, string> = {
   '700024': 'the client assertion has expired or is not yet valid',
   '50012': 'the client assertion signature could not be verified',
   '50027': 'the client assertion is not a valid JWT',
+  '700027': 'the certificate is not registered on the app registration (or has expired, or its signature did not verify); with subject name/issuer authentication set sendCertificateChain',
+  '700021': 'the client assertion names the wrong audience (token endpoint)',
+  '700023': 'the client assertion issuer/subject is not the client id',
 };
 const NOT_RETRYABLE_CODES: Record<string, string> = {
   '90002': 'the tenant does not exist',

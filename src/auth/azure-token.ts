@@ -145,7 +145,12 @@ export async function createAzureTokenStrategy(auth: AzureAuth, options: AzureCr
       const { ClientSecretTokenStrategy } = await import('./client-secret.js');
       return new ClientSecretTokenStrategy(await loadIdentity(), auth, options);
     }
+    case 'client-certificate': {
+      const { ClientCertificateTokenStrategy } = await import('./client-certificate.js');
+      return new ClientCertificateTokenStrategy(await loadIdentity(), auth, options);
+    }
     default: {
+      // `sas` integrations carry their own SAS and never ask Entra for a token.
       const kind = (auth as { kind?: unknown }).kind;
       throw new CredentialsUnavailableError(`unsupported Azure auth kind "${String(kind)}"`);
     }

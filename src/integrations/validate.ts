@@ -5,6 +5,7 @@ import { ownCopy } from './own-copy.js';
 import { FORBIDDEN_CHARACTERS } from '../uri/controls.js';
 import { awsScopeBucket, awsScopeExtras } from './aws-scope.js';
 import { azureScopeCloud } from './azure-scope.js';
+import { azureCertificateAuth, azureSasAuth } from './azure-auth-kinds.js';
 import type { NormalizedIntegration } from './registered.js';
 import { commonFields, requireTenantForWildcard, secretField, WILDCARD } from './common-fields.js';
 import { awsEndpointField, STORE_ACCESS_KEY_ID, STORE_ROLE_ARN } from './validate-endpoint.js';
@@ -145,6 +146,7 @@ function validateFields(input: Integration): NormalizedIntegration {
       const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
       const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { account, ...(container !== undefined ? { container } : {}), ...(prefix ? { prefix } : {}), ...azureScopeCloud(scope) } } as const;
       requireTenantForWildcard(base, container === undefined, String(a.kind));
+      if (a.kind === 'sas') return { ...base, auth: azureSasAuth(a, base.mode, container !== undefined) };
       const tenantId = str(a, 'tenantId', 'auth.', new RegExp(`${GUID.source}|${TENANT_DOMAIN.source}`, 'i'), 'expected a tenant GUID or domain');
       const clientId = str(a, 'clientId', 'auth.', GUID, 'expected the application (client) ID, a GUID');
       if (a.kind === 'federated') {
@@ -160,7 +162,8 @@ function validateFields(input: Integration): NormalizedIntegration {
         const clientSecret = secretField(a, 'clientSecret', 'auth.', (o, f, w) => str(o, f, w, undefined, undefined, true));
         return { ...base, auth: { kind: 'client-secret', tenantId, clientId, clientSecret } };
       }
-      return fail('auth.kind', 'for azure must be "federated" or "client-secret"');
+      if (a.kind === 'client-certificate') return { ...base, auth: azureCertificateAuth(a, tenantId, clientId) };
+      return fail('auth.kind', 'for azure must be "federated", "client-secret", "client-certificate" or "sas"');
     }
     case 'https': {
       const hosts = scope.hosts;

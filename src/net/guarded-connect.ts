@@ -4,6 +4,7 @@ import { BlockedHostError } from '../errors.js';
 import { acceptable, checkAddresses, type SsrfPolicy } from './ssrf-policy.js';
 import { classifyAddress } from './address-class.js';
 import type { TargetUrl } from './target-url.js';
+import { bypassesProxy, openTunnel, tlsOverTunnel, type ProxyConfig } from './proxy.js';
 
 export interface ResolvedAddress { address: string; family: 4 | 6 }
 /** DNS resolution the guard uses; `platform.https.lookup` replaces it in tests. */
@@ -16,6 +17,8 @@ export interface GuardedConnectOptions {
   /** Extra trusted CA certificates (PEM), added to Node's bundled roots. */
   ca?: string;
   signal: AbortSignal;
+  /** Forward proxy: each checked address is reached through a CONNECT tunnel to that IP. */
+  proxy?: ProxyConfig;
 }
 
 /** Every address, in resolver order, via the callback `dns.lookup` (the one test guards patch). */
@@ -43,7 +46,9 @@ export async function connectGuarded(options: GuardedConnectOptions): Promise<tl
   for (const address of addresses) {
     signal.throwIfAborted();
     try {
-      return await connectOne(address, options);
+      return options.proxy && !bypassesProxy(target.hostname, target.port, options.proxy.noProxy)
+        ? await connectThroughProxy(address, options, options.proxy)
+        : await connectOne(address, options);
     } catch (error) {
       // Only a failed TCP connect moves on to the next address; refusals and TLS failures do not.
       if (!isConnectFailure(error)) throw error;
@@ -88,6 +93,26 @@ function connectOne(address: string, { target, policy, ca, signal }: GuardedConn
       resolve(socket);
     });
   });
+}
+
+/**
+ * The same connection through the forward proxy: CONNECT names the checked IP address, never the
+ * host name, so the proxy has nothing to resolve; TLS (SNI and the certificate check) still uses
+ * the name. The proxy is the TCP peer here, so the connected-peer check is the address check above.
+ */
+async function connectThroughProxy(address: string, { target, ca, signal }: GuardedConnectOptions, proxy: ProxyConfig): Promise<tls.TLSSocket> {
+  const tunnel = await openTunnel({ proxy: proxy.url, host: address, port: target.port, signal, ...(ca !== undefined ? { ca } : {}) });
+  try {
+    const socket = await tlsOverTunnel(tunnel, target.ipFamily === 0 ? target.hostname : address, {
+      ...(ca !== undefined ? { ca: [...tls.rootCertificates, ca] } : {}),
+      alpn: ['http/1.1'],
+    });
+    socket.on('error', () => {});
+    return socket;
+  } catch (error) {
+    tunnel.destroy();
+    throw error;
+  }
 }
 
 const refuseLookup = ((_hostname: string, _options: unknown, callback: (error: Error) => void) => {

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { ProviderError, TimeoutError } from '../errors.js';
 import { connectGuarded, type ResolveHost } from './guarded-connect.js';
 import { checkTarget, type SsrfPolicy } from './ssrf-policy.js';
+import type { ProxyConfig } from './proxy.js';
 import { parseTargetUrl, resolveRedirect, type TargetUrl } from './target-url.js';
 
 export interface GuardedFetchOptions {
@@ -17,6 +18,8 @@ export interface GuardedFetchOptions {
   maxRedirects: number;
   /** Aborts everything in flight: the driver's `close()`, the request's overall deadline. */
   signal?: AbortSignal;
+  /** Forward proxy (platform.proxy): connections are CONNECT tunnels to the checked address. */
+  proxy?: ProxyConfig;
 }
 
 export interface GuardedResponse {
@@ -69,7 +72,7 @@ function requestOnce(target: TargetUrl, method: 'GET' | 'HEAD', options: Guarded
       headers: { 'user-agent': 'assetlink', 'accept-encoding': 'identity', ...options.headers },
       // No agent: this function opens the socket itself, through the guard, for every request.
       createConnection: (_opts: unknown, done: (error: Error | null, socket?: Socket) => void) => {
-        connectGuarded({ target, policy: options.policy, resolve: options.resolve, signal, ...(options.ca !== undefined ? { ca: options.ca } : {}) })
+        connectGuarded({ target, policy: options.policy, resolve: options.resolve, signal, ...(options.ca !== undefined ? { ca: options.ca } : {}), ...(options.proxy ? { proxy: options.proxy } : {}) })
           .then((socket) => done(null, socket), (error: unknown) => done(error as Error));
         return undefined;
       },

@@ -13,7 +13,7 @@ import { listObjectsV2Input, listPageFromS3 } from './aws/list-page.js';
 import { AwsCredentialSource, remintable } from './aws/credentials.js';
 import { awsErrorInfo, isRetryableAwsError, mapS3Error, wrongRegion } from './aws/errors.js';
 import { FastS3Presigner } from './aws/presigner.js';
-import { connectTimeoutAgents } from './aws/agents.js';
+import { awsAgents, refuseProxiedStore } from './aws/proxy-agents.js';
 import { BucketRegions, homeRegionFor } from './aws/region.js';
 import { loadS3, loadStorage } from './aws/sdk.js';
 import { toIdentity } from './aws/types.js';
@@ -423,6 +423,7 @@ class AwsDriver implements ProviderDriver {
 
   /** `bucket` picks the credentials of a wildcard integration (minted per bucket); others ignore it. */
   #client(config: AwsConfig, region: string, bucket: string): Promise<S3Client> {
+    if (config.endpoint) refuseProxiedStore(this.#ctx, config.endpoint.url, config.id);
     const key = `${this.#credentials.credentialKey(config, bucket)}|${region}|${storeKey(config.endpoint)}`;
     const existing = this.#clients.get(key);
     if (existing) {
@@ -446,7 +447,7 @@ class AwsDriver implements ProviderDriver {
       // transfers. (`requestTimeout` alone only logs a warning in this SDK generation.) The
       // handler's own `connectionTimeout` would count that queueing too, so the agents time the
       // connect instead (see agents.ts).
-      requestHandler: { socketTimeout: this.#ctx.requestTimeoutMs, ...connectTimeoutAgents(this.#ctx.requestTimeoutMs) },
+      requestHandler: { socketTimeout: this.#ctx.requestTimeoutMs, ...awsAgents(this.#ctx) },
       // An S3-compatible store of this integration: its own URL, addressing, checksums and CA (store.ts).
       ...(config.endpoint ? storeClientConfig(config.endpoint, this.#ctx.requestTimeoutMs) : {}),
     }));

@@ -20,6 +20,9 @@ import { alreadyExistsAt, removeProbe } from './probe-write.js';
 import { blobPinOf, pinnedBlobUrl, refusePinnedBlob, type BlobPin } from './azure/pins.js';
 import { missingDependency } from '../optional-import.js';
 import { azureBlobHost } from '../uri/azure.js';
+import { createProxyAgent, proxyFor } from '../net/proxy.js';
+import { CustomerSas } from '../auth/azure-sas.js';
+import { presignWithCustomerSas, probeWithCustomerSas, sasOperation } from './azure/customer-sas.js';
 
 type StorageBlobModule = typeof import('@azure/storage-blob');
 
@@ -82,11 +85,15 @@ class AzureDriver implements ProviderDriver {
   #sdk: Promise<StorageBlobModule> | undefined;
   /** Anonymous pipeline for requests whose URL already carries their SAS. */
   #sasPipeline: Pipeline | undefined;
+  /** The customer's own SAS of `sas` integrations, parsed once per registration. */
+  readonly #customerSas = new WeakMap<RegisteredIntegration, CustomerSas>();
 
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;
     this.#options = ctx.platform.azure ?? {};
-    this.#agent = createTrustingAgent(this.#options.ca);
+    // platform.proxy: storage and Entra requests alike are CONNECT tunnels through it.
+    const proxy = proxyFor(ctx.platform.proxy, 'azure', ctx.platform.noProxy);
+    this.#agent = proxy ? createProxyAgent(proxy, this.#options.ca !== undefined ? { ca: this.#options.ca } : {}) : createTrustingAgent(this.#options.ca);
     const clockSkewSeconds = this.#options.clockSkewSeconds ?? 300;
     this.#keys = new DelegationKeys({
       cache: ctx.cache,
@@ -189,6 +196,8 @@ class AzureDriver implements ProviderDriver {
   async presign(target: ObjectTarget, request: DriverPresignRequest): Promise<PresignedUrl> {
     const t = this.#target(target);
     if (request.method === 'PUT') this.#assertWritable(t, 'presign PUT');
+    const customer = this.#customerSasOf(t);
+    if (customer) return presignWithCustomerSas(t, customer, request, this.#ctx.now());
     const now = this.#ctx.now();
     const skewMs = (this.#options.clockSkewSeconds ?? 300) * 1000;
     const wantedExpiry = floorSeconds(now + request.ttlSeconds * 1000);
@@ -268,12 +277,24 @@ class AzureDriver implements ProviderDriver {
     const cloud = config.scope.cloud ?? 'public';
     const uri = `https://${azureBlobHost(account, cloud)}/${container}`;
     const t = this.#target({ integration, location: { provider: 'azure', account, bucket: container, key: '', uri, cloud } }, true);
+    const customer = this.#customerSasOf(t);
+    if (customer) {
+      customer.queryFor('read', this.#ctx.now(), uri);
+      const p = customer.parsed;
+      return {
+        expiresAt: p.expiresOn,
+        detail: `customer-issued ${p.resource} SAS${p.userDelegation ? ' (user delegation)' : ''}, sp=${[...p.permissions].join('')}, `
+          + `valid until ${p.expiresOn.toISOString()}; used as is (assetlink cannot narrow it)`
+          + (config.mode === 'read-only' && [...p.permissions].some((l) => l !== 'r' && l !== 'l') ? '; it also grants writes, which assetlink never uses for this read-only integration' : ''),
+      };
+    }
+
     const { credential } = await this.#clientsFor(t);
     const token = await credential.getToken();
     const signer = await this.#keys.signerFor(this.#keyScope(t), this.#ctx.now());
     return {
       expiresAt: new Date(token.expiresOnTimestamp),
-      detail: `Entra token for app ${config.auth.clientId} in tenant ${config.auth.tenantId} (${config.auth.kind}); ` +
+      detail: `Entra token for app ${entraApp(config)} (${config.auth.kind}); ` +
         `user delegation key for account ${account} valid until ${signer.expiresOn.toISOString()}; ` +
         `data-plane requests use per-operation SAS (${config.mode === 'read-write' ? 'r/w/c/d/l' : 'r/l only'})`,
     };
@@ -288,6 +309,9 @@ class AzureDriver implements ProviderDriver {
    */
   async probeRawWrite(target: ObjectTarget, body: Uint8Array): Promise<'refused' | 'allowed'> {
     const t = this.#target(target);
+    const customer = this.#customerSasOf(t);
+    // A read-only integration's SAS is never sent with a write: what it could do is read from its sp.
+    if (customer && t.config.mode !== 'read-write') return probeWithCustomerSas(customer);
     let created: ObjectVersion;
     try {
       created = await this.#createOnly(t, t.config.mode === 'read-write' ? 'c' : 'r', body, 'text/plain');
@@ -306,8 +330,16 @@ class AzureDriver implements ProviderDriver {
    */
   async getCors(target: ObjectTarget): Promise<CorsRule[]> {
     const t = this.#target(target, true);
-    const { sdk, pipeline } = await this.#clientsFor(t);
-    const service = new sdk.BlobServiceClient(t.endpoint.serviceUrl, pipeline);
+    const customer = this.#customerSasOf(t);
+    let service: BlobServiceClient;
+    if (customer) {
+      // Only an account SAS with srt "s" can read service properties; anything else fails here, unsent.
+      const sdk = await this.#loadSdk();
+      service = new sdk.BlobServiceClient(withSas(t.endpoint.serviceUrl, customer.queryFor('service-properties', this.#ctx.now(), t.uri)), this.#anonymous(sdk));
+    } else {
+      const { sdk, pipeline } = await this.#clientsFor(t);
+      service = new sdk.BlobServiceClient(t.endpoint.serviceUrl, pipeline);
+    }
     const properties = await this.#call(t, 'read the CORS rules of the account of', () => service.getProperties());
     const list = (value: string | undefined): string[] => (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
     return (properties.cors ?? []).map((rule) => ({
@@ -387,10 +419,33 @@ class AzureDriver implements ProviderDriver {
 
   /** The blob URL with a SAS for one operation. */
   async #blobUrl(t: BlobTarget, permissions: OperationPermission): Promise<string> {
-    const grant: SasGrant = t.pin
+    return withSas(t.url, await this.#query(t, t.pin
       ? { resource: t.pin.resource, path: t.key, permissions, pinnedTime: t.pin.time }
-      : { resource: 'b', path: t.key, permissions };
-    return withSas(t.url, await this.#sas.query(this.#sasScope(t), grant));
+      : { resource: 'b', path: t.key, permissions }));
+  }
+
+  /**
+   * The SAS query for one operation: the customer's own SAS for `sas` integrations (checked for
+   * mode, permission and expiry, nothing sent otherwise), else a user-delegation SAS minted for it.
+   */
+  async #query(t: BlobTarget, grant: SasGrant): Promise<string> {
+    const customer = this.#customerSasOf(t);
+    if (!customer) return this.#sas.query(this.#sasScope(t), grant);
+    if (t.config.mode !== 'read-write' && grant.permissions !== 'r' && grant.permissions !== 'l') {
+      throw new ReadOnlyError(`integration "${t.integration.id}" is read-only: its SAS is never used for "${grant.permissions}" (${t.uri})`, { integrationId: t.integration.id, uri: t.uri });
+    }
+    return customer.queryFor(sasOperation(grant.permissions), this.#ctx.now(), t.uri);
+  }
+
+  #customerSasOf(t: BlobTarget): CustomerSas | undefined {
+    const auth = t.config.auth;
+    if (auth.kind !== 'sas') return undefined;
+    let sas = this.#customerSas.get(t.integration);
+    if (!sas) {
+      sas = new CustomerSas(auth.sasToken, t.integration.id);
+      this.#customerSas.set(t.integration, sas);
+    }
+    return sas;
   }
 
   #sasScope(t: BlobTarget): OperationSasScope {
@@ -411,7 +466,7 @@ class AzureDriver implements ProviderDriver {
       const grant: SasGrant = useDirectory && directory
         ? { resource: 'd', path: directory.path, depth: directory.depth, permissions: 'l' }
         : { resource: 'c', path: '', permissions: 'l' };
-      const sas = await this.#sas.query(this.#sasScope(t), grant);
+      const sas = await this.#query(t, grant);
       const container = new sdk.ContainerClient(withSas(t.endpoint.containerUrl(t.container), sas), this.#anonymous(sdk));
       const options = { ...(request.prefix ? { prefix: request.prefix } : {}), ...(request.signal ? { abortSignal: request.signal } : {}) };
       const pages = request.delimiter
@@ -453,7 +508,8 @@ class AzureDriver implements ProviderDriver {
    */
   async #listingDirectory(sdk: StorageBlobModule, t: BlobTarget, prefix: string): Promise<{ path: string; depth: number } | undefined> {
     const slash = prefix.lastIndexOf('/');
-    if (slash <= 0) return undefined;
+    // A customer's SAS is what it is: no directory SAS can be derived from it.
+    if (slash <= 0 || this.#customerSasOf(t)) return undefined;
     let hns = this.#directorySas.get(t.account);
     if (hns === undefined) {
       try {
@@ -477,7 +533,7 @@ class AzureDriver implements ProviderDriver {
     return {
       integrationId: t.integration.id,
       cacheNamespace: t.integration.cacheNamespace,
-      tenantId: t.config.auth.tenantId,
+      tenantId: entraTenant(t.config),
       account: t.account,
       service: async (): Promise<BlobServiceClient> => {
         const { sdk, pipeline } = await this.#clientsFor(t);
@@ -537,7 +593,9 @@ class AzureDriver implements ProviderDriver {
     pipeline.factories.push({
       create: (next) => ({
         sendRequest: async (request) => {
-          request.url = withSas(request.url, await this.#sas.query(scope, { resource: 'b', path: t.key, permissions }));
+          request.url = withSas(request.url, this.#customerSasOf(t)
+            ? await this.#query(t, { resource: 'b', path: t.key, permissions })
+            : await this.#sas.query(scope, { resource: 'b', path: t.key, permissions }));
           return next.sendRequest(request);
         },
       }),
@@ -564,7 +622,7 @@ class AzureDriver implements ProviderDriver {
   }
 
   #forgetKey(t: BlobTarget): void {
-    this.#ctx.cache.invalidate(DelegationKeys.cacheKey({ cacheNamespace: t.integration.cacheNamespace, tenantId: t.config.auth.tenantId, account: t.account }));
+    this.#ctx.cache.invalidate(DelegationKeys.cacheKey({ cacheNamespace: t.integration.cacheNamespace, tenantId: entraTenant(t.config), account: t.account }));
     this.#sas.forget(`${t.integration.cacheNamespace}\n${t.account}\n`);
   }
 
@@ -585,6 +643,15 @@ interface RawSdkPage {
     blobItems?: Array<{ name: string; properties?: { contentLength?: number; etag?: string; lastModified?: Date; contentType?: string } }>;
     blobPrefixes?: Array<{ name: string }>;
   };
+}
+
+/** The Entra tenant of an app-registration integration ('' for a SAS integration, which has none). */
+function entraTenant(config: AzureIntegration): string {
+  return 'tenantId' in config.auth ? config.auth.tenantId : '';
+}
+
+function entraApp(config: AzureIntegration): string {
+  return 'clientId' in config.auth ? `${config.auth.clientId} in tenant ${config.auth.tenantId}` : '(none)';
 }
 
 function statusOf(error: unknown): number | undefined {

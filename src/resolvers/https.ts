@@ -4,6 +4,7 @@ import { AssetLinkError, BlockedHostError, BodyTooLargeError, InvalidArgumentErr
 import { systemResolve, type ResolveHost } from '../net/guarded-connect.js';
 import { startDeadline, type Deadline } from '../net/deadline.js';
 import { guardedFetch, type GuardedResponse } from '../net/guarded-fetch.js';
+import { proxyFor, type ProxyConfig } from '../net/proxy.js';
 import { networkError, statusError, withContext, type ErrorContext } from '../net/http-errors.js';
 import { contentCodings, responseBody } from '../net/response-body.js';
 import type { SsrfPolicy } from '../net/ssrf-policy.js';
@@ -26,6 +27,8 @@ class HttpsDriver implements ProviderDriver {
   readonly maxPresignTtlSeconds = WEEK;
   readonly #ctx: DriverContext;
   readonly #options: HttpsPlatformOptions;
+  /** platform.proxy for https assets: CONNECT to the checked address, never to the name. */
+  readonly #proxy: ProxyConfig | undefined;
   readonly #resolve: ResolveHost;
   readonly #closing = new AbortController();
   readonly #open = new Set<IncomingMessage>();
@@ -38,6 +41,7 @@ class HttpsDriver implements ProviderDriver {
     setMaxListeners(0, this.#closing.signal);
     this.#options = ctx.platform.https ?? {};
     this.#resolve = this.#options.lookup ?? systemResolve;
+    this.#proxy = proxyFor(ctx.platform.proxy, 'https', ctx.platform.noProxy);
     const max = this.#options.maxRedirects;
     if (max !== undefined && !(Number.isInteger(max) && max >= 0)) {
       throw new InvalidArgumentError(`platform.https.maxRedirects must be a whole number ≥ 0, got ${String(max)}`);
@@ -201,6 +205,7 @@ class HttpsDriver implements ProviderDriver {
         maxRedirects: this.#options.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
         signal: deadline.signal,
         ...(this.#options.ca !== undefined ? { ca: this.#options.ca } : {}),
+        ...(this.#proxy ? { proxy: this.#proxy } : {}),
       });
     } catch (error) {
       const mapped = withContext(networkError(error, t.location.uri, ctx), ctx);

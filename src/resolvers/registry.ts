@@ -1,6 +1,7 @@
 import type { Provider } from '../types.js';
 import { checkProviderPackagesOnFirstUse } from '../deps/first-use.js';
 import type { DriverFactory } from './driver.js';
+import { refuseUnproxiedProvider } from '../net/proxy.js';
 
 /**
  * Provider modules are loaded on first use so an S3-only user never loads the Google or Azure
@@ -18,5 +19,8 @@ const loaders: Record<Provider, () => Promise<{ createDriver: DriverFactory }>> 
 export async function loadDriverFactory(provider: Provider): Promise<DriverFactory> {
   await checkProviderPackagesOnFirstUse(provider);
   const mod = await loaders[provider]();
-  return mod.createDriver;
+  return (ctx) => {
+    refuseUnproxiedProvider(provider, ctx.platform.proxy, ctx.platform.noProxy);
+    return mod.createDriver(ctx);
+  };
 }

@@ -4,6 +4,8 @@ import type { Mode } from '../types.js';
 import { heredocVariable, shellComment, shellCommand, type ShellFlag } from './shell.js';
 import { nameFragment, Placeholders, type DraftPlan } from './steps.js';
 import type { SetupOptions, SetupStep } from './types.js';
+import { azureSasSetup } from './azure-sas.js';
+import { certificateStep } from './azure-certificate.js';
 
 /**
  * Azure setup as `az` commands: the app registration's credential (federated credential, client
@@ -13,6 +15,8 @@ import type { SetupOptions, SetupStep } from './types.js';
  */
 
 type AzureIntegration = Extract<NormalizedIntegration, { provider: 'azure' }>;
+/** An Azure integration that signs in as an app registration (every kind but `sas`). */
+type AppIntegration = AzureIntegration & { auth: Exclude<AzureIntegration['auth'], { kind: 'sas' }> };
 
 export const AZURE_ROLES = {
   reader: { name: 'Storage Blob Data Reader', id: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1' },
@@ -95,7 +99,7 @@ function platformFederation(i: AzureIntegration, options: SetupOptions): { issue
   return { issuer, subject, audience };
 }
 
-function identityStep(i: AzureIntegration, options: SetupOptions): SetupStep {
+function identityStep(i: AppIntegration, options: SetupOptions): SetupStep {
   const appId = i.auth.clientId;
   const credentialName = `assetlink-${nameFragment(i.id)}`.slice(0, 120);
   const multiTenant = options.platform?.azure?.multiTenantAppId;
@@ -112,6 +116,7 @@ function identityStep(i: AzureIntegration, options: SetupOptions): SetupStep {
       text: shellCommand(['az', 'ad', 'sp', 'create'], [], [['--id', appId]]),
     };
   }
+  if (i.auth.kind === 'client-certificate') return certificateStep(appId, credentialName);
   if (i.auth.kind === 'federated') {
     const { issuer, subject, audience } = platformFederation(i, options);
     const credential: AzureFederatedCredential = {
@@ -163,7 +168,9 @@ function roleAssignmentCommand(a: AzureRoleAssignment, description: string): str
   return a.condition ? `${heredocVariable('ASSETLINK_CONDITION', a.condition)}\n${command}` : command;
 }
 
-export function azureSetup(i: AzureIntegration, options: SetupOptions, origins: string[], maxAgeSeconds: number): DraftPlan {
+export function azureSetup(input: AzureIntegration, options: SetupOptions, origins: string[], maxAgeSeconds: number): DraftPlan {
+  if (input.auth.kind === 'sas') return azureSasSetup({ ...input, auth: input.auth }, options, origins, maxAgeSeconds);
+  const i = input as AppIntegration;
   const { account, container, prefix } = i.scope;
   if (prefix?.includes("'")) {
     // Role-assignment conditions quote strings with ' and document no escape for it.

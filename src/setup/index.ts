@@ -21,6 +21,8 @@ export type {
 } from './types.js';
 export { formatSetup } from './format.js';
 export { shellQuote } from './shell.js';
+export { azureAdminConsentUrl } from './azure-consent.js';
+export type { AzureAdminConsentOptions } from './azure-consent.js';
 
 /** Providers that need customer setup. `memory`, `file` and `https` integrations need none. */
 export const SETUP_PROVIDERS: readonly SetupProvider[] = ['aws', 'gcp', 'azure'];

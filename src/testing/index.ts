@@ -13,6 +13,8 @@ export { memoryStore, putMemoryObject, clearMemoryStores, type MemoryObject } fr
 export { startAwsFakes } from './aws/index.js';
 export { startFakeGcp } from './gcp/index.js';
 export { startAzureTestEnvironment } from './azure/index.js';
+export { ForwardProxy } from './forward-proxy.js';
+export type { ForwardProxyOptions, ForwardProxyRequest } from './forward-proxy.js';
 /** Every AWS fake and helper (FakeSts, FakeS3Server, the IAM policy evaluator, …). */
 export * as aws from './aws/index.js';
 /** Every GCP fake and helper (FakeGcs, FakeIam, FakeSts, the identity directory, …). */

@@ -55,10 +55,13 @@ export function fixHint(config: NormalizedIntegration, check: CheckName, code: A
       if (check === 'cors') return `set a CORS configuration on gs://${config.scope.bucket} allowing the origin; ${setup}`;
       return `grant roles/storage.objectViewer (or a custom role with storage.objects.get and storage.objects.list) on gs://${config.scope.bucket} to the customer service account; ${setup}`;
     case 'azure':
+      if (config.auth.kind === 'sas') return azureSasHint(check, config.mode);
       if (check === 'credentials') {
         return config.auth.kind === 'federated'
           ? `add a federated credential to app ${config.auth.clientId} in tenant ${config.auth.tenantId} whose issuer, subject and audience match the platform's assertion; ${setup}`
-          : `the client secret of app ${config.auth.clientId} is wrong or expired: create a new secret and update the integration`;
+          : config.auth.kind === 'client-certificate'
+            ? `the certificate of app ${config.auth.clientId} is not registered on the app, or has expired: upload its public certificate (az ad app credential reset --append --cert) and update the integration`
+            : `the client secret of app ${config.auth.clientId} is wrong or expired: create a new secret and update the integration`;
       }
       if (check === 'write-probe') return `assign Storage Blob Data Contributor on ${azureTarget(config)} to app ${config.auth.clientId}; ${setup}`;
       if (check === 'read-only-enforced') return 'the credentials can write although the integration is read-only: assign Storage Blob Data Reader instead of Contributor';
@@ -68,4 +71,12 @@ export function fixHint(config: NormalizedIntegration, check: CheckName, code: A
       if (code === 'NOT_FOUND') return 'the sample object or root does not exist: check the path';
       return 'check the integration scope';
   }
+}
+
+/** Hints for `auth: { kind: 'sas' }`: the fix is always a new SAS from the customer. */
+function azureSasHint(check: string, mode: string): string {
+  if (check === 'read-only-enforced') return 'the SAS grants write permissions although the integration is read-only: ask the customer for a SAS with sp=rl (assetlink never writes with it, but the token itself could)';
+  if (check === 'cors') return 'a container SAS cannot read the account\'s CORS rules; check them with az storage cors list';
+  if (check === 'credentials') return 'the SAS has expired or lacks a permission: ask the customer for a new container SAS';
+  return `ask the customer for a new container SAS with sp=${mode === 'read-write' ? 'rwdl' : 'rl'} that covers the container (a SAS for another container fails here)`;
 }

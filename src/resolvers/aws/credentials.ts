@@ -20,6 +20,7 @@ import { resolvePlatformRegion } from './platform-region.js';
 import { toIdentity, type AwsCredentialValue } from './types.js';
 import { storeKey } from './store.js';
 import { StoreStsClients } from './store-sts.js';
+import { stsProxyAgents } from './proxy-agents.js';
 
 type AwsConfig = Omit<AwsIntegration, 'mode'> & { mode: 'read-only' | 'read-write' };
 
@@ -190,7 +191,7 @@ export class AwsCredentialSource {
       ...this.#stsLocation(await this.#stsRegion(config)),
       credentials: toIdentity(credentials),
       maxAttempts: 1,
-      requestHandler: { connectionTimeout: this.#ctx.requestTimeoutMs, socketTimeout: this.#ctx.requestTimeoutMs, requestTimeout: this.#ctx.requestTimeoutMs, throwOnRequestTimeout: true },
+      requestHandler: { connectionTimeout: this.#ctx.requestTimeoutMs, socketTimeout: this.#ctx.requestTimeoutMs, requestTimeout: this.#ctx.requestTimeoutMs, throwOnRequestTimeout: true, ...stsProxyAgents(this.#ctx) },
     });
     try {
       // One SDK attempt per call (maxAttempts: 1), retried here like every token-service call.
@@ -287,6 +288,7 @@ export class AwsCredentialSource {
         socketTimeout: this.#ctx.requestTimeoutMs,
         requestTimeout: this.#ctx.requestTimeoutMs,
         throwOnRequestTimeout: true,
+        ...stsProxyAgents(this.#ctx),
       },
     }));
     created.catch(() => this.#sts.delete(region));

@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, signJwt, verifyJwtSignature, type JwtClaims } from './jwt.js';
+import { checkCertificateAssertion, isCertificateAssertion } from './client-certificate-assertion.js';
 import { createTestCertificate, type TestCertificate } from './tls.js';
 
 /** A federated identity credential on an app registration (what `az ad app federated-credential create` makes). */
@@ -21,6 +22,10 @@ export interface FakeEntraApp {
   federated?: FakeFederatedCredential[];
   /** Object id of the service principal; becomes the token's `oid`. Random when omitted. */
   objectId?: string;
+  /** Public certificates (PEM) registered on the app for certificate client assertions. */
+  certificates?: string[];
+  /** Subject name/issuer authentication: certificate assertions must carry the chain (`x5c`). */
+  requireCertificateChain?: boolean;
 }
 
 /** A fault the fake Entra answers token requests with (throttling, outage, delay, reset). */
@@ -62,6 +67,8 @@ export interface FakeEntraTokenRequest {
   status: number;
   /** Entra error code (e.g. 7000215) when refused. */
   errorCode?: number;
+  /** For a certificate assertion that was accepted: the certificate's SHA-1 thumbprint, which header named it, whether x5c was sent. */
+  certificate?: { thumbprint: string; header: 'x5t' | 'x5t#S256'; chainSent: boolean };
 }
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -186,10 +193,12 @@ export class FakeEntra {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.authorityHost);
+    // Like Entra, discovery names the host the client asked for (a name behind a proxy, say).
+    const origin = /^[A-Za-z0-9.-]+:\d+$/.test(req.headers.host ?? '') ? `https://${req.headers.host}` : this.authorityHost;
     const discovery = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname);
     if (req.method === 'GET' && discovery?.[1]) {
       this.discoveryRequests++;
-      send(res, 200, this.#openIdConfiguration(discovery[1]));
+      send(res, 200, this.#openIdConfiguration(discovery[1], origin));
       return;
     }
     const keys = /^\/([^/]+)\/discovery\/v2\.0\/keys$/.exec(url.pathname);
@@ -200,16 +209,16 @@ export class FakeEntra {
     const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname);
     if (req.method === 'POST' && token?.[1]) {
       const form = new URLSearchParams(await readBody(req));
-      await this.#token(decodeURIComponent(token[1]), form, res);
+      await this.#token(decodeURIComponent(token[1]), form, res, origin);
       return;
     }
     send(res, 404, { error: 'not_found', error_description: `no route for ${req.method} ${url.pathname}` });
   }
 
-  #openIdConfiguration(tenant: string): Record<string, unknown> {
-    const base = `${this.authorityHost}/${tenant}`;
+  #openIdConfiguration(tenant: string, origin: string): Record<string, unknown> {
+    const base = `${origin}/${tenant}`;
     return {
-      issuer: `${this.authorityHost}/${tenant}/v2.0`,
+      issuer: `${origin}/${tenant}/v2.0`,
       authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
       token_endpoint: `${base}/oauth2/v2.0/token`,
       end_session_endpoint: `${base}/oauth2/v2.0/logout`,
@@ -227,7 +236,7 @@ export class FakeEntra {
     return { n, e };
   }
 
-  async #token(tenantId: string, form: URLSearchParams, res: ServerResponse): Promise<void> {
+  async #token(tenantId: string, form: URLSearchParams, res: ServerResponse, origin: string = this.authorityHost): Promise<void> {
     const clientId = form.get('client_id') ?? '';
     const scope = form.get('scope') ?? '';
     const grant: FakeEntraTokenRequest['grant'] = form.has('client_assertion') ? 'client_assertion' : form.has('client_secret') ? 'client_secret' : 'none';
@@ -252,7 +261,7 @@ export class FakeEntra {
       return;
     }
     try {
-      const app = this.#authenticate(tenantId, clientId, grant, form);
+      const app = this.#authenticate(tenantId, clientId, grant, form, record, origin);
       const resource = STORAGE_RESOURCE.exec(scope)?.[1];
       if (form.get('grant_type') !== 'client_credentials') throw new EntraError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.');
       if (!resource) throw new EntraError(400, 'invalid_scope', 70011, `The provided value for scope ${scope} is not valid.`);
@@ -265,7 +274,7 @@ export class FakeEntra {
     }
   }
 
-  #authenticate(tenantId: string, clientId: string, grant: FakeEntraTokenRequest['grant'], form: URLSearchParams): FakeEntraApp & { objectId: string } {
+  #authenticate(tenantId: string, clientId: string, grant: FakeEntraTokenRequest['grant'], form: URLSearchParams, record: FakeEntraTokenRequest, origin: string): FakeEntraApp & { objectId: string } {
     if (![...this.#apps.values()].some((a) => a.tenantId === tenantId)) {
       throw new EntraError(400, 'invalid_request', 90002, `Tenant '${tenantId}' not found.`);
     }
@@ -279,7 +288,21 @@ export class FakeEntra {
     }
     if (grant === 'client_assertion') {
       if (form.get('client_assertion_type') !== ASSERTION_TYPE) throw new EntraError(401, 'invalid_client', 7000219, "'client_assertion_type' must be jwt-bearer.");
-      this.#checkAssertion(app, form.get('client_assertion') ?? '');
+      const assertion = form.get('client_assertion') ?? '';
+      const jwt = decodeJwt(assertion);
+      if (jwt && isCertificateAssertion(jwt)) {
+        const result = checkCertificateAssertion(jwt, {
+          clientId,
+          tokenEndpoint: `${origin}/${tenantId}/oauth2/v2.0/token`,
+          certificates: (app.certificates ?? []).map((pem) => ({ pem })),
+          requireChain: app.requireCertificateChain === true,
+          nowSeconds: Math.floor(this.#now() / 1000),
+        });
+        if (!result.ok) throw new EntraError(401, 'invalid_client', result.code ?? 700027, result.reason ?? 'Client assertion failed signature validation.');
+        record.certificate = { thumbprint: result.thumbprint!, header: result.thumbprintHeader!, chainSent: result.chainSent === true };
+        return app;
+      }
+      this.#checkAssertion(app, assertion);
       return app;
     }
     throw new EntraError(401, 'invalid_client', 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
