@@ -33,3 +33,6 @@ export type {
   ListOptions, ListedObject, ListedPrefix, ListedEntry, KeyRange, SplitListingOptions, ListingChange, ListingSource,
 } from './list/types.js';
 export { federatedTokenFile } from './auth/federated-token-file.js';
+export type { VendedCredentials, AwsVendedCredentials, GcpVendedCredentials, AzureVendedCredentials } from './vend/credentials.js';
+export type { VendOptions } from './resolver/vend.js';
+export type { PresignManyOptions } from './resolver/presign-many.js';

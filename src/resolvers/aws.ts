@@ -17,6 +17,8 @@ import { connectTimeoutAgents } from './aws/agents.js';
 import { BucketRegions, homeRegionFor } from './aws/region.js';
 import { loadS3, loadStorage } from './aws/sdk.js';
 import { toIdentity } from './aws/types.js';
+import { vendAws } from './aws/vend.js';
+import type { AwsVendedCredentials, DriverVendRequest } from '../vend/credentials.js';
 
 /**
  * The `aws` provider: S3 through @aws-sdk/client-s3 (loaded on first use), credentials from the
@@ -289,6 +291,15 @@ class AwsDriver implements ProviderDriver {
     } catch (error) {
       throw mapS3Error(error, 'presign', this.#errorOptions(target));
     }
+  }
+
+  /** Credentials for another process, confined to a prefix and mode (aws/vend.ts, docs/vending.md). */
+  vend(target: ObjectTarget, request: DriverVendRequest): Promise<AwsVendedCredentials> {
+    const config = this.#config(target);
+    return vendAws({
+      credentials: this.#credentials, platform: this.#platform, now: this.#ctx.now, requestTimeoutMs: this.#ctx.requestTimeoutMs,
+      region: () => this.#region(target, config),
+    }, config, target, request);
   }
 
   async close(): Promise<void> {
