@@ -53,6 +53,12 @@ afterAll(async () => {
   await fakes?.close();
 });
 
+async function vendS3(uri: string, options: Parameters<AssetResolver['vend']>[1]): Promise<AwsVendedCredentials> {
+  const creds = await resolver.vend(uri, options);
+  if (creds.provider !== 'aws') throw new Error(`vended ${creds.provider} credentials`);
+  return creds;
+}
+
 function s3With(creds: AwsVendedCredentials): S3Client {
   return new S3Client({
     region: creds.region,
@@ -70,7 +76,7 @@ const errorName = (p: Promise<unknown>): Promise<string> => p.then(() => 'succee
 
 describe('AWS vend through assume-role (session policy)', () => {
   it('reads inside the prefix, is refused outside it and on the sibling prefix, cannot write read-only', async () => {
-    const creds = await resolver.vend('s3://media/images/', { ttlSeconds: 900 });
+    const creds = await vendS3('s3://media/images/', { ttlSeconds: 900 });
     expect(creds).toMatchObject({ provider: 'aws', bucket: 'media', prefix: 'images', mode: 'read-only', integrationId: 'role-rw', region: 'us-east-1' });
     const s3 = s3With(creds);
     try {
@@ -97,7 +103,7 @@ describe('AWS vend through assume-role (session policy)', () => {
   });
 
   it('read-write vends write inside the prefix only', async () => {
-    const creds = await resolver.vend('s3://media/images', { ttlSeconds: 1200, mode: 'read-write' });
+    const creds = await vendS3('s3://media/images', { ttlSeconds: 1200, mode: 'read-write' });
     expect(creds.mode).toBe('read-write');
     const s3 = s3With(creds);
     try {
@@ -111,7 +117,7 @@ describe('AWS vend through assume-role (session policy)', () => {
 
   it('stops working after expiresAt, and never outlives the TTL asked', async () => {
     const start = clock;
-    const creds = await resolver.vend('s3://media/images/', { ttlSeconds: 900 });
+    const creds = await vendS3('s3://media/images/', { ttlSeconds: 900 });
     expect(creds.expiresAt.getTime()).toBeLessThanOrEqual(start + 900_000);
     const s3 = s3With(creds);
     try {
@@ -129,7 +135,7 @@ describe('AWS vend through assume-role (session policy)', () => {
     expect(await codeOf(resolver.vend('s3://media/users/', { ttlSeconds: 900, integration: 'role-ro' }))).toBe('OUT_OF_SCOPE');
     expect(await codeOf(resolver.vend('s3://media/readonly-old/', { ttlSeconds: 900, integration: 'role-ro' }))).toBe('OUT_OF_SCOPE');
     // A read-only integration vends read-only keys that cannot write even though the role can.
-    const creds = await resolver.vend('s3://media/readonly/images/', { ttlSeconds: 900 });
+    const creds = await vendS3('s3://media/readonly/images/', { ttlSeconds: 900 });
     expect(creds.integrationId).toBe('role-ro');
     const s3 = s3With(creds);
     try {
@@ -145,14 +151,14 @@ describe('AWS vend through assume-role (session policy)', () => {
     expect(await codeOf(resolver.vend('s3://media/images/', { ttlSeconds: 300 }))).toBe('INVALID_TTL');
     expect(await codeOf(resolver.vend('s3://media/images/', { ttlSeconds: 50_000 }))).toBe('INVALID_TTL');
     expect(await codeOf(resolver.vend('s3://media/images/', { ttlSeconds: 1.5 }))).toBe('INVALID_TTL');
-    const clamped = await resolver.vend('s3://media/images/', { ttlSeconds: 50_000, clamp: true });
+    const clamped = await vendS3('s3://media/images/', { ttlSeconds: 50_000, clamp: true });
     expect(clamped.expiresAt.getTime() - clock).toBeLessThanOrEqual(43_200_000);
   });
 });
 
 describe('AWS vend through access-key (GetFederationToken)', () => {
   it('an IAM user key yields federated credentials confined to the prefix', async () => {
-    const creds = await resolver.vend('s3://media/users/u1', { ttlSeconds: 1800, mode: 'read-write' });
+    const creds = await vendS3('s3://media/users/u1', { ttlSeconds: 1800, mode: 'read-write' });
     expect(creds).toMatchObject({ integrationId: 'user-rw', prefix: 'users/u1', mode: 'read-write' });
     expect(creds.accessKeyId).not.toBe(USER_KEY.accessKeyId);
     const call = fakes.sts.federationCalls.at(-1)!;
@@ -172,7 +178,7 @@ describe('AWS vend through access-key (GetFederationToken)', () => {
   });
 
   it('read-only federated credentials cannot write', async () => {
-    const creds = await resolver.vend('s3://media/users/u1/', { ttlSeconds: 900 });
+    const creds = await vendS3('s3://media/users/u1/', { ttlSeconds: 900 });
     const s3 = s3With(creds);
     try {
       expect(await get(s3, 'users/u1/g.jpg')).toBe('body of users/u1/g.jpg');
@@ -183,7 +189,7 @@ describe('AWS vend through access-key (GetFederationToken)', () => {
   });
 
   it('the fake STS refuses GetFederationToken signed with session credentials, as AWS does', async () => {
-    const session = await resolver.vend('s3://media/images/', { ttlSeconds: 900 });
+    const session = await vendS3('s3://media/images/', { ttlSeconds: 900 });
     const { STSClient, GetFederationTokenCommand } = await import('@aws-sdk/client-sts');
     const sts = new STSClient({ region: 'us-east-1', endpoint: fakes.sts.endpoint, maxAttempts: 1, credentials: { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: session.sessionToken } });
     try {
@@ -204,7 +210,7 @@ describe('AWS vend through access-key (GetFederationToken)', () => {
 describe('vended credentials keep their secrets out of logs', () => {
   it('JSON.stringify, util.inspect, String() and audit events mask the secret; the properties stay readable', async () => {
     events.length = 0;
-    const creds = await resolver.vend('s3://media/images/', { ttlSeconds: 900 });
+    const creds = await vendS3('s3://media/images/', { ttlSeconds: 900 });
     expect(creds.secretAccessKey.length).toBeGreaterThan(10);
     for (const text of [JSON.stringify(creds), inspect(creds), String(creds), `${creds}`, JSON.stringify(events), inspect(events, { depth: 10 })]) {
       expect(text).not.toContain(creds.secretAccessKey);

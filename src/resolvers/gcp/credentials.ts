@@ -64,6 +64,9 @@ export class GcpCredentials {
     };
   }
 
+  /** How impersonation calls of this integration are made (IAM endpoint, platform identity); for vending. */
+  impersonation(integration: GcpRegistered): ImpersonationOptions { return this.#impersonationOptions(integration); }
+
   #boundaryEnabled(integration: GcpRegistered): boolean {
     return integration.config.auth.kind === 'impersonation' && this.#options.credentialAccessBoundary !== false;
   }
