@@ -15,8 +15,10 @@ import type { AssetLocation, HttpMethod, Integration, PresignedUrl, Provider } f
  *   it is the only candidate there; the next URIs of that bucket only have their key checked
  *   against its prefix (the same segment-aware check matching does). Buckets with several
  *   candidate integrations are matched URI by URI, exactly as `presign` would.
- * - Credentials: the first URI of each integration is signed alone; the rest, signed after it, find
- *   its credentials in the cache (one STS / IAM / Entra fetch per integration, never a stampede).
+ * - Credentials: drivers with a batch signer (`presignBatch`: AWS) look an integration's
+ *   credentials and bucket region up once for all its URIs; otherwise the first URI of each
+ *   integration is signed alone and the rest find its credentials in the cache. Either way one
+ *   STS / IAM / Entra fetch per integration, never a stampede.
  * - Checks: what `asset.presign` checks (method, read-only for PUT, the TTL against the provider's
  *   maximum), made once per integration; pinned versions per URI. Then the driver's own `presign`
  *   (the one every presigned URL goes through), with bounded concurrency so remote signers (GCP
@@ -110,40 +112,86 @@ export async function presignMany(
     }
     return pending;
   };
+  const deliver = (slot: Slot, presigned: PresignedUrl): void => {
+    const { integration, location } = slot.outcome;
+    if (ctx.listening()) {
+      const now = ctx.now();
+      ctx.emit({
+        type: 'presign.issued', time: new Date(now), integrationId: integration.id, provider: location.provider,
+        ...(integration.tenant !== undefined ? { tenant: integration.tenant } : {}),
+        uri: location.uri, method, ttlSeconds: Math.round((presigned.expiresAt.getTime() - now) / 1000), expiresAt: presigned.expiresAt,
+      });
+    }
+    results[slot.index] = { ...presigned, expiresAt: new Date(presigned.expiresAt.getTime()), headers: { ...presigned.headers } };
+  };
+  const fail = (slot: Slot, error: unknown): void => {
+    const { integration, location } = slot.outcome;
+    if (error instanceof ReadOnlyError && ctx.listening()) {
+      ctx.emit({
+        type: 'write.refused', time: new Date(ctx.now()), integrationId: integration.id, provider: location.provider,
+        ...(integration.tenant !== undefined ? { tenant: integration.tenant } : {}), uri: location.uri, operation: 'presign PUT',
+      });
+    }
+    results[slot.index] = asAssetLinkError(error, slot.outcome);
+  };
+  const driverRequest = (ttl: number) => ({
+    method, ttlSeconds: ttl, clamp, ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
+  });
   const signOne = async (slot: Slot): Promise<void> => {
     throwIfAborted(signal, 'presignMany');
     const { integration, location } = slot.outcome;
     try {
       const { driver, ttlSeconds: ttl } = await checksFor(integration);
       refusePinned(driver, location, method, integration);
-      const presigned = await driver.presign({ integration, location }, {
-        method, ttlSeconds: ttl, clamp, ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
-      });
-      if (ctx.listening()) {
-        const now = ctx.now();
-        ctx.emit({
-          type: 'presign.issued', time: new Date(now), integrationId: integration.id, provider: location.provider,
-          ...(integration.tenant !== undefined ? { tenant: integration.tenant } : {}),
-          uri: location.uri, method, ttlSeconds: Math.round((presigned.expiresAt.getTime() - now) / 1000), expiresAt: presigned.expiresAt,
-        });
-      }
-      results[slot.index] = { ...presigned, expiresAt: new Date(presigned.expiresAt.getTime()), headers: { ...presigned.headers } };
+      deliver(slot, await driver.presign({ integration, location }, driverRequest(ttl)));
     } catch (error) {
-      if (error instanceof ReadOnlyError && ctx.listening()) {
-        ctx.emit({
-          type: 'write.refused', time: new Date(ctx.now()), integrationId: integration.id, provider: location.provider,
-          ...(integration.tenant !== undefined ? { tenant: integration.tenant } : {}), uri: location.uri, operation: 'presign PUT',
-        });
-      }
-      results[slot.index] = asAssetLinkError(error, slot.outcome);
+      fail(slot, error);
+    }
+  };
+  /**
+   * One integration's URIs: through the driver's batch signer (credentials and region looked up
+   * once) when it has one, per URI otherwise. Pinned locations and a registration replaced
+   * meanwhile go the per-URI way (it checks pins and follows updates).
+   */
+  const signGroup = async (slots: Slot[]): Promise<void> => {
+    throwIfAborted(signal, 'presignMany');
+    const integration = slots[0]!.outcome.integration;
+    let checks: { driver: ProviderDriver; ttlSeconds: number };
+    try {
+      checks = await checksFor(integration);
+    } catch (error) {
+      for (const slot of slots) fail(slot, error);
+      return;
+    }
+    const { driver } = checks;
+    const single: Slot[] = [];
+    const byBucket = new Map<string, Slot[]>();
+    for (const slot of slots) {
+      const { location } = slot.outcome;
+      if (!driver.presignBatch || integration.retired || location.version !== undefined || location.snapshot !== undefined) { single.push(slot); continue; }
+      const key = `${location.account ?? ''}|${location.bucket}`;
+      let list = byBucket.get(key);
+      if (!list) { list = []; byBucket.set(key, list); }
+      list.push(slot);
+    }
+    for (const batch of byBucket.values()) {
+      throwIfAborted(signal, 'presignMany');
+      const out = await driver.presignBatch!(batch.map((s) => ({ integration, location: s.outcome.location })), driverRequest(checks.ttlSeconds));
+      if (integration.retired) { single.push(...batch); continue; }
+      batch.forEach((slot, i) => {
+        const r = out[i];
+        if (r === undefined || r instanceof Error) fail(slot, r ?? new TypeError('the driver returned no result'));
+        else deliver(slot, r);
+      });
+    }
+    // The first alone (it may fetch the credentials), then the rest on a warm cache.
+    if (single.length > 0) {
+      await signOne(single[0]!);
+      await pool(single.slice(1), signOne);
     }
   };
 
-  // One credential fetch per integration: its first URL alone, then the rest on a warm cache.
-  const firsts = [...groups.values()].map((slots) => slots[0]!);
-  await pool(firsts, signOne);
-  const rest = [...groups.values()].flatMap((slots) => slots.slice(1));
-  await pool(rest, signOne);
+  for (const slots of groups.values()) await signGroup(slots);
   throwIfAborted(signal, 'presignMany');
 
   if (ctx.listening()) {

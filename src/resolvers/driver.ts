@@ -134,6 +134,13 @@ export interface ProviderDriver {
    * the provider cannot enforce that for this integration. Absent: the provider cannot vend.
    */
   vend?(target: ObjectTarget, request: DriverVendRequest): Promise<VendedCredentials>;
+  /**
+   * `presign` for many targets of ONE integration and bucket (resolver.presignMany), looking the
+   * credentials and region up once. Each result is the URL or the typed error for that target, in
+   * order; never rejects for one target's failure. Pinned locations are never passed. Optional:
+   * without it presignMany calls `presign` per target.
+   */
+  presignBatch?(targets: readonly ObjectTarget[], request: DriverPresignRequest): Promise<Array<PresignedUrl | Error>>;
   close(): Promise<void>;
 }
 
