@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BenchRow } from './measure.js';
 
-const modules = ['aws', 'gcp', 'azure', 'cold', 'cache', 'streaming', 'tenant', 'list'] as const;
+const modules = ['aws', 'gcp', 'azure', 'cold', 'cache', 'streaming', 'tenant', 'list', 'presign-many'] as const;
 const only = process.argv.slice(2);
 const results: Record<string, BenchRow[] | { error: string }> = {};
 

@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'INTEGRATION_DISABLED',
   'ABORTED',
   'PRESIGN_UNSUPPORTED',
+  'VEND_UNSUPPORTED',
 ] as const;
 
 /** One of `ERROR_CODES`: what callers switch on. */
@@ -210,6 +211,12 @@ export class TenantRequiredError extends NoIntegrationError {}
 export class AbortedError extends AssetLinkError {
   declare readonly code: 'ABORTED';
   constructor(message: string, options?: AssetLinkErrorOptions) { super('ABORTED', message, options); }
+}
+
+/** `vend` cannot hand out credentials as narrow as asked for this integration (docs/vending.md): it refuses rather than vend wider access. */
+export class VendUnsupportedError extends AssetLinkError {
+  declare readonly code: 'VEND_UNSUPPORTED';
+  constructor(message: string, options?: AssetLinkErrorOptions) { super('VEND_UNSUPPORTED', message, options); }
 }
 
 /**

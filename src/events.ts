@@ -25,7 +25,13 @@ export type AssetLinkEvent =
   | (EventBase & { type: 'scope.refused'; integrationId?: string; uri: string; code: 'OUT_OF_SCOPE' | 'NO_INTEGRATION' | 'BLOCKED_HOST' })
   | (EventBase & { type: 'cache.store-unavailable'; message: string })
   | (EventBase & { type: 'asset.listed'; integrationId: string; uri: string; entries: number; pages: number; complete: boolean })
-  | (EventBase & { type: 'listing.split'; integrationId: string; uri: string; ranges: number; requests: number });
+  | (EventBase & { type: 'listing.split'; integrationId: string; uri: string; ranges: number; requests: number })
+  /** `resolver.vend()` handed credentials to a caller (their key id or secret is never part of the event). */
+  | (EventBase & { type: 'credentials.vended'; integrationId: string; uri: string; prefix: string; mode: Mode; ttlSeconds: number; expiresAt: Date })
+  /** `resolver.vend()` refused after matching an integration (READ_ONLY, VEND_UNSUPPORTED, INVALID_TTL, …). */
+  | (EventBase & { type: 'vend.refused'; integrationId: string; uri: string; mode: Mode; code: AssetLinkErrorCode })
+  /** `resolver.presignMany()`: one event per batch (each URL is not an event of its own). */
+  | (EventBase & { type: 'presign.batch'; method: HttpMethod; ttlSeconds: number; requested: number; issued: number; failed: number; integrationIds: string[] });
 
 /** The `type` of an `AssetLinkEvent`. */
 export type AssetLinkEventType = AssetLinkEvent['type'];

@@ -15,7 +15,7 @@ export {
   InvalidTtlError, CredentialsUnavailableError, AccessDeniedError, NotFoundError, BlockedHostError, ProviderError,
   MissingDependencyError, TimeoutError, InvalidArgumentError, AbortedError,
   AlreadyExistsError, BodyTooLargeError,
-  IntegrationDisabledError, TenantRequiredError,
+  IntegrationDisabledError, TenantRequiredError, VendUnsupportedError,
 } from './errors.js';
 export type { AssetLinkErrorCode } from './errors.js';
 export type { AssetLinkEvent, AssetLinkEventType } from './events.js';
@@ -34,3 +34,6 @@ export type {
   ListOptions, ListedObject, ListedPrefix, ListedEntry, KeyRange, SplitListingOptions, ListingChange, ListingSource,
 } from './list/types.js';
 export { federatedTokenFile } from './auth/federated-token-file.js';
+export type { VendedCredentials, AwsVendedCredentials, GcpVendedCredentials, AzureVendedCredentials } from './vend/credentials.js';
+export type { VendOptions } from './resolver/vend.js';
+export type { PresignManyOptions } from './resolver/presign-many.js';

@@ -30,6 +30,9 @@ import { listEntries } from '../list/iterate.js';
 import { splitListing } from '../list/split.js';
 import type { ListingContext } from '../list/target.js';
 import type { KeyRange, ListedEntry, ListedObject, ListOptions, SplitListingOptions } from '../list/types.js';
+import { vendCredentials, type VendOptions } from './vend.js';
+import type { VendedCredentials } from '../vend/credentials.js';
+import { presignMany, type PresignBatchContext, type PresignManyOptions } from './presign-many.js';
 
 /** An integration given by id, by object, or left for the resolver to match by scope. */
 export type IntegrationRef = string | Integration;
@@ -246,6 +249,36 @@ export class AssetResolver {
 
   /** n key ranges whose listings together are exactly one listing of `uri` (docs/listing.md). */
   splitListing(uri: string, n: number, options?: SplitListingOptions): Promise<KeyRange[]> { return splitListing(this.#listing, uri, n, options); }
+
+  /**
+   * Credentials for a worker that is not this process, confined to the URI's prefix, a mode no
+   * wider than the integration's and at most `ttlSeconds` (docs/vending.md).
+   */
+  vend(uri: string, options: VendOptions): Promise<VendedCredentials> {
+    this.#assertOpen();
+    return vendCredentials(this.#listing, uri, options);
+  }
+
+  /**
+   * Presigned URLs for many URIs: one match and one credential fetch per integration; a URI that
+   * fails gets its AssetLinkError in its place, the others their URL (docs/vending.md).
+   */
+  presignMany(uris: readonly string[], ttlSeconds: number, options: PresignManyOptions = {}): Promise<Array<PresignedUrl | AssetLinkError>> {
+    this.#assertOpen();
+    return presignMany(this.#batch, uris, ttlSeconds, options);
+  }
+
+  /** What presignMany needs: matching as this resolver (root or tenant twin) sees integrations, and assets. */
+  readonly #batch: PresignBatchContext = {
+    parse: (uri) => parseAssetUri(uri, this.#parseOptions),
+    candidates: (loc) => this.#integrations.candidates(loc, this.#tenant),
+    match: (uri, ref) => this.#match(uri, ref),
+    lookup: (ref) => this.#lookup(ref),
+    driver: (provider) => this.#driver(provider),
+    now: () => this.#now(),
+    emit: (event) => this.#emitter(this.#tenant !== undefined && !('tenant' in event) ? { ...event, tenant: this.#tenant } as AssetLinkEvent : event),
+    listening: () => this.#onEvent !== undefined,
+  };
 
   /** What the listing code needs, seen as this resolver (root or tenant twin) sees integrations. */
   readonly #listing: ListingContext = this.#listingContext();

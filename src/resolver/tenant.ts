@@ -26,6 +26,8 @@ export const TENANT_OPERATIONS = [
   'listIntegrations',
   'list',
   'splitListing',
+  'vend',
+  'presignMany',
 ] as const satisfies ReadonlyArray<keyof AssetResolver>;
 
 /** AssetResolver members a tenant view deliberately does not offer (lifecycle, internals). */

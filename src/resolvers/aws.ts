@@ -20,6 +20,8 @@ import { toIdentity } from './aws/types.js';
 import { StorePresigners, storeClientConfig, storeKey, storeRegion } from './aws/store.js';
 import { anonymousS3ClientOptions } from '../auth/anonymous.js';
 import { presignPublicS3 } from './aws/public-url.js';
+import { vendAws } from './aws/vend.js';
+import type { AwsVendedCredentials, DriverVendRequest } from '../vend/credentials.js';
 
 /**
  * The `aws` provider: S3 through @aws-sdk/client-s3 (loaded on first use), credentials from the
@@ -294,6 +296,55 @@ class AwsDriver implements ProviderDriver {
     } catch (error) {
       throw mapS3Error(error, 'presign', this.#errorOptions(target));
     }
+  }
+
+  /** presignMany: `presign` for many keys of one integration and bucket, credentials and region looked up once. */
+  async presignBatch(targets: readonly ObjectTarget[], request: DriverPresignRequest): Promise<Array<PresignedUrl | Error>> {
+    const first = targets[0];
+    if (!first) return [];
+    const config = this.#config(first);
+    const bucket = first.location.bucket;
+    let region: string;
+    let credentials: Awaited<ReturnType<AwsCredentialSource['get']>>;
+    const signedAt = Math.floor(this.#ctx.now() / 1000) * 1000;
+    let ttl: number;
+    try {
+      region = await this.#region(first, config);
+      credentials = await this.#credentials.get(config, bucket);
+      if (this.#shouldRefreshFor(config, credentials.expiresAt, request.ttlSeconds, signedAt)) {
+        this.#credentials.invalidate(config, bucket);
+        credentials = await this.#credentials.get(config, bucket);
+      }
+      ttl = boundByCredentials(request.ttlSeconds, signedAt, credentials.expiresAt ?? Number.POSITIVE_INFINITY, request.clamp);
+    } catch (error) {
+      const mapped = mapS3Error(error, 'presign', this.#errorOptions(first));
+      return targets.map(() => mapped);
+    }
+    const bindContentType = request.method === 'PUT' && request.contentType !== undefined;
+    const expiresAt = signedAt + ttl * 1000;
+    const headers = bindContentType ? { 'content-type': request.contentType ?? '' } : undefined;
+    return targets.map((target) => {
+      try {
+        if (target.location.bucket !== bucket || target.integration !== first.integration) throw new TypeError('presignBatch takes targets of one integration and bucket');
+        const url = this.#presigner.presign({
+          credentials, region, bucket, key: target.location.key, method: request.method, expiresInSeconds: ttl, signingTimeMs: signedAt,
+          ...(bindContentType ? { contentType: request.contentType } : {}),
+          ...(config.scope.accountId ? { expectedBucketOwner: config.scope.accountId } : {}),
+        });
+        return { url, method: request.method, expiresAt: new Date(expiresAt), headers: headers ? { ...headers } : {} };
+      } catch (error) {
+        return mapS3Error(error, 'presign', this.#errorOptions(target));
+      }
+    });
+  }
+
+  /** Credentials for another process, confined to a prefix and mode (aws/vend.ts, docs/vending.md). */
+  vend(target: ObjectTarget, request: DriverVendRequest): Promise<AwsVendedCredentials> {
+    const config = this.#config(target);
+    return vendAws({
+      credentials: this.#credentials, platform: this.#platform, now: this.#ctx.now, requestTimeoutMs: this.#ctx.requestTimeoutMs,
+      region: () => this.#region(target, config),
+    }, config, target, request);
   }
 
   async close(): Promise<void> {

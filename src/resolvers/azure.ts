@@ -10,6 +10,8 @@ import type {
   ObjectVersion, ProviderDriver,
 } from './driver.js';
 import { DelegationKeys, MAX_DELEGATION_KEY_SECONDS } from './azure/delegation-key.js';
+import { vendAzure } from './azure/vend.js';
+import type { AzureVendedCredentials, DriverVendRequest } from '../vend/credentials.js';
 import { mapStorageError } from './azure/errors.js';
 import { typedByteStream } from '../resolver/streams.js';
 import { createTrustingAgent, storagePipeline } from './azure/http.js';
@@ -230,6 +232,37 @@ class AzureDriver implements ProviderDriver {
       ? { 'x-ms-blob-type': 'BlockBlob', ...(request.contentType !== undefined ? { 'content-type': request.contentType } : {}) }
       : {};
     return { url: withSas(t.url, query), method: request.method, expiresAt: new Date(expiresOn), headers };
+  }
+
+  /** Credentials for another process: a directory (or container) SAS (azure/vend.ts, docs/vending.md). */
+  vend(target: ObjectTarget, request: DriverVendRequest): Promise<AzureVendedCredentials> {
+    const t = this.#target({ ...target, location: { ...target.location, key: '' } }, true);
+    return vendAzure({
+      now: this.#ctx.now,
+      clockSkewSeconds: this.#options.clockSkewSeconds ?? 300,
+      hierarchical: () => this.#hierarchical(t),
+      signer: (neededUntil) => this.#keys.signerFor(this.#keyScope(t), neededUntil),
+    }, {
+      integrationId: t.integration.id, uri: t.uri, sasAccount: t.endpoint.sasAccount, container: t.container, containerUrl: t.endpoint.containerUrl(t.container),
+    }, request);
+  }
+
+  /** Whether the account has a hierarchical namespace: Get Account Information, remembered per account (shared with listings). */
+  async #hierarchical(t: BlobTarget): Promise<boolean> {
+    const known = this.#directorySas.get(t.account);
+    if (known !== undefined) return known;
+    const sdk = await this.#loadSdk();
+    const sas = await this.#sas.query(this.#sasScope(t), { resource: 'c', path: '', permissions: 'l' });
+    const container = new sdk.ContainerClient(withSas(t.endpoint.containerUrl(t.container), sas), this.#anonymous(sdk));
+    try {
+      const hns = (await container.getAccountInfo()).isHierarchicalNamespaceEnabled === true;
+      this.#directorySas.set(t.account, hns);
+      return hns;
+    } catch (error) {
+      // Refused: not confirmed, so treated as flat (vending then refuses rather than guessing).
+      if (statusOf(error) === 403) return false;
+      throw mapStorageError(error, { integrationId: t.integration.id, uri: t.uri, operation: 'read the account information of' });
+    }
   }
 
   async list(target: ObjectTarget, limit: number): Promise<ListResult> {

@@ -4,6 +4,7 @@ import type {
 } from '../types.js';
 import type { CredentialCache } from '../cache/credential-cache.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
+import type { DriverVendRequest, VendedCredentials } from '../vend/credentials.js';
 
 /** Everything a provider driver gets from the resolver that owns it. */
 export interface DriverContext {
@@ -127,6 +128,19 @@ export interface ProviderDriver {
   bucketRegion?(target: ObjectTarget): Promise<string | undefined>;
   /** The bucket/container CORS rules, when the provider exposes them to these credentials. */
   getCors?(target: ObjectTarget): Promise<CorsRule[]>;
+  /**
+   * Credentials for another process, confined to `request.prefix` of `target.location.bucket` and
+   * `request.mode`, living at most `request.ttlSeconds` (docs/vending.md). VEND_UNSUPPORTED when
+   * the provider cannot enforce that for this integration. Absent: the provider cannot vend.
+   */
+  vend?(target: ObjectTarget, request: DriverVendRequest): Promise<VendedCredentials>;
+  /**
+   * `presign` for many targets of ONE integration and bucket (resolver.presignMany), looking the
+   * credentials and region up once. Each result is the URL or the typed error for that target, in
+   * order; never rejects for one target's failure. Pinned locations are never passed. Optional:
+   * without it presignMany calls `presign` per target.
+   */
+  presignBatch?(targets: readonly ObjectTarget[], request: DriverPresignRequest): Promise<Array<PresignedUrl | Error>>;
   close(): Promise<void>;
 }
 

@@ -19,6 +19,8 @@ import { DEFAULT_CHUNK_BYTES, DEFAULT_RESUMABLE_THRESHOLD, uploadObject } from '
 import { V4_MAX_EXPIRES_SECONDS } from './gcp/v4-signer.js';
 import { anonymousGcsDenial, presignPublicGcs } from './gcp/public-url.js';
 import { ANONYMOUS_DETAIL } from '../auth/anonymous.js';
+import { vendGcp } from './gcp/vend.js';
+import type { DriverVendRequest, GcpVendedCredentials } from '../vend/credentials.js';
 
 /**
  * Google Cloud Storage through @google-cloud/storage (loaded on first use). Each integration gets
@@ -250,6 +252,11 @@ class GcpDriver implements ProviderDriver {
     } catch (error) {
       throw this.#fail(error, target, 'read the CORS configuration of');
     }
+  }
+
+  /** Credentials for another process, confined to a prefix and mode (gcp/vend.ts, docs/vending.md). */
+  vend(target: ObjectTarget, request: DriverVendRequest): Promise<GcpVendedCredentials> {
+    return vendGcp({ credentials: this.#credentials, platform: this.#options, now: this.#ctx.now, requestTimeoutMs: this.#ctx.requestTimeoutMs }, this.#integration(target), target, request);
   }
 
   async close(): Promise<void> {

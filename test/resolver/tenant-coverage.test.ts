@@ -53,6 +53,9 @@ describe('tenant view coverage of AssetResolver', () => {
       listIntegrations: {},
       list: { byId: ['memory://coverage/k/', { integration: 'theirs' }], byScope: ['memory://coverage/k/'] },
       splitListing: { byId: ['memory://coverage/k/', 2, { integration: 'theirs' }], byScope: ['memory://coverage/k/', 2] },
+      vend: { byId: ['memory://coverage/k/', { ttlSeconds: 900, integration: 'theirs' }], byScope: ['memory://coverage/k/', { ttlSeconds: 900 }] },
+      // Per-URI errors come back in place, not thrown.
+      presignMany: { byId: [[uri], 60, { integration: 'theirs' }], byScope: [[uri], 60] },
     };
     for (const name of TENANT_OPERATIONS) {
       const how = calls[name];
@@ -66,7 +69,8 @@ describe('tenant view coverage of AssetResolver', () => {
           if (result && typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
             for await (const _ of result as AsyncIterable<unknown>) break;
           } else {
-            await result;
+            const value = await result;
+            if (Array.isArray(value) && value[0] instanceof Error) throw value[0];
           }
         } catch (error) {
           code = (error as { code?: string }).code;

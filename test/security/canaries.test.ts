@@ -615,8 +615,13 @@ describe('secret canaries', () => {
     codes.wrongExternalId = (await sweep.failure('list/wrong-external-id', drain(`s3://${BUCKET}/wrong/`))).code;
     codes.unknownKey = (await sweep.failure('list/gcp-unknown-key', drain(`gs://${BUCKET}/unknown/`))).code;
     codes.badGlob = (await sweep.failure('list/bad-glob', drain(`s3://${BUCKET}/ro/`, { match: "a**" }))).code;
+    // Vending (docs/vending.md): the credentials object masks its secrets; a provider that cannot vend is refused.
+    sweep.record('vend/aws-ro', await resolver.vend(`s3://${BUCKET}/ro/`, { ttlSeconds: 900 }));
+    codes.vendUnsupported = (await sweep.failure('vend/memory', resolver.vend('memory://canary-mem/in/', { ttlSeconds: 900 }))).code;
+    sweep.record('presignMany/mixed', await resolver.presignMany([`s3://${BUCKET}/ro/a.txt`, `s3://${BUCKET}/nope/x`], 60));
     expect(codes).toEqual({
       aborted: 'ABORTED', wider: 'OUT_OF_SCOPE', badKey: 'ACCESS_DENIED', wrongExternalId: 'ACCESS_DENIED', unknownKey: codes.unknownKey, badGlob: 'INVALID_ARGUMENT',
+      vendUnsupported: 'VEND_UNSUPPORTED',
     });
     expect(['ACCESS_DENIED', 'CREDENTIALS_UNAVAILABLE']).toContain(codes.unknownKey);
   });

@@ -6,6 +6,7 @@ import { resolve } from './resolve.js';
 import { setup } from './setup.js';
 import { sync } from './sync.js';
 import { verify } from './verify.js';
+import { vend } from './vend.js';
 
 /** Every command of the CLI, in the order `--help` lists them. One line per command. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -16,4 +17,5 @@ export const COMMANDS: readonly CliCommand[] = [
   setup,
   ls,
   sync,
+  vend,
 ];

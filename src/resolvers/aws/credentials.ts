@@ -240,6 +240,16 @@ export class AwsCredentialSource {
     if (remintable(config)) this.#ctx.cache.invalidate(this.credentialKey(config, bucket));
   }
 
+  /** The STS client (signed as the platform identity) AssumeRole of this integration goes to; for vending. */
+  async platformSts(config: AwsConfig): Promise<STSClient> {
+    return this.#stsClient(await this.#stsRegion(config));
+  }
+
+  /** Where STS calls for this integration go (region of its partition, configured endpoint); for vending. */
+  async stsLocationFor(config: AwsConfig): Promise<{ region: string; endpoint?: string; useGlobalEndpoint: false }> {
+    return this.#stsLocation(await this.#stsRegion(config));
+  }
+
   /** The platform's own identity (cross-account integrations sign with it). */
   platformIdentity(): Promise<AwsCredentialValue> { return this.#identity(); }
 

@@ -22,9 +22,10 @@ export interface DelegationKey {
 
 /**
  * Permissions in the canonical order Azure requires (r a c w d ... l); only these are issued:
- * presigned URLs get `r` or `cw`, data-plane operations exactly one of `r`, `c`, `w`, `d`, `l`.
+ * presigned URLs get `r` or `cw`, data-plane operations exactly one of `r`, `c`, `w`, `d`, `l`,
+ * vended directory/container SAS `rl` (read-only) or `racwdl` (read-write).
  */
-export type BlobSasPermissions = 'r' | 'c' | 'w' | 'd' | 'cw' | 'l';
+export type BlobSasPermissions = 'r' | 'c' | 'w' | 'd' | 'cw' | 'l' | 'rl' | 'racwdl';
 
 /**
  * `b` one blob, `c` the container (listing), `d` a directory (accounts with a hierarchical

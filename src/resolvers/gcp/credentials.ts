@@ -68,6 +68,9 @@ export class GcpCredentials {
     };
   }
 
+  /** How impersonation calls of this integration are made (IAM endpoint, platform identity); for vending. */
+  impersonation(integration: GcpRegistered): ImpersonationOptions { return this.#impersonationOptions(integration); }
+
   #boundaryEnabled(integration: GcpRegistered): boolean {
     // cross-project: always, whatever the option says (src/auth/cross-project.ts).
     if (integration.config.auth.kind === 'cross-project') return true;

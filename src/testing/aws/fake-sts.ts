@@ -7,7 +7,7 @@ import { sha256Hex, verifySigV4 } from './sigv4-verify.js';
 
 /**
  * An in-process AWS STS speaking the real Query protocol (form POST in, XML out) for
- * `AssumeRole` and `GetCallerIdentity`. Every request must be SigV4-signed by a key in the keyring;
+ * `AssumeRole`, `GetFederationToken` and `GetCallerIdentity`. Every request must be SigV4-signed by a key in the keyring;
  * roles, their trust (principal + ExternalId) and their maximum session length come from a table.
  * Calls are recorded so tests can assert exactly which session policy was asked for.
  */
@@ -59,6 +59,23 @@ export interface AssumeRoleCall {
   expiration?: Date;
 }
 
+export interface FederationTokenCall {
+  name: string;
+  durationSeconds?: number;
+  policyJson?: string;
+  policy?: PolicyDocument;
+  /** The IAM user whose long-term key signed the request. */
+  callerArn: string;
+  /** `issued`, or the error code returned. */
+  outcome: string;
+  issuedAccessKeyId?: string;
+  expiration?: Date;
+}
+
+/** A federated session without a policy has no permissions at all, as in AWS. */
+const NO_PERMISSIONS: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] };
+const FEDERATED_NAME = /^[\w+=,.@-]{2,32}$/;
+
 export interface FakeStsOptions {
   /** Shared with the fake S3 so it accepts the credentials issued here. Default: a new keyring. */
   keyring?: AwsKeyring;
@@ -81,6 +98,8 @@ export class FakeSts {
   readonly keyring: AwsKeyring;
   /** Every AssumeRole request that passed signature verification, in arrival order. */
   readonly calls: AssumeRoleCall[] = [];
+  /** Every GetFederationToken request that passed signature verification, in arrival order. */
+  readonly federationCalls: FederationTokenCall[] = [];
   readonly #roles = new Map<string, FakeRole>();
   readonly #faults: StsFault[] = [];
   #faultPolicy: StsFaultPolicy | undefined;
@@ -147,6 +166,7 @@ export class FakeSts {
   /** Forgets recorded calls, the request count and fault counts (roles and issued keys stay). */
   resetCalls(): void {
     this.calls.length = 0;
+    this.federationCalls.length = 0;
     this.#requests = 0;
     for (const type of Object.keys(this.faultsServed) as Array<StsFault['type']>) this.faultsServed[type] = 0;
   }
@@ -187,6 +207,7 @@ export class FakeSts {
     const form = new URLSearchParams(body.toString('utf8'));
     switch (form.get('Action')) {
       case 'AssumeRole': return this.#assumeRole(form, verified.key, res);
+      case 'GetFederationToken': return this.#federationToken(form, verified.key, res);
       case 'GetCallerIdentity':
         return sendXml(res, 200, `<GetCallerIdentityResponse xmlns="${NS}"><GetCallerIdentityResult>`
           + `<Arn>${xmlEscape(verified.key.principalArn)}</Arn><UserId>${xmlEscape(verified.key.accessKeyId)}</UserId>`
@@ -194,6 +215,10 @@ export class FakeSts {
       default:
         return sendXml(res, 400, errorXml('Sender', 'InvalidAction', `Could not find operation ${form.get('Action') ?? ''}`));
     }
+  }
+
+  #federationToken(form: URLSearchParams, caller: AwsKeyEntry, res: ServerResponse): void {
+    federationToken({ keyring: this.keyring, now: this.#now, calls: this.federationCalls }, form, caller, res);
   }
 
   #assumeRole(form: URLSearchParams, caller: AwsKeyEntry, res: ServerResponse): void {
@@ -268,6 +293,55 @@ export class FakeSts {
       + `<SessionToken>${xmlEscape(issued.sessionToken ?? '')}</SessionToken><Expiration>${new Date(expiresAt).toISOString().replace('.000Z', 'Z')}</Expiration></Credentials>`
       + `${packed}</AssumeRoleResult>${metadata()}</AssumeRoleResponse>`);
   }
+}
+
+/**
+ * GetFederationToken as AWS answers it: only an IAM user's long-term key may call it (session
+ * credentials and the root user are refused); the session's permissions are the intersection of
+ * the user's own policies and the policy passed (none passed → no permissions); 900 s – 36 h.
+ */
+function federationToken(sts: { keyring: AwsKeyring; now: () => number; calls: FederationTokenCall[] }, form: URLSearchParams, caller: AwsKeyEntry, res: ServerResponse): void {
+  const call: FederationTokenCall = { name: form.get('Name') ?? '', callerArn: caller.principalArn, outcome: 'pending' };
+  const duration = form.get('DurationSeconds');
+  if (duration !== null) call.durationSeconds = Number(duration);
+  const policyJson = form.get('Policy');
+  if (policyJson !== null) call.policyJson = policyJson;
+  sts.calls.push(call);
+  const refuse = (status: number, code: string, message: string): void => {
+    call.outcome = code;
+    sendXml(res, status, errorXml('Sender', code, message));
+  };
+  if (caller.sessionToken !== undefined || !/:user\//.test(caller.principalArn)) {
+    return refuse(403, 'AccessDenied', 'Cannot call GetFederationToken with session credentials');
+  }
+  if (!FEDERATED_NAME.test(call.name)) return refuse(400, 'ValidationError', "1 validation error detected: Value at 'name' failed to satisfy constraint");
+  const durationSeconds = call.durationSeconds ?? 43_200;
+  if (!Number.isInteger(durationSeconds) || durationSeconds < 900 || durationSeconds > 129_600) {
+    return refuse(400, 'ValidationError', "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 129600");
+  }
+  let policy: PolicyDocument = NO_PERMISSIONS;
+  if (policyJson !== null) {
+    if (policyJson.length > 2048) return refuse(400, 'PackedPolicyTooLarge', 'Packed size of the session policy exceeds the limit');
+    try {
+      policy = parsePolicyDocument(policyJson);
+    } catch (error) {
+      return refuse(400, 'MalformedPolicyDocument', error instanceof PolicyParseError ? error.message : 'malformed policy');
+    }
+    call.policy = policy;
+  }
+  const expiresAt = Math.floor(sts.now() / 1000) * 1000 + durationSeconds * 1000;
+  const principalArn = `arn:aws:sts::${caller.accountId}:federated-user/${call.name}`;
+  // The user's policies (none recorded = an administrator) ∩ the policy passed.
+  const issued = sts.keyring.issueSession({ accountId: caller.accountId, principalArn, expiresAt, policies: [...caller.policies, policy] });
+  call.outcome = 'issued';
+  call.issuedAccessKeyId = issued.accessKeyId;
+  call.expiration = new Date(expiresAt);
+  const packed = policyJson === null ? '' : `<PackedPolicySize>${Math.ceil((policyJson.length / 2048) * 100)}</PackedPolicySize>`;
+  sendXml(res, 200, `<GetFederationTokenResponse xmlns="${NS}"><GetFederationTokenResult>`
+    + `<Credentials><AccessKeyId>${issued.accessKeyId}</AccessKeyId><SecretAccessKey>${xmlEscape(issued.secretAccessKey)}</SecretAccessKey>`
+    + `<SessionToken>${xmlEscape(issued.sessionToken ?? '')}</SessionToken><Expiration>${new Date(expiresAt).toISOString().replace('.000Z', 'Z')}</Expiration></Credentials>`
+    + `<FederatedUser><Arn>${xmlEscape(principalArn)}</Arn><FederatedUserId>${caller.accountId}:${xmlEscape(call.name)}</FederatedUserId></FederatedUser>`
+    + `${packed}</GetFederationTokenResult>${metadata()}</GetFederationTokenResponse>`);
 }
 
 function metadata(): string {
