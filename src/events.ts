@@ -25,7 +25,12 @@ export type AssetLinkEvent =
   | (EventBase & { type: 'scope.refused'; integrationId?: string; uri: string; code: 'OUT_OF_SCOPE' | 'NO_INTEGRATION' | 'BLOCKED_HOST' })
   | (EventBase & { type: 'cache.store-unavailable'; message: string })
   | (EventBase & { type: 'asset.listed'; integrationId: string; uri: string; entries: number; pages: number; complete: boolean })
-  | (EventBase & { type: 'listing.split'; integrationId: string; uri: string; ranges: number; requests: number });
+  | (EventBase & { type: 'listing.split'; integrationId: string; uri: string; ranges: number; requests: number })
+  | (EventBase & {
+    /** Browser uploads (docs/uploads.md). `bytes`: file size (POST: maxBytes); `parts`: part URLs issued. Never the upload id or a URL. */
+    type: 'upload.created' | 'upload.resumed' | 'upload.completed' | 'upload.aborted' | 'post.issued';
+    integrationId: string; uri: string; bytes?: number; parts?: number; expiresAt?: Date;
+  });
 
 /** The `type` of an `AssetLinkEvent`. */
 export type AssetLinkEventType = AssetLinkEvent['type'];

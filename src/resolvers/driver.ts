@@ -4,6 +4,7 @@ import type {
 } from '../types.js';
 import type { CredentialCache } from '../cache/credential-cache.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
+import type { UploadDriver } from './uploads/driver-uploads.js';
 
 /** Everything a provider driver gets from the resolver that owns it. */
 export interface DriverContext {
@@ -127,6 +128,8 @@ export interface ProviderDriver {
   bucketRegion?(target: ObjectTarget): Promise<string | undefined>;
   /** The bucket/container CORS rules, when the provider exposes them to these credentials. */
   getCors?(target: ObjectTarget): Promise<CorsRule[]>;
+  /** Browser uploads: multi-part plans and POST policies (docs/uploads.md). */
+  readonly uploads?: UploadDriver;
   close(): Promise<void>;
 }
 
