@@ -20,13 +20,13 @@ let resolver: AssetResolver;
 const events: AssetLinkEvent[] = [];
 
 /** Deterministic bytes, cheap to make and to compare. */
-function source(size: number, seed: number): Uint8Array {
+function source(size: number, seed: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
   for (let i = 0; i < size; i++) out[i] = (i * 31 + seed + (i >>> 13)) & 0xff;
   return out;
 }
 
-async function sendPart(part: { url: string; method: string; headers: Record<string, string>; start: number; end: number }, file: Uint8Array): Promise<Response> {
+async function sendPart(part: { url: string; method: string; headers: Record<string, string>; start: number; end: number }, file: Uint8Array<ArrayBuffer>): Promise<Response> {
   return fetch(part.url, { method: part.method, headers: part.headers, body: file.subarray(part.start, part.end) });
 }
 
@@ -203,7 +203,7 @@ describe('S3 multipart uploads from a browser', () => {
 });
 
 /** A browser form: every field of the policy, then the file as the last field. */
-function form(post: { fields: Record<string, string> }, file: Uint8Array, extra: Record<string, string> = {}): FormData {
+function form(post: { fields: Record<string, string> }, file: Uint8Array<ArrayBuffer>, extra: Record<string, string> = {}): FormData {
   const body = new FormData();
   for (const [name, value] of Object.entries({ ...post.fields, ...extra })) body.append(name, value);
   body.append('file', new Blob([file]), 'upload.bin');
@@ -233,7 +233,8 @@ describe('S3 POST policies', () => {
   it('the key, content type and extra fields are fixed by the policy', async () => {
     const asset = await resolver.resolveAsset('s3://media-in/uploads/fixed.bin');
     const post = await asset.presignPost({ ttlSeconds: 300, maxBytes: 100, contentType: 'image/png' });
-    for (const change of [{ key: 'uploads/elsewhere.bin' }, { 'Content-Type': 'text/html' }, { acl: 'public-read' }]) {
+    const changes: Array<Record<string, string>> = [{ key: 'uploads/elsewhere.bin' }, { 'Content-Type': 'text/html' }, { acl: 'public-read' }];
+    for (const change of changes) {
       const response = await fetch(post.url, { method: 'POST', body: form(post, source(10, 2), change) });
       expect(response.status).toBe(403);
     }
