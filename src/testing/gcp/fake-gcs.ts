@@ -9,6 +9,7 @@ import { deleteGeneration, deleteLive, generationParam, generationsOf, objectAt,
 import { SortedKeyMap } from '../../resolvers/sorted-key-map.js';
 import { makeObject, objectResource, type FakeBucket, type GcsCorsRule, type StoredObject } from './object-store.js';
 import { isSignedUrlRequest, verifySignedUrl } from './signed-url-verifier.js';
+import { verifyPostPolicy } from './post-policy.js';
 import { applyChunk, SESSION_LIFETIME_MS, sessionCors, type ResumableSessionState } from './resumable.js';
 
 /**
@@ -155,6 +156,8 @@ export class FakeGcs extends FakeGoogleService {
       if (req.method === 'DELETE' && url.searchParams.has('upload_id')) return this.#cancelSession(req, res, url, bucket);
     } else if (record.signedUrl) {
       return this.#signed(req, res, url);
+    } else if (req.method === 'POST' && /^\/[^/]+\/?$/.test(url.pathname)) {
+      return this.#postObject(req, res, decodeURIComponent(url.pathname.split('/')[1]!));
     }
     sendError(res, 404, `fake GCS: no route for ${req.method} ${url.pathname}`);
   }
@@ -403,6 +406,31 @@ export class FakeGcs extends FakeGoogleService {
   /** Resumable sessions neither finished nor cancelled (backdoor for tests: "nothing left"). */
   listOpenUploads(bucket: string): Array<{ name: string; received: number }> {
     return [...this.#sessions.values()].filter((s) => s.bucket === bucket && !s.finished).map((s) => ({ name: s.name, received: s.received }));
+  }
+
+  // ------------------------------------------------------------------ V4 POST policies
+
+  /** A browser form upload, authorised by its V4 POST policy (post-policy.ts) and the signer's bucket IAM. */
+  async #postObject(req: IncomingMessage, res: ServerResponse, bucketName: string): Promise<void> {
+    const body = await readBody(req);
+    const xmlError = (status: number, code: string, message: string): void => {
+      const text = `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+      res.writeHead(status, { 'content-type': 'application/xml; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    const bucket = this.#bucket(bucketName);
+    if (!bucket) return xmlError(404, 'NoSuchBucket', 'The specified bucket does not exist.');
+    const verdict = verifyPostPolicy(body, req.headers['content-type'] ?? '', bucketName, this.directory);
+    if (!verdict.ok) return xmlError(verdict.status, verdict.code, verdict.message);
+    const permissions: StoragePermission[] = bucket.objects.has(verdict.key) ? ['storage.objects.create', 'storage.objects.delete'] : ['storage.objects.create'];
+    for (const permission of permissions) {
+      const denial = this.#iamDenial(bucket, verdict.signer, permission, verdict.key);
+      if (denial) return xmlError(403, 'AccessDenied', denial.message);
+    }
+    this.#store(bucketName, verdict.key, verdict.form.file!.data, verdict.field('content-type'));
+    const status = verdict.field('success_action_status');
+    res.writeHead(status === '201' ? 201 : status === '200' ? 200 : 204, { etag: bucket.objects.get(verdict.key)!.etag, 'content-length': '0' });
+    res.end();
   }
 
   // ------------------------------------------------------------------ V4 signed URLs
