@@ -18,6 +18,7 @@ import { filterPage, type RawItem } from './azure/list-page.js';
 import { OperationSas, withSas, type OperationPermission, type OperationSasScope, type SasGrant } from './azure/operation-sas.js';
 import { alreadyExistsAt, removeProbe } from './probe-write.js';
 import { missingDependency } from '../optional-import.js';
+import { AzureBlockUploads } from './azure/block-upload.js';
 
 type StorageBlobModule = typeof import('@azure/storage-blob');
 
@@ -77,6 +78,16 @@ class AzureDriver implements ProviderDriver {
   #sdk: Promise<StorageBlobModule> | undefined;
   /** Anonymous pipeline for requests whose URL already carries their SAS. */
   #sasPipeline: Pipeline | undefined;
+  /** Browser uploads (src/resolvers/azure/block-upload.ts): Put Block SAS URLs, Put Block List. */
+  readonly uploads: AzureBlockUploads = new AzureBlockUploads({
+    presignPut: (target, ttlSeconds) => this.presign(target, { method: 'PUT', ttlSeconds, clamp: false }),
+    blob: async (target, permissions, operation, run) => {
+      const t = this.#target(target);
+      if (permissions !== 'r') this.#assertWritable(t, operation);
+      const sdk = await this.#loadSdk();
+      return this.#call(t, operation, async () => run(new sdk.BlockBlobClient(await this.#blobUrl(t, permissions), this.#anonymous(sdk))));
+    },
+  });
 
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;
