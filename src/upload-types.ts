@@ -22,6 +22,7 @@ export interface CreateUploadOptions {
    * for the origin the session was started with. Ignored by S3 and Azure (bucket CORS applies).
    */
   origin?: string;
+  /** Stops the call with `ABORTED`. */
   signal?: AbortSignal;
 }
 
@@ -64,6 +65,7 @@ export interface ResumedUploadPlan extends UploadPlan {
 export interface ResumeUploadOptions {
   /** Lifetime of the new part URLs, whole seconds. */
   ttlSeconds: number;
+  /** Stops the call with `ABORTED`. */
   signal?: AbortSignal;
 }
 
@@ -71,7 +73,10 @@ export interface ResumeUploadOptions {
 export interface CompletedPart { partNumber: number; etag?: string }
 
 /** Options of `completeUpload` and `abortUpload`. */
-export interface UploadCallOptions { signal?: AbortSignal }
+export interface UploadCallOptions {
+  /** Stops the call with `ABORTED`. */
+  signal?: AbortSignal;
+}
 
 /** Options of `asset.presignPost()`. */
 export interface PresignPostOptions {
@@ -81,6 +86,7 @@ export interface PresignPostOptions {
   maxBytes: number;
   /** The Content-Type the form must send (a fixed `Content-Type` field). */
   contentType?: string;
+  /** Stops the call with `ABORTED`. */
   signal?: AbortSignal;
 }
 
