@@ -199,6 +199,30 @@ describe('S3 multipart uploads from a browser', () => {
     expect(await codeOf(asset.createUpload({ size: 10, ttlSeconds: 60, signal: controller.signal }))).toBe('ABORTED');
     expect(await codeOf(asset.presignPost({ ttlSeconds: 60, maxBytes: 10, signal: controller.signal }))).toBe('ABORTED');
     expect(fakes.s3.listMultipartUploads('media-in').filter((u) => u.key === 'uploads/signal.bin')).toEqual([]);
+    // complete and abort too: an aborted signal stops them before any request, the upload is untouched.
+    const plan = await asset.createUpload({ size: 10, ttlSeconds: 60 });
+    await sendPart(plan.parts[0]!, source(10, 1));
+    const before = fakes.s3.requests.length;
+    expect(await codeOf(asset.completeUpload(plan.uploadId, [], { signal: controller.signal }))).toBe('ABORTED');
+    expect(await codeOf(asset.abortUpload(plan.uploadId, { signal: controller.signal }))).toBe('ABORTED');
+    expect(await codeOf(asset.resumeUpload(plan.uploadId, { ttlSeconds: 60, signal: controller.signal }))).toBe('ABORTED');
+    expect(fakes.s3.requests.length).toBe(before);
+    expect(fakes.s3.listMultipartUploads('media-in').filter((u) => u.key === 'uploads/signal.bin')).toHaveLength(1);
+    await asset.completeUpload(plan.uploadId, []);
+    expect(Buffer.from(await asset.bytes())).toEqual(Buffer.from(source(10, 1)));
+  });
+
+  it('errors about upload ids never quote the id, and neither events nor errors carry a signature or session token', async () => {
+    const asset = await resolver.resolveAsset('s3://media-in/uploads/quiet.bin');
+    const plan = await asset.createUpload({ size: 10, ttlSeconds: 60 });
+    const other = await resolver.resolveAsset('s3://media-in/uploads/loud.bin');
+    const error = await failure(other.completeUpload(plan.uploadId, []));
+    expect(JSON.stringify(error)).not.toContain(plan.uploadId.slice(5, 40));
+    expect(error.message).not.toContain(plan.uploadId);
+    const token = new URL(plan.parts[0]!.url).searchParams.get('X-Amz-Security-Token')!;
+    expect(token.length).toBeGreaterThan(10);
+    expect(JSON.stringify(events)).not.toContain(token);
+    await asset.abortUpload(plan.uploadId);
   });
 });
 
