@@ -64,3 +64,15 @@ describe('providers without browser uploads', () => {
     }
   });
 });
+
+describe('S3 POST policies where S3 has none', () => {
+  it('access points, aliases and directory buckets are refused before signing', async () => {
+    const { S3Uploads } = await import('../../src/resolvers/aws/upload.js');
+    const unreachable = (): never => { throw new Error('must not be called'); };
+    const uploads = new S3Uploads({ run: unreachable, signing: unreachable, endpoint: {} });
+    for (const bucket of ['arn:aws:s3:us-east-1:123456789012:accesspoint/media', 'media-abcdefghijklmnopqrstuvwxyz0123-s3alias', 'media--use1-az4--x-s3']) {
+      const target = { integration: { id: 'i' }, location: { provider: 'aws', bucket, key: 'k', uri: `s3://${bucket}/k` } } as unknown as Parameters<typeof uploads.presignPost>[0];
+      expect(await codeOf(uploads.presignPost(target, { ttlSeconds: 60, maxBytes: 10 }))).toBe('UNSUPPORTED_URI');
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { InvalidArgumentError, NotFoundError } from '../../errors.js';
+import { InvalidArgumentError, NotFoundError, UnsupportedUriError } from '../../errors.js';
+import { s3BucketKind } from '../../uri/aws-names.js';
 import type { CompletedPart, PresignedPost } from '../../upload-types.js';
 import type { ObjectTarget } from '../driver.js';
 import type {
@@ -111,6 +112,11 @@ export class S3Uploads implements UploadDriver {
   }
 
   async presignPost(target: ObjectTarget, request: PresignPostRequest): Promise<PresignedPost> {
+    const kind = s3BucketKind(target.location.bucket);
+    if (kind !== 'bucket') {
+      // S3 serves POST Object only on general purpose buckets' own endpoints.
+      throw new UnsupportedUriError(`presignPost: S3 has no form uploads through ${kind === 'directory' ? 'directory buckets' : 'access points'} (${target.location.uri}); use createUpload`, { integrationId: target.integration.id, uri: target.location.uri });
+    }
     if (request.maxBytes > MAX_POST_BYTES) throw new InvalidArgumentError(`presignPost: S3 form uploads stop at 5 GiB (${MAX_POST_BYTES} bytes); use createUpload for larger files`, { uri: target.location.uri });
     const signing = await this.#host.signing(target, request.ttlSeconds);
     return s3PostPolicy({ ...signing, endpoint: this.#host.endpoint, bucket: target.location.bucket, key: target.location.key, maxBytes: request.maxBytes, ...(request.contentType !== undefined ? { contentType: request.contentType } : {}) });
