@@ -58,6 +58,9 @@ export async function createUpload(host: UploadHost, opts: CreateUploadOptions):
   const ttlSeconds = checkTtl(opts.ttlSeconds, uploads.maxUploadTtlSeconds, false, `${target.location.provider} upload URLs`);
   const partSize = choosePartSize(opts.size, opts.partSize, uploads.limits, `${target.location.provider} uploads`);
   if (opts.contentType !== undefined && (typeof opts.contentType !== 'string' || /[\r\n]/.test(opts.contentType))) throw new InvalidArgumentError('createUpload: contentType must be a single-line string');
+  if (opts.origin !== undefined && (typeof opts.origin !== 'string' || !/^https?:\/\/[^/\s?#]+$/.test(opts.origin))) {
+    throw new InvalidArgumentError('createUpload: origin must be a web origin such as https://app.example.com (scheme and host, no path)');
+  }
   throwIfAborted(opts.signal, 'createUpload', target.location.uri);
   const providerId = await raceAbort(uploads.start(target, {
     size: opts.size, partSize,

@@ -134,6 +134,16 @@ describe('GCS resumable uploads from a browser', () => {
     await asset.abortUpload(plan.uploadId);
   });
 
+  it('refuses origins that are not web origins and content types with line breaks, before any request', async () => {
+    const asset = await resolver.resolveAsset('gs://customer-uploads/incoming/args.bin');
+    const before = fake.gcs.requests.length;
+    for (const origin of ['https://app.example.com/path', 'app.example.com', 'https://a.example\r\nx-evil: 1']) {
+      expect(await codeOf(asset.createUpload({ size: 10, ttlSeconds: 60, origin }))).toBe('INVALID_ARGUMENT');
+    }
+    expect(await codeOf(asset.createUpload({ size: 10, ttlSeconds: 60, contentType: 'text/plain\r\nx-evil: 1' }))).toBe('INVALID_ARGUMENT');
+    expect(fake.gcs.requests.length).toBe(before);
+  });
+
   it('read-only integrations refuse uploads and POST policies', async () => {
     const asset = await resolver.resolveAsset('gs://customer-uploads/published/x.bin');
     const before = fake.gcs.requests.length;

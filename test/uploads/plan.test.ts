@@ -76,3 +76,15 @@ describe('S3 POST policies where S3 has none', () => {
     }
   });
 });
+
+describe('createUpload arguments', () => {
+  it('refuses a missing options object', async () => {
+    const resolver = createAssetResolver({ integrations: [{ id: 'mem', provider: 'memory', mode: 'read-write', scope: { bucket: 'store' } }] });
+    try {
+      const asset = await resolver.resolveAsset('memory://store/a.bin');
+      expect(await codeOf(asset.createUpload(undefined as never))).toBe('INVALID_ARGUMENT');
+    } finally {
+      await resolver.close();
+    }
+  });
+});
