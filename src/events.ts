@@ -31,7 +31,12 @@ export type AssetLinkEvent =
   /** `resolver.vend()` refused after matching an integration (READ_ONLY, VEND_UNSUPPORTED, INVALID_TTL, …). */
   | (EventBase & { type: 'vend.refused'; integrationId: string; uri: string; mode: Mode; code: AssetLinkErrorCode })
   /** `resolver.presignMany()`: one event per batch (each URL is not an event of its own). */
-  | (EventBase & { type: 'presign.batch'; method: HttpMethod; ttlSeconds: number; requested: number; issued: number; failed: number; integrationIds: string[] });
+  | (EventBase & { type: 'presign.batch'; method: HttpMethod; ttlSeconds: number; requested: number; issued: number; failed: number; integrationIds: string[] })
+  | (EventBase & {
+    /** Browser uploads (docs/uploads.md). `bytes`: file size (POST: maxBytes); `parts`: part URLs issued. Never the upload id or a URL. */
+    type: 'upload.created' | 'upload.resumed' | 'upload.completed' | 'upload.aborted' | 'post.issued';
+    integrationId: string; uri: string; bytes?: number; parts?: number; expiresAt?: Date;
+  });
 
 /** The `type` of an `AssetLinkEvent`. */
 export type AssetLinkEventType = AssetLinkEvent['type'];

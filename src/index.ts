@@ -20,6 +20,7 @@ export {
 export type { AssetLinkErrorCode } from './errors.js';
 export type { AssetLinkEvent, AssetLinkEventType } from './events.js';
 export type * from './types.js';
+export type * from './upload-types.js';
 export type { VerificationReport, VerificationCheck, VerifyOptions, CheckName, CheckStatus, VerifyProfile } from './verify/report.js';
 export { createRedisCredentialStore, RedisCredentialStore } from './cache/redis-store.js';
 export type { RedisCredentialStoreOptions, RedisLike } from './cache/redis-store.js';

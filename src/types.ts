@@ -1,5 +1,6 @@
 import type { AssetLinkEvent } from './events.js';
 import type { CredentialStore } from './cache/store.js';
+import type { CompletedPart, CreateUploadOptions, PresignedPost, PresignPostOptions, ResumedUploadPlan, ResumeUploadOptions, UploadCallOptions, UploadPlan } from './upload-types.js';
 
 /** Where an asset lives: a cloud (`aws`, `gcp`, `azure`), any https host, a local directory (`file`) or an in-process store (`memory`). */
 export type Provider = 'aws' | 'gcp' | 'azure' | 'https' | 'file' | 'memory';
@@ -489,6 +490,16 @@ export interface ResolvedAsset {
   delete(): Promise<void>;
   /** A URL a browser can use without credentials, valid for `ttlSeconds` (see `PresignOptions`). */
   presign(opts: PresignOptions): Promise<PresignedUrl>;
+  /** A multi-part browser upload: presigned part URLs with byte ranges (docs/uploads.md). `READ_ONLY` on a read-only integration. */
+  createUpload(opts: CreateUploadOptions): Promise<UploadPlan>;
+  /** Fresh URLs for the parts of an upload the provider does not hold yet, and the parts it holds. */
+  resumeUpload(uploadId: string, opts: ResumeUploadOptions): Promise<ResumedUploadPlan>;
+  /** Assembles the object from the uploaded parts (S3: each part's ETag). */
+  completeUpload(uploadId: string, parts: CompletedPart[], opts?: UploadCallOptions): Promise<void>;
+  /** Discards an upload and every part of it. */
+  abortUpload(uploadId: string, opts?: UploadCallOptions): Promise<void>;
+  /** A browser form upload (S3 and GCS POST policy) limited to `maxBytes`; Azure has none (`UNSUPPORTED_URI`). */
+  presignPost(opts: PresignPostOptions): Promise<PresignedPost>;
 }
 
 /** A view of a registered integration with every secret replaced by `[REDACTED]`. */

@@ -12,6 +12,8 @@ import { collect, normalizeBody } from './streams.js';
 import type { Rebind } from './current-target.js';
 import { checkTtl } from './ttl.js';
 import { presignThroughReuse, type PresignReuse } from './presign-reuse.js';
+import * as uploads from './uploads.js';
+import type { CompletedPart, CreateUploadOptions, PresignedPost, PresignPostOptions, ResumedUploadPlan, ResumeUploadOptions, UploadCallOptions, UploadPlan } from '../upload-types.js';
 
 export interface AssetDeps {
   driver: ProviderDriver;
@@ -143,6 +145,33 @@ export class BoundAsset implements ResolvedAsset {
       });
     }
     return ownPresignedUrl(presigned);
+  }
+
+  createUpload(opts: CreateUploadOptions): Promise<UploadPlan> {
+    return this.#traced('assetlink.createUpload', () => uploads.createUpload(this.#uploadHost(), opts));
+  }
+
+  resumeUpload(uploadId: string, opts: ResumeUploadOptions): Promise<ResumedUploadPlan> {
+    return this.#traced('assetlink.resumeUpload', () => uploads.resumeUpload(this.#uploadHost(), uploadId, opts));
+  }
+
+  completeUpload(uploadId: string, parts: CompletedPart[], opts?: UploadCallOptions): Promise<void> {
+    return this.#traced('assetlink.completeUpload', () => uploads.completeUpload(this.#uploadHost(), uploadId, parts, opts));
+  }
+
+  abortUpload(uploadId: string, opts?: UploadCallOptions): Promise<void> {
+    return this.#traced('assetlink.abortUpload', () => uploads.abortUpload(this.#uploadHost(), uploadId, opts));
+  }
+
+  presignPost(opts: PresignPostOptions): Promise<PresignedPost> {
+    return this.#traced('assetlink.presignPost', () => uploads.presignPost(this.#uploadHost(), opts));
+  }
+
+  #uploadHost(): uploads.UploadHost {
+    return {
+      driver: this.#deps.driver, target: () => this.#current(), refuseIfReadOnly: (operation) => this.#refuseIfReadOnly(operation),
+      emit: (event) => this.#deps.emit(event), listening: this.#deps.listening, now: () => this.#deps.now(), owner: () => this.#owner(),
+    };
   }
 
   toJSON(): Record<string, unknown> {

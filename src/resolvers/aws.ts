@@ -22,6 +22,7 @@ import { anonymousS3ClientOptions } from '../auth/anonymous.js';
 import { presignPublicS3 } from './aws/public-url.js';
 import { vendAws } from './aws/vend.js';
 import type { AwsVendedCredentials, DriverVendRequest } from '../vend/credentials.js';
+import { S3Uploads } from './aws/upload.js';
 
 /**
  * The `aws` provider: S3 through @aws-sdk/client-s3 (loaded on first use), credentials from the
@@ -51,6 +52,8 @@ class AwsDriver implements ProviderDriver {
   readonly #presigner: FastS3Presigner;
   readonly #storePresigners = new StorePresigners();
   readonly #clients = new Map<string, Promise<S3Client>>();
+  /** Browser uploads (src/resolvers/aws/upload.ts), run with this driver's calls and signing credentials. */
+  readonly uploads: S3Uploads;
 
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;
@@ -61,6 +64,34 @@ class AwsDriver implements ProviderDriver {
       ...(this.#platform.endpoint ? { endpoint: this.#platform.endpoint } : {}),
       ...(this.#platform.forcePathStyle !== undefined ? { forcePathStyle: this.#platform.forcePathStyle } : {}),
     });
+    this.uploads = new S3Uploads({
+      run: (target, operation, call) => { refusePinned(target, operation); return this.#run(target, operation, true, (client, config) => call(client, this.#objectParams(target, config))); },
+      signing: (target, ttlSeconds) => this.#signing(target, ttlSeconds),
+      endpoint: {
+        ...(this.#platform.endpoint ? { endpoint: this.#platform.endpoint } : {}),
+        ...(this.#platform.forcePathStyle !== undefined ? { forcePathStyle: this.#platform.forcePathStyle } : {}),
+      },
+    });
+  }
+
+  /** Signing credentials and region for a browser upload URL or POST policy valid `ttlSeconds` (bounded by the credentials). */
+  async #signing(target: ObjectTarget, ttlSeconds: number): Promise<{ credentials: import('./aws/types.js').AwsCredentialValue; region: string; signedAt: number; ttlSeconds: number; accountId?: string }> {
+    const config = this.#config(target);
+    refusePinned(target, 'upload to');
+    try {
+      const region = await this.#region(target, config);
+      const signedAt = Math.floor(this.#ctx.now() / 1000) * 1000;
+      const bucket = target.location.bucket;
+      let credentials = await this.#credentials.get(config, bucket);
+      if (this.#shouldRefreshFor(config, credentials.expiresAt, ttlSeconds, signedAt)) {
+        this.#credentials.invalidate(config, bucket);
+        credentials = await this.#credentials.get(config, bucket);
+      }
+      const ttl = boundByCredentials(ttlSeconds, signedAt, credentials.expiresAt ?? Number.POSITIVE_INFINITY, false);
+      return { credentials, region, signedAt, ttlSeconds: ttl, ...(config.scope.accountId ? { accountId: config.scope.accountId } : {}) };
+    } catch (error) {
+      throw mapS3Error(error, 'sign an upload to', this.#errorOptions(target));
+    }
   }
 
   async head(target: ObjectTarget): Promise<HeadResult> {

@@ -25,6 +25,7 @@ import { azureBlobHost } from '../uri/azure.js';
 import { createProxyAgent, proxyFor } from '../net/proxy.js';
 import { CustomerSas } from '../auth/azure-sas.js';
 import { presignWithCustomerSas, probeWithCustomerSas, sasOperation } from './azure/customer-sas.js';
+import { AzureBlockUploads } from './azure/block-upload.js';
 
 type StorageBlobModule = typeof import('@azure/storage-blob');
 
@@ -89,6 +90,16 @@ class AzureDriver implements ProviderDriver {
   #sasPipeline: Pipeline | undefined;
   /** The customer's own SAS of `sas` integrations, parsed once per registration. */
   readonly #customerSas = new WeakMap<RegisteredIntegration, CustomerSas>();
+  /** Browser uploads (src/resolvers/azure/block-upload.ts): Put Block SAS URLs, Put Block List. */
+  readonly uploads: AzureBlockUploads = new AzureBlockUploads({
+    presignPut: (target, ttlSeconds) => this.presign(target, { method: 'PUT', ttlSeconds, clamp: false }),
+    blob: async (target, permissions, operation, run) => {
+      const t = this.#target(target);
+      if (permissions !== 'r') this.#assertWritable(t, operation);
+      const sdk = await this.#loadSdk();
+      return this.#call(t, operation, async () => run(new sdk.BlockBlobClient(await this.#blobUrl(t, permissions), this.#anonymous(sdk))));
+    },
+  });
 
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;

@@ -5,6 +5,7 @@ import type {
 import type { CredentialCache } from '../cache/credential-cache.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
 import type { DriverVendRequest, VendedCredentials } from '../vend/credentials.js';
+import type { UploadDriver } from './uploads/driver-uploads.js';
 
 /** Everything a provider driver gets from the resolver that owns it. */
 export interface DriverContext {
@@ -141,6 +142,8 @@ export interface ProviderDriver {
    * without it presignMany calls `presign` per target.
    */
   presignBatch?(targets: readonly ObjectTarget[], request: DriverPresignRequest): Promise<Array<PresignedUrl | Error>>;
+  /** Browser uploads: multi-part plans and POST policies (docs/uploads.md). */
+  readonly uploads?: UploadDriver;
   close(): Promise<void>;
 }
 

@@ -21,6 +21,7 @@ import { anonymousGcsDenial, presignPublicGcs } from './gcp/public-url.js';
 import { ANONYMOUS_DETAIL } from '../auth/anonymous.js';
 import { vendGcp } from './gcp/vend.js';
 import type { DriverVendRequest, GcpVendedCredentials } from '../vend/credentials.js';
+import { GcsUploads } from './gcp/browser-upload.js';
 
 /**
  * Google Cloud Storage through @google-cloud/storage (loaded on first use). Each integration gets
@@ -37,9 +38,21 @@ class GcpDriver implements ProviderDriver {
   /** One client per registered integration object; replaced integrations get new ones. */
   #clients = new WeakMap<GcpRegistered, Promise<Storage>>();
 
+  /** Browser uploads (src/resolvers/gcp/browser-upload.ts) with this driver's tokens and signer. */
+  readonly uploads: GcsUploads;
+
   constructor(ctx: DriverContext) {
     this.#ctx = ctx;
     this.#credentials = new GcpCredentials(ctx);
+    this.uploads = new GcsUploads({
+      apiEndpoint: this.#options.apiEndpoint ?? DEFAULT_API_ENDPOINT,
+      signingEndpoint: this.#options.signingEndpoint ?? this.#options.apiEndpoint ?? DEFAULT_API_ENDPOINT,
+      token: (target) => { refusePinned(target, 'upload to'); return this.#credentials.storageToken(this.#integration(target)); },
+      signer: (target) => { refusePinned(target, 'upload to'); return this.#credentials.signer(this.#integration(target)); },
+      now: () => this.#ctx.now(),
+      timeoutMs: ctx.requestTimeoutMs,
+      fail: (error, target, operation) => this.#fail(error, target, operation),
+    });
   }
 
   get #options() { return this.#ctx.platform.gcp ?? {}; }

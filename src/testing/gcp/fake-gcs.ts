@@ -9,11 +9,14 @@ import { deleteGeneration, deleteLive, generationParam, generationsOf, objectAt,
 import { SortedKeyMap } from '../../resolvers/sorted-key-map.js';
 import { makeObject, objectResource, type FakeBucket, type GcsCorsRule, type StoredObject } from './object-store.js';
 import { isSignedUrlRequest, verifySignedUrl } from './signed-url-verifier.js';
+import { verifyPostPolicy } from './post-policy.js';
+import { applyChunk, SESSION_LIFETIME_MS, sessionCors, type ResumableSessionState } from './resumable.js';
 
 /**
  * A fake Cloud Storage JSON API plus V4 signed-URL endpoint, strict where it matters for tests:
  * - every JSON API request needs a bearer token the fake IAM/STS issued (or one registered in the
- *   directory, or a self-signed JWT of a known service account), including every resumable chunk;
+ *   directory, or a self-signed JWT of a known service account); resumable chunks need none (the
+ *   session URI is the credential, as on GCS: src/testing/gcp/resumable.ts);
  * - the token's OAuth scope is enforced (devstorage.read_only cannot write);
  * - bucket IAM (when configured) and Credential Access Boundaries are enforced per object;
  * - downloads carry a correct `x-goog-hash` (crc32c + md5) so the client's validation runs;
@@ -41,13 +44,7 @@ export interface GcsRequestRecord {
   status?: number;
 }
 
-interface ResumableSession {
-  bucket: string;
-  name: string;
-  contentType?: string;
-  principal: string;
-  chunks: Buffer[];
-  received: number;
+interface ResumableSession extends ResumableSessionState {
   /** Preconditions of the initiating request, evaluated again when the upload completes. */
   preconditions: Preconditions;
 }
@@ -160,10 +157,13 @@ export class FakeGcs extends FakeGoogleService {
       const bucket = decodeURIComponent(upload[1]!);
       if (req.method === 'POST') return this.#upload(req, res, url, bucket, record);
       if (req.method === 'PUT' && url.searchParams.has('upload_id')) return this.#resumableChunk(req, res, url, bucket, record);
+      if (req.method === 'DELETE' && url.searchParams.has('upload_id')) return this.#cancelSession(req, res, url, bucket);
     } else if (record.signedUrl) {
       return this.#signed(req, res, url);
     } else if ((req.method === 'GET' || req.method === 'HEAD') && !url.pathname.startsWith('/storage/') && !url.pathname.startsWith('/upload/') && !url.pathname.startsWith('/download/')) {
       return this.#publicObject(req, res, url, record);
+    } else if (req.method === 'POST' && /^\/[^/]+\/?$/.test(url.pathname)) {
+      return this.#postObject(req, res, decodeURIComponent(url.pathname.split('/')[1]!));
     }
     sendError(res, 404, `fake GCS: no route for ${req.method} ${url.pathname}`);
   }
@@ -377,7 +377,13 @@ export class FakeGcs extends FakeGoogleService {
       const id = randomBytes(16).toString('hex');
       // GCS evaluates the preconditions again when the upload completes: an object created in the
       // meantime must not be overwritten by an `ifGenerationMatch=0` upload.
-      this.#sessions.set(id, { bucket, name, ...(contentType ? { contentType } : {}), principal: auth.principal, chunks: [], received: 0, preconditions });
+      const declared = req.headers['x-upload-content-length'];
+      const origin = req.headers.origin;
+      this.#sessions.set(id, {
+        bucket, name, ...(contentType ? { contentType } : {}), principal: auth.principal, chunks: [], received: 0, preconditions,
+        ...(typeof declared === 'string' && /^\d+$/.test(declared) ? { declaredSize: Number(declared) } : {}),
+        ...(typeof origin === 'string' ? { origin } : {}), startedAt: this.directory.now(),
+      });
       const location = `${this.#baseUrl(req)}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`;
       res.writeHead(200, { location, 'x-guploader-uploadid': id, 'content-length': '0' });
       res.end();
@@ -391,38 +397,88 @@ export class FakeGcs extends FakeGoogleService {
     storeGeneration(this.#bucket(bucket)!, makeObject(bucket, name, data, contentType));
   }
 
-  /** One chunk of a resumable upload. Real GCS treats the session URI as the credential; this fake is stricter. */
+  /** One PUT on a resumable session URI (src/testing/gcp/resumable.ts): a chunk or a status query. */
   async #resumableChunk(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string, record: GcsRequestRecord): Promise<void> {
     const body = await readBody(req);
-    const session = this.#sessions.get(url.searchParams.get('upload_id') ?? '');
+    const id = url.searchParams.get('upload_id') ?? '';
+    const session = this.#liveSession(id);
     if (!session || session.bucket !== bucket) return sendError(res, 404, 'No such upload session.');
-    const auth = this.#authorize(req, bucket, this.#writeOps(bucket, session.name), record);
-    if (!('principal' in auth)) return this.#deny(res, auth);
-    if (auth.principal !== session.principal) return sendError(res, 403, 'upload session belongs to another principal', 'forbidden');
-
-    const range = /^bytes (?:(\d+)-(\d+)|\*)\/(\d+|\*)$/.exec(String(req.headers['content-range'] ?? `bytes */*`));
-    if (!range) return sendError(res, 400, 'invalid Content-Range');
-    if (range[1] !== undefined) {
-      const start = Number(range[1]);
-      const end = Number(range[2]);
-      if (start !== session.received || end - start + 1 !== body.length) {
-        return sendError(res, 400, `chunk ${start}-${end} does not continue at ${session.received} or does not match its ${body.length} bytes`);
-      }
-      session.chunks.push(body);
-      session.received += body.length;
+    const cors = sessionCors(session, req.headers.origin);
+    if (req.headers.authorization !== undefined) {
+      const auth = this.#authorize(req, bucket, this.#writeOps(bucket, session.name), record);
+      if (!('principal' in auth)) return this.#deny(res, auth);
+      if (auth.principal !== session.principal) return sendError(res, 403, 'upload session belongs to another principal', 'forbidden');
     }
-    const total = range[3] === '*' ? undefined : Number(range[3]);
-    if (total !== undefined && session.received === total) {
-      this.#sessions.delete(url.searchParams.get('upload_id')!);
+    if (session.finished) {
+      const object = this.#bucket(bucket)!.objects.get(session.name);
+      return object ? sendJson(res, 200, objectResource(object, this.#baseUrl(req)), cors) : sendError(res, 404, 'No such upload session.');
+    }
+    const outcome = applyChunk(session, req.headers['content-range'], body);
+    if (outcome.kind === 'error') return sendError(res, outcome.status, outcome.message);
+    if (outcome.kind === 'complete') {
       if (preconditionFails(session.preconditions, this.#bucket(bucket)!.objects.get(session.name))) {
+        this.#sessions.delete(id);
         return sendError(res, 412, PRECONDITION_FAILED, 'conditionNotMet');
       }
-      this.#store(bucket, session.name, Buffer.concat(session.chunks), session.contentType);
-      return sendJson(res, 200, objectResource(this.#bucket(bucket)!.objects.get(session.name)!, this.#baseUrl(req)));
+      this.#store(bucket, session.name, outcome.data, session.contentType);
+      const object = this.#bucket(bucket)!.objects.get(session.name)!;
+      session.chunks = [];
+      session.finished = { generation: object.generation };
+      return sendJson(res, 200, objectResource(object, this.#baseUrl(req)), cors);
     }
-    const headers: Record<string, string> = { 'content-length': '0' };
+    const headers: Record<string, string> = { 'content-length': '0', ...cors };
     if (session.received > 0) headers.range = `bytes=0-${session.received - 1}`;
     res.writeHead(308, headers);
+    res.end();
+  }
+
+  /** DELETE on a session URI cancels the upload (499, as GCS answers); nothing of it is kept. */
+  #cancelSession(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string): void {
+    const id = url.searchParams.get('upload_id') ?? '';
+    const session = this.#liveSession(id);
+    if (!session || session.bucket !== bucket || session.finished) return sendError(res, 404, 'No such upload session.');
+    this.#sessions.delete(id);
+    res.writeHead(499, { 'content-length': '0', ...sessionCors(session, req.headers.origin) });
+    res.end();
+  }
+
+  /** A session that exists and is less than a week old. */
+  #liveSession(id: string): ResumableSession | undefined {
+    const session = this.#sessions.get(id);
+    if (session && this.directory.now() - session.startedAt > SESSION_LIFETIME_MS) {
+      this.#sessions.delete(id);
+      return undefined;
+    }
+    return session;
+  }
+
+  /** Resumable sessions neither finished nor cancelled (backdoor for tests: "nothing left"). */
+  listOpenUploads(bucket: string): Array<{ name: string; received: number }> {
+    return [...this.#sessions.values()].filter((s) => s.bucket === bucket && !s.finished).map((s) => ({ name: s.name, received: s.received }));
+  }
+
+  // ------------------------------------------------------------------ V4 POST policies
+
+  /** A browser form upload, authorised by its V4 POST policy (post-policy.ts) and the signer's bucket IAM. */
+  async #postObject(req: IncomingMessage, res: ServerResponse, bucketName: string): Promise<void> {
+    const body = await readBody(req);
+    const xmlError = (status: number, code: string, message: string): void => {
+      const text = `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+      res.writeHead(status, { 'content-type': 'application/xml; charset=UTF-8', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    const bucket = this.#bucket(bucketName);
+    if (!bucket) return xmlError(404, 'NoSuchBucket', 'The specified bucket does not exist.');
+    const verdict = verifyPostPolicy(body, req.headers['content-type'] ?? '', bucketName, this.directory);
+    if (!verdict.ok) return xmlError(verdict.status, verdict.code, verdict.message);
+    const permissions: StoragePermission[] = bucket.objects.has(verdict.key) ? ['storage.objects.create', 'storage.objects.delete'] : ['storage.objects.create'];
+    for (const permission of permissions) {
+      const denial = this.#iamDenial(bucket, verdict.signer, permission, verdict.key);
+      if (denial) return xmlError(403, 'AccessDenied', denial.message);
+    }
+    this.#store(bucketName, verdict.key, verdict.form.file!.data, verdict.field('content-type'));
+    const status = verdict.field('success_action_status');
+    res.writeHead(status === '201' ? 201 : status === '200' ? 200 : 204, { etag: bucket.objects.get(verdict.key)!.etag, 'content-length': '0' });
     res.end();
   }
 
