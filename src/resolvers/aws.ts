@@ -17,6 +17,9 @@ import { connectTimeoutAgents } from './aws/agents.js';
 import { BucketRegions, homeRegionFor } from './aws/region.js';
 import { loadS3, loadStorage } from './aws/sdk.js';
 import { toIdentity } from './aws/types.js';
+import { awsEncryptionHeaders, awsEncryptionParams } from './aws/encryption.js';
+import { s3ObjectParams, headFromS3, uploadWithAbort } from './aws/object-options.js';
+import type { DriverWriteOptions } from './write-options.js';
 
 /**
  * The `aws` provider: S3 through @aws-sdk/client-s3 (loaded on first use), credentials from the
@@ -57,26 +60,22 @@ class AwsDriver implements ProviderDriver {
     });
   }
 
-  async head(target: ObjectTarget): Promise<HeadResult> {
+  async head(target: ObjectTarget, signal?: AbortSignal): Promise<HeadResult> {
     const { HeadObjectCommand } = await loadS3();
     return this.#run(target, 'head', true, async (client, config) => {
-      const out = await client.send(new HeadObjectCommand({ ...this.#objectParams(target, config), ...versionOf(target) }));
-      const result: HeadResult = { size: out.ContentLength ?? 0 };
-      if (out.ContentType) result.contentType = out.ContentType;
-      if (out.ETag) result.etag = out.ETag;
-      if (out.LastModified) result.lastModified = out.LastModified;
-      return result;
+      const out = await client.send(new HeadObjectCommand({ ...this.#objectParams(target, config), ...versionOf(target) }), signal ? { abortSignal: signal } : {});
+      return headFromS3(out);
     });
   }
 
-  async read(target: ObjectTarget, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
+  async read(target: ObjectTarget, range?: ByteRange, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
     const { GetObjectCommand } = await loadS3();
     const body = await this.#run(target, 'read', true, async (client, config) => {
       const out = await client.send(new GetObjectCommand({
         ...this.#objectParams(target, config),
         ...versionOf(target),
         ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}),
-      }));
+      }), signal ? { abortSignal: signal } : {});
       if (!out.Body) throw new TypeError('S3 returned no body');
       // On Node the body is the response stream itself (async-iterable): adapt it once, not twice.
       return out.Body as unknown as AsyncIterable<Uint8Array>;
@@ -84,7 +83,7 @@ class AwsDriver implements ProviderDriver {
     return typedByteStream(body, (error) => mapS3Error(error, 'read', this.#errorOptions(target)));
   }
 
-  async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void> {
+  async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: DriverWriteOptions): Promise<void> {
     refusePinned(target, 'write');
     const threshold = this.#platform.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD;
     if (body instanceof Uint8Array && body.byteLength <= threshold) {
@@ -94,9 +93,11 @@ class AwsDriver implements ProviderDriver {
           ...this.#objectParams(target, config),
           Body: body,
           ContentLength: body.byteLength,
-          ...(opts.contentType ? { ContentType: opts.contentType } : {}),
-        }));
+          ...s3ObjectParams(opts),
+          ...awsEncryptionParams(config.encryption),
+        }), opts.signal ? { abortSignal: opts.signal } : {});
       });
+      opts.onProgress?.(body.byteLength);
       return;
     }
     // Streams (length unknown) and large bodies: lib-storage reads one part at a time, sends a
@@ -106,12 +107,12 @@ class AwsDriver implements ProviderDriver {
     await this.#run(target, 'write', false, async (client, config) => {
       const upload = new Upload({
         client,
-        params: { ...this.#objectParams(target, config), Body: body, ...(opts.contentType ? { ContentType: opts.contentType } : {}) },
+        params: { ...this.#objectParams(target, config), Body: body, ...s3ObjectParams(opts), ...awsEncryptionParams(config.encryption) },
         partSize: Math.max(threshold, MIN_PART_SIZE),
         queueSize: 4,
         leavePartsOnError: false,
       });
-      await upload.done();
+      await uploadWithAbort(upload, client, opts);
     });
   }
 
@@ -180,6 +181,7 @@ class AwsDriver implements ProviderDriver {
           ContentLength: body.byteLength,
           IfNoneMatch: '*',
           ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+          ...awsEncryptionParams(config.encryption),
         }));
         if (!out.ETag) throw new ProviderError(`S3 created ${target.location.uri} but returned no ETag`, this.#errorOptions(target));
         return { value: out.ETag, ...(out.VersionId ? { versionId: out.VersionId } : {}) };
@@ -268,6 +270,8 @@ class AwsDriver implements ProviderDriver {
       }
       const ttl = boundByCredentials(request.ttlSeconds, signedAt, credentials.expiresAt ?? Number.POSITIVE_INFINITY, request.clamp);
       const bindContentType = request.method === 'PUT' && request.contentType !== undefined;
+      // What a PUT must send besides the body: its Content-Type and the integration's encryption, all signed.
+      const sse = request.method === 'PUT' ? awsEncryptionHeaders(config) : {};
       const url = this.#presigner.presign({
         credentials,
         region,
@@ -279,12 +283,15 @@ class AwsDriver implements ProviderDriver {
         ...(bindContentType ? { contentType: request.contentType } : {}),
         ...(config.scope.accountId ? { expectedBucketOwner: config.scope.accountId } : {}),
         ...(target.location.version !== undefined ? { versionId: target.location.version } : {}),
+        ...(request.method === 'PUT' && Object.keys(sse).length > 0 ? { extraHeaders: sse } : {}),
+        ...(request.responseContentType !== undefined ? { responseContentType: request.responseContentType } : {}),
+        ...(request.responseContentDisposition !== undefined ? { responseContentDisposition: request.responseContentDisposition } : {}),
       });
       return {
         url,
         method: request.method,
         expiresAt: new Date(signedAt + ttl * 1000),
-        headers: bindContentType ? { 'content-type': request.contentType ?? '' } : {},
+        headers: { ...(bindContentType ? { 'content-type': request.contentType ?? '' } : {}), ...sse },
       };
     } catch (error) {
       throw mapS3Error(error, 'presign', this.#errorOptions(target));
