@@ -1,5 +1,5 @@
 import { AssetLinkError } from '../errors.js';
-import { abortedError, throwIfAborted } from '../list/abort.js';
+import { abortedError, raceAbort, throwIfAborted } from '../list/abort.js';
 
 /**
  * AbortSignal plumbing for asset operations. Drivers get the signal and stop their requests (and
@@ -7,11 +7,12 @@ import { abortedError, throwIfAborted } from '../list/abort.js';
  * whatever they fail with afterwards an `ABORTED` error. It waits for the driver rather than racing
  * it, so when a write's promise settles the cleanup has happened too.
  */
-export async function abortable<T>(signal: AbortSignal | undefined, what: string, uri: string, run: () => Promise<T>): Promise<T> {
+export async function abortable<T>(signal: AbortSignal | undefined, what: string, uri: string, run: () => Promise<T>, options: { race?: boolean } = {}): Promise<T> {
   if (!signal) return run();
   throwIfAborted(signal, what, uri);
   try {
-    return await run();
+    // Reads race the signal (nothing to clean up; a driver whose SDK takes no signal is left to finish in the background).
+    return await (options.race ? raceAbort(run(), signal, what, uri) : run());
   } catch (error) {
     if (signal.aborted && !(error instanceof AssetLinkError && error.code === 'ABORTED')) {
       const aborted = abortedError(what, signal, uri);

@@ -68,7 +68,7 @@ export class BoundAsset implements ResolvedAsset {
     return this.#traced('assetlink.head', async () => {
       this.#refuseUnhonouredPin();
       const { signal } = opts;
-      const result = await abortable(signal, 'head', this.#target.location.uri, () => this.#deps.driver.head(this.#current(), signal));
+      const result = await abortable(signal, 'head', this.#target.location.uri, () => this.#deps.driver.head(this.#current(), signal), { race: true });
       this.#event('asset.head');
       return result;
     });
@@ -81,7 +81,7 @@ export class BoundAsset implements ResolvedAsset {
       const range = opts.range === undefined ? undefined : checkRange(opts.range, this.#target.location);
       const { signal } = opts;
       const uri = this.#target.location.uri;
-      const stream = await abortable(signal, 'read', uri, () => this.#deps.driver.read(this.#current(), range, signal));
+      const stream = await abortable(signal, 'read', uri, () => this.#deps.driver.read(this.#current(), range, signal), { race: true });
       return abortableStream(stream, signal, 'read', uri);
     }, this.#deps.listening ? (end) => this.#event('asset.read', end.bytes, {
       ...(end.error !== undefined ? { code: end.error instanceof AssetLinkError ? end.error.code : 'PROVIDER_ERROR' } : {}),
@@ -94,7 +94,7 @@ export class BoundAsset implements ResolvedAsset {
       this.#refuseUnhonouredPin();
       const { signal } = opts;
       const uri = this.#target.location.uri;
-      const data = await abortable(signal, 'bytes', uri, async () => collect(abortableStream(await this.#deps.driver.read(this.#current(), undefined, signal), signal, 'bytes', uri)));
+      const data = await abortable(signal, 'bytes', uri, async () => collect(abortableStream(await this.#deps.driver.read(this.#current(), undefined, signal), signal, 'bytes', uri)), { race: true });
       this.#event('asset.read', data.byteLength);
       return data;
     });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAssetResolver, type AssetLinkEvent, type AssetResolver } from '../../src/index.js';
 import { startAwsFakes, type AwsFakes } from '../../src/testing/aws/index.js';
+import type { ResourcePolicyDocument } from '../../src/testing/aws/iam-policy.js';
 import { codeOf } from '../helpers/failure.js';
 
 /**
@@ -21,7 +22,7 @@ let fakes: AwsFakes;
 let resolver: AssetResolver;
 const events: AssetLinkEvent[] = [];
 
-const denyUnlessKey = (bucket: string) => ({
+const denyUnlessKey = (bucket: string): ResourcePolicyDocument => ({
   Version: '2012-10-17',
   Statement: [
     { Effect: 'Deny' as const, Principal: '*' as const, Action: 's3:PutObject', Resource: `arn:aws:s3:::${bucket}/*`, Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } } },
