@@ -124,6 +124,8 @@ export type AwsAccessKeyRefresh = () => Promise<AwsRefreshedAccessKey>;
 /** A customer's S3 bucket (or prefix) and how to reach it. */
 export interface AwsIntegration extends IntegrationCommon {
   id: string; provider: 'aws'; mode?: Mode; scope: AwsScope; auth: AwsAuth;
+  /** Server-side encryption of every write and presigned PUT (docs/providers/aws.md). */
+  encryption?: AwsEncryption;
   /** An S3-compatible store (MinIO, R2, Wasabi, B2, Ceph) instead of AWS: docs/providers/s3-compatible.md. */
   endpoint?: AwsEndpoint;
 }
@@ -150,6 +152,12 @@ export interface AwsEndpoint {
    */
   stsCredentials?: { accessKeyId: string; secretAccessKey: SecretValue };
 }
+/**
+ * Server-side encryption every write (and presigned PUT) of an AWS integration asks for:
+ * SSE-KMS with the customer's key (`keyId`: a key ARN, or an alias for auth kinds that mint no
+ * session policy), optionally with an S3 Bucket Key, or SSE-S3 (`AES256`). docs/providers/aws.md.
+ */
+export type AwsEncryption = { kind: 'aws:kms'; keyId: string; bucketKey?: boolean } | { kind: 'AES256' };
 
 /** What a GCP integration covers: one bucket, optionally one prefix (segment-aware). */
 export interface GcpScope {
@@ -164,8 +172,10 @@ export type GcpAuth =
   /** The platform's own identity (`platform.gcp`), granted on the bucket by the customer; always narrowed by a Credential Access Boundary. */
   | { kind: 'cross-project' }
   | { kind: 'anonymous' };
+/** Customer-managed encryption (CMEK) for every write of a GCP integration: `projects/P/locations/L/keyRings/R/cryptoKeys/K`. */
+export interface GcpEncryption { kmsKeyName: string }
 /** A customer's GCS bucket (or prefix) and how to reach it. */
-export interface GcpIntegration extends IntegrationCommon { id: string; provider: 'gcp'; mode?: Mode; scope: GcpScope; auth: GcpAuth }
+export interface GcpIntegration extends IntegrationCommon { id: string; provider: 'gcp'; mode?: Mode; scope: GcpScope; auth: GcpAuth; encryption?: GcpEncryption }
 
 /** What an Azure integration covers: a container of one storage account (or any, for a tenant's wildcard), optionally one prefix (segment-aware). */
 export interface AzureScope {
@@ -206,8 +216,10 @@ export type AzureAuth =
   | { kind: 'client-secret'; tenantId: string; clientId: string; clientSecret: SecretValue }
   | AzureClientCertificateAuth
   | AzureSasAuth;
+/** The encryption scope of the storage account every write of an Azure integration names (`x-ms-encryption-scope`). */
+export interface AzureEncryption { scope: string }
 /** A customer's Azure Blob container (or prefix) and how to reach it. */
-export interface AzureIntegration extends IntegrationCommon { id: string; provider: 'azure'; mode?: Mode; scope: AzureScope; auth: AzureAuth }
+export interface AzureIntegration extends IntegrationCommon { id: string; provider: 'azure'; mode?: Mode; scope: AzureScope; auth: AzureAuth; encryption?: AzureEncryption }
 
 /** Plain https hosts assets may be read from (always read-only), fetched through the SSRF guard. */
 export interface HttpsIntegration extends IntegrationCommon {
@@ -421,18 +433,45 @@ export interface ResolverOptions {
 // ---------------------------------------------------------------- resolved assets
 
 /** Object metadata from `head()`. */
-export interface HeadResult { size: number; contentType?: string; etag?: string; lastModified?: Date }
+export interface HeadResult {
+  size: number; contentType?: string; etag?: string; lastModified?: Date;
+  /** User metadata stored with the object (names lower-cased). */
+  metadata?: Record<string, string>;
+  contentDisposition?: string;
+  cacheControl?: string;
+}
+/** Options of `head()` and `bytes()`. */
+export interface SignalOptions {
+  /** Stops the operation: it fails with `ABORTED`. */
+  signal?: AbortSignal;
+}
 /** A byte range, `start` and `end` both inclusive; `end` omitted reads to the end. */
 export interface ByteRange { start: number; end?: number }
 /** Options of `read()`. */
 export interface ReadOptions {
   /** Only these bytes: `{ start, end }`, both inclusive (`end` omitted: to the end of the object). */
   range?: ByteRange;
+  /** Stops the read (before or during the body): fails (or errors the stream) with `ABORTED`. */
+  signal?: AbortSignal;
 }
 /** Options of `write()`. */
 export interface WriteOptions {
   /** Content-Type stored with the object (and served with it). */
   contentType?: string;
+  /** Content-Disposition stored with the object (e.g. `attachment; filename="a.jpg"`). */
+  contentDisposition?: string;
+  /** Cache-Control stored with the object. */
+  cacheControl?: string;
+  /**
+   * User metadata (S3 `x-amz-meta-*`, GCS custom metadata, Azure metadata). Names: letters, digits,
+   * `_` and `-`, starting with a letter (lower-cased by the stores); values printable ASCII; 2 KiB
+   * in all. Never copied into audit events.
+   */
+  metadata?: Record<string, string>;
+  /** Stops the upload: fails with `ABORTED`, leaving no object and no unfinished multipart upload. */
+  signal?: AbortSignal;
+  /** Called with the bytes sent so far, as the upload progresses (ends with the total). */
+  onProgress?: (bytesSent: number) => void;
 }
 /**
  * A body to write: bytes (a Buffer is a Uint8Array), a string (UTF-8), a web `ReadableStream`, or any
@@ -459,6 +498,10 @@ export interface PresignOptions {
    * `false` turns off the resolver's `presignReuse` for this call. Default: the resolver's setting (off).
    */
   reuse?: PresignReuseOptions | false;
+  /** GET only: the Content-Type the download is served with (signed into the URL). */
+  responseContentType?: string;
+  /** GET only: the Content-Disposition the download is served with, e.g. `attachment; filename="cat.jpg"` (signed into the URL). */
+  responseContentDisposition?: string;
 }
 
 /** Signed-URL reuse: one URL per asset, method and options per window of `windowSeconds` (docs/presign-reuse.md). */
@@ -475,15 +518,15 @@ export interface ResolvedAsset {
   readonly integrationId: string;
   /** That integration's mode. */
   readonly mode: Mode;
-  /** Size, content type, ETag and last-modified time. `NOT_FOUND` when the object does not exist. */
-  head(): Promise<HeadResult>;
+  /** Size, content type, ETag, last-modified time, user metadata. `NOT_FOUND` when the object does not exist. */
+  head(opts?: SignalOptions): Promise<HeadResult>;
   /**
    * The object's bytes as a web stream, read on demand (a failure before the first byte rejects the
    * call; one mid-body errors the stream). Cancel a stream you do not read to the end.
    */
   read(opts?: ReadOptions): Promise<ReadableStream<Uint8Array>>;
   /** The whole object in memory. */
-  bytes(): Promise<Uint8Array>;
+  bytes(opts?: SignalOptions): Promise<Uint8Array>;
   /** Writes (replaces) the object. `READ_ONLY` on a read-only integration; streams are uploaded as they are read. */
   write(body: WriteBody, opts?: WriteOptions): Promise<void>;
   /** Deletes the object (no error when it is already gone). `READ_ONLY` on a read-only integration. */

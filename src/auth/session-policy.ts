@@ -21,6 +21,12 @@ export interface SessionPolicyScope {
   accessPointArn?: string;
   /** The bucket owner, when known: names the account in directory bucket ARNs. */
   accountId?: string;
+  /**
+   * The customer-managed KMS key objects are encrypted with (SSE-KMS). Read-write sessions get
+   * kms:GenerateDataKey + kms:Decrypt on exactly this key (multipart uploads need Decrypt too),
+   * read-only sessions kms:Decrypt. Without it the session has no KMS permission at all.
+   */
+  kmsKeyArn?: string;
 }
 
 export interface SessionPolicyStatement {
@@ -40,6 +46,9 @@ export const MAX_SESSION_POLICY_LENGTH = 2048;
 export const READ_ACTIONS = ['s3:GetObject', 's3:GetObjectVersion'] as const;
 export const METADATA_ACTIONS = ['s3:GetBucketLocation'] as const;
 export const WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'] as const;
+/** KMS actions S3 calls with the caller's permissions for SSE-KMS objects, by mode. */
+export const KMS_READ_ACTIONS = ['kms:Decrypt'] as const;
+export const KMS_WRITE_ACTIONS = ['kms:GenerateDataKey', 'kms:Decrypt'] as const;
 /** Every data-plane request to a directory bucket is authorised by this one action (session-based auth). */
 export const DIRECTORY_ACTIONS = ['s3express:CreateSession'] as const;
 
@@ -123,6 +132,9 @@ export function buildSessionPolicy(scope: SessionPolicyScope): SessionPolicy {
   if (resources.kind === 'bucket') statements.push({ Sid: 'LocateBucket', Effect: 'Allow', Action: [...METADATA_ACTIONS], Resource: resources.container });
   if (scope.mode === 'read-write') {
     statements.push({ Sid: 'WriteObjects', Effect: 'Allow', Action: [...WRITE_ACTIONS], Resource: `${resources.objects}${keyPattern}` });
+  }
+  if (scope.kmsKeyArn !== undefined) {
+    statements.push({ Sid: 'UseKmsKey', Effect: 'Allow', Action: [...(scope.mode === 'read-write' ? KMS_WRITE_ACTIONS : KMS_READ_ACTIONS)], Resource: scope.kmsKeyArn });
   }
   return { Version: '2012-10-17', Statement: statements };
 }

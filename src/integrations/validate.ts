@@ -10,6 +10,7 @@ import type { NormalizedIntegration } from './registered.js';
 import { commonFields, requireTenantForWildcard, secretField, WILDCARD } from './common-fields.js';
 import { awsEndpointField, STORE_ACCESS_KEY_ID, STORE_ROLE_ARN } from './validate-endpoint.js';
 import { anonymousAuth, temporaryKeyFields } from './auth-extras.js';
+import { awsEncryptionField, azureEncryptionField, gcpEncryptionField } from './validate-encryption.js';
 
 const PROVIDERS = new Set(['aws', 'gcp', 'azure', 'https', 'memory', 'file']);
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
@@ -85,7 +86,7 @@ function validateFields(input: Integration): NormalizedIntegration {
       const region = optStr(scope, 'region', 'scope.', AWS_REGION, 'expected a region such as "eu-west-1"');
       const accountId = optStr(scope, 'accountId', 'scope.', AWS_ACCOUNT, 'expected a 12-digit AWS account ID');
       const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
-      const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}), ...(region ? { region } : {}), ...(accountId ? { accountId } : {}), ...awsScopeExtras(scope, bucket, a) }, ...(endpoint ? { endpoint } : {}) } as const;
+      const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}), ...(region ? { region } : {}), ...(accountId ? { accountId } : {}), ...awsScopeExtras(scope, bucket, a) }, ...(endpoint ? { endpoint } : {}), ...awsEncryptionField(raw, a.kind, { ...(region ? { region } : {}) }) } as const;
       requireTenantForWildcard(base, bucket === WILDCARD, String(a.kind));
       if (a.kind === 'assume-role') {
         const roleArn = endpoint
@@ -117,7 +118,7 @@ function validateFields(input: Integration): NormalizedIntegration {
       const bucket = scope.bucket === WILDCARD ? WILDCARD : str(scope, 'bucket', 'scope.', GCS_BUCKET, 'GCS bucket names are 3–222 of a-z 0-9 . _ - (or "*" for any bucket of a tenant)');
       if (bucket.startsWith('goog')) fail('scope.bucket', 'GCS bucket names cannot start with "goog"');
       const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
-      const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}) } } as const;
+      const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}) }, ...gcpEncryptionField(raw) } as const;
       requireTenantForWildcard(base, bucket === WILDCARD, String(a.kind));
       if (a.kind === 'impersonation') {
         const serviceAccount = str(a, 'serviceAccount', 'auth.', EMAIL, 'expected a service account e-mail such as "reader@project.iam.gserviceaccount.com"');
@@ -144,7 +145,7 @@ function validateFields(input: Integration): NormalizedIntegration {
       const account = str(scope, 'account', 'scope.', AZ_ACCOUNT, 'storage account names are 3–24 of a-z 0-9');
       const container = scope.container === undefined ? undefined : str(scope, 'container', 'scope.', AZ_CONTAINER, 'container names are 3–63 of a-z 0-9 -, no "--" (omit it for any container of a tenant\'s account)');
       const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
-      const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { account, ...(container !== undefined ? { container } : {}), ...(prefix ? { prefix } : {}), ...azureScopeCloud(scope) } } as const;
+      const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { account, ...(container !== undefined ? { container } : {}), ...(prefix ? { prefix } : {}), ...azureScopeCloud(scope) }, ...azureEncryptionField(raw) } as const;
       requireTenantForWildcard(base, container === undefined, String(a.kind));
       if (a.kind === 'sas') return { ...base, auth: azureSasAuth(a, base.mode, container !== undefined) };
       const tenantId = str(a, 'tenantId', 'auth.', new RegExp(`${GUID.source}|${TENANT_DOMAIN.source}`, 'i'), 'expected a tenant GUID or domain');

@@ -3,8 +3,10 @@ import type { AssetLinkEvent } from '../events.js';
 import { inspectSymbol, redactUrl } from '../redact.js';
 import type { ProviderDriver, ObjectTarget } from '../resolvers/driver.js';
 import type {
-  AssetLocation, ByteRange, HeadResult, Mode, PresignedUrl, PresignOptions, ReadOptions, ResolvedAsset, WriteBody, WriteOptions,
+  AssetLocation, ByteRange, HeadResult, Mode, PresignedUrl, PresignOptions, ReadOptions, ResolvedAsset, SignalOptions, WriteBody, WriteOptions,
 } from '../types.js';
+import { checkResponseOverrides, checkWriteOptions } from '../resolvers/write-options.js';
+import { abortable, abortableStream } from './abortable.js';
 import { observeStream } from '../telemetry/observe-stream.js';
 import { traced, tracedStream } from '../telemetry/otel.js';
 import { frozenLocation, ownPresignedUrl } from './frozen.js';
@@ -67,10 +69,11 @@ export class BoundAsset implements ResolvedAsset {
     return this.#target;
   }
 
-  head(): Promise<HeadResult> {
+  head(opts: SignalOptions = {}): Promise<HeadResult> {
     return this.#traced('assetlink.head', async () => {
       this.#refuseUnhonouredPin();
-      const result = await this.#deps.driver.head(this.#current());
+      const { signal } = opts;
+      const result = await abortable(signal, 'head', this.#target.location.uri, () => this.#deps.driver.head(this.#current(), signal), { race: true });
       this.#event('asset.head');
       return result;
     });
@@ -81,17 +84,22 @@ export class BoundAsset implements ResolvedAsset {
     return tracedStream('assetlink.read', this.#spanAttributes(), async () => {
       this.#refuseUnhonouredPin();
       const range = opts.range === undefined ? undefined : checkRange(opts.range, this.#target.location);
-      return this.#deps.driver.read(this.#current(), range);
+      const { signal } = opts;
+      const uri = this.#target.location.uri;
+      const stream = await abortable(signal, 'read', uri, () => this.#deps.driver.read(this.#current(), range, signal), { race: true });
+      return abortableStream(stream, signal, 'read', uri);
     }, this.#deps.listening ? (end) => this.#event('asset.read', end.bytes, {
       ...(end.error !== undefined ? { code: end.error instanceof AssetLinkError ? end.error.code : 'PROVIDER_ERROR' } : {}),
       ...(end.cancelled ? { cancelled: true } : {}),
     }) : undefined);
   }
 
-  bytes(): Promise<Uint8Array> {
+  bytes(opts: SignalOptions = {}): Promise<Uint8Array> {
     return this.#traced('assetlink.bytes', async () => {
       this.#refuseUnhonouredPin();
-      const data = await collect(await this.#deps.driver.read(this.#current()));
+      const { signal } = opts;
+      const uri = this.#target.location.uri;
+      const data = await abortable(signal, 'bytes', uri, async () => collect(abortableStream(await this.#deps.driver.read(this.#current(), undefined, signal), signal, 'bytes', uri)), { race: true });
       this.#event('asset.read', data.byteLength);
       return data;
     });
@@ -101,11 +109,16 @@ export class BoundAsset implements ResolvedAsset {
     return this.#traced('assetlink.write', async () => {
       try {
         this.#refuseIfReadOnly('write');
+        const uri = this.#target.location.uri;
+        const options = checkWriteOptions(opts, uri);
         const normalized = normalizeBody(body);
         let streamed: number | undefined;
-        const counted = this.#deps.listening && !(normalized instanceof Uint8Array) ? observeStream(normalized, (end) => { streamed = end.bytes; }) : normalized;
-        await this.#deps.driver.write(this.#current(), counted, opts.contentType === undefined ? {} : { contentType: opts.contentType });
-        this.#event('asset.written', normalized instanceof Uint8Array ? normalized.byteLength : streamed);
+        const counted = (this.#deps.listening || options.onProgress) && !(normalized instanceof Uint8Array) ? observeStream(normalized, (end) => { streamed = end.bytes; }) : normalized;
+        await abortable(options.signal, 'write', uri, () => this.#deps.driver.write(this.#current(), counted, options));
+        const written = normalized instanceof Uint8Array ? normalized.byteLength : streamed;
+        // Every driver reports progress its own way; the last report is always the total.
+        if (written !== undefined) options.onProgress?.(written);
+        this.#event('asset.written', written);
       } catch (error) {
         // A body stream that was refused before anyone read it is cancelled, releasing what feeds it (a file handle, a socket).
         if (body instanceof ReadableStream && !body.locked) await body.cancel(error).catch(() => undefined);
@@ -134,7 +147,8 @@ export class BoundAsset implements ResolvedAsset {
     const driver = this.#deps.driver;
     const ttlSeconds = checkTtl(opts.ttlSeconds, driver.maxPresignTtlSeconds, opts.clamp === true, `${driver.provider} presigned URLs`);
     const target = this.#current();
-    const request = { method, ttlSeconds, clamp: opts.clamp === true, ...(opts.contentType !== undefined ? { contentType: opts.contentType } : {}) };
+    const overrides = opts.responseContentType === undefined && opts.responseContentDisposition === undefined ? undefined : checkResponseOverrides(opts, method);
+    const request = { method, ttlSeconds, clamp: opts.clamp === true, ...(opts.contentType !== undefined ? { contentType: opts.contentType } : {}), ...overrides };
     const presigned = (opts.reuse === undefined && this.#deps.reuse?.defaults === undefined ? undefined
       : await presignThroughReuse(this.#deps.reuse, opts.reuse, target, opts, request, driver, this.#deps.now())) ?? await driver.presign(target, request);
     if (this.#deps.listening) {

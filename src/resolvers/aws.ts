@@ -23,6 +23,9 @@ import { presignPublicS3 } from './aws/public-url.js';
 import { vendAws } from './aws/vend.js';
 import type { AwsVendedCredentials, DriverVendRequest } from '../vend/credentials.js';
 import { S3Uploads } from './aws/upload.js';
+import { awsEncryptionHeaders, awsEncryptionParams } from './aws/encryption.js';
+import { s3ObjectParams, headFromS3, uploadWithAbort } from './aws/object-options.js';
+import type { DriverWriteOptions } from './write-options.js';
 
 /**
  * The `aws` provider: S3 through @aws-sdk/client-s3 (loaded on first use), credentials from the
@@ -94,26 +97,22 @@ class AwsDriver implements ProviderDriver {
     }
   }
 
-  async head(target: ObjectTarget): Promise<HeadResult> {
+  async head(target: ObjectTarget, signal?: AbortSignal): Promise<HeadResult> {
     const { HeadObjectCommand } = await loadS3();
     return this.#run(target, 'head', true, async (client, config) => {
-      const out = await client.send(new HeadObjectCommand({ ...this.#objectParams(target, config), ...versionOf(target) }));
-      const result: HeadResult = { size: out.ContentLength ?? 0 };
-      if (out.ContentType) result.contentType = out.ContentType;
-      if (out.ETag) result.etag = out.ETag;
-      if (out.LastModified) result.lastModified = out.LastModified;
-      return result;
+      const out = await client.send(new HeadObjectCommand({ ...this.#objectParams(target, config), ...versionOf(target) }), signal ? { abortSignal: signal } : {});
+      return headFromS3(out);
     });
   }
 
-  async read(target: ObjectTarget, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
+  async read(target: ObjectTarget, range?: ByteRange, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
     const { GetObjectCommand } = await loadS3();
     const body = await this.#run(target, 'read', true, async (client, config) => {
       const out = await client.send(new GetObjectCommand({
         ...this.#objectParams(target, config),
         ...versionOf(target),
         ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}),
-      }));
+      }), signal ? { abortSignal: signal } : {});
       if (!out.Body) throw new TypeError('S3 returned no body');
       // On Node the body is the response stream itself (async-iterable): adapt it once, not twice.
       return out.Body as unknown as AsyncIterable<Uint8Array>;
@@ -121,7 +120,7 @@ class AwsDriver implements ProviderDriver {
     return typedByteStream(body, (error) => mapS3Error(error, 'read', this.#errorOptions(target)));
   }
 
-  async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void> {
+  async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: DriverWriteOptions): Promise<void> {
     refusePinned(target, 'write');
     const threshold = this.#platform.multipartThresholdBytes ?? DEFAULT_MULTIPART_THRESHOLD;
     if (body instanceof Uint8Array && body.byteLength <= threshold) {
@@ -131,9 +130,11 @@ class AwsDriver implements ProviderDriver {
           ...this.#objectParams(target, config),
           Body: body,
           ContentLength: body.byteLength,
-          ...(opts.contentType ? { ContentType: opts.contentType } : {}),
-        }));
+          ...s3ObjectParams(opts),
+          ...awsEncryptionParams(config.encryption),
+        }), opts.signal ? { abortSignal: opts.signal } : {});
       });
+      opts.onProgress?.(body.byteLength);
       return;
     }
     // Streams (length unknown) and large bodies: lib-storage reads one part at a time, sends a
@@ -143,12 +144,12 @@ class AwsDriver implements ProviderDriver {
     await this.#run(target, 'write', false, async (client, config) => {
       const upload = new Upload({
         client,
-        params: { ...this.#objectParams(target, config), Body: body, ...(opts.contentType ? { ContentType: opts.contentType } : {}) },
+        params: { ...this.#objectParams(target, config), Body: body, ...s3ObjectParams(opts), ...awsEncryptionParams(config.encryption) },
         partSize: Math.max(threshold, MIN_PART_SIZE),
         queueSize: 4,
         leavePartsOnError: false,
       });
-      await upload.done();
+      await uploadWithAbort(upload, client, opts);
     });
   }
 
@@ -217,6 +218,7 @@ class AwsDriver implements ProviderDriver {
           ContentLength: body.byteLength,
           IfNoneMatch: '*',
           ...(opts.contentType ? { ContentType: opts.contentType } : {}),
+          ...awsEncryptionParams(config.encryption),
         }));
         if (!out.ETag) throw new ProviderError(`S3 created ${target.location.uri} but returned no ETag`, this.#errorOptions(target));
         return { value: out.ETag, ...(out.VersionId ? { versionId: out.VersionId } : {}) };
@@ -305,25 +307,7 @@ class AwsDriver implements ProviderDriver {
         credentials = await this.#credentials.get(config, bucket);
       }
       const ttl = boundByCredentials(request.ttlSeconds, signedAt, credentials.expiresAt ?? Number.POSITIVE_INFINITY, request.clamp);
-      const bindContentType = request.method === 'PUT' && request.contentType !== undefined;
-      const url = (config.endpoint ? this.#storePresigners.for(config.endpoint) : this.#presigner).presign({
-        credentials,
-        region,
-        bucket: target.location.bucket,
-        key: target.location.key,
-        method: request.method,
-        expiresInSeconds: ttl,
-        signingTimeMs: signedAt,
-        ...(bindContentType ? { contentType: request.contentType } : {}),
-        ...(config.scope.accountId ? { expectedBucketOwner: config.scope.accountId } : {}),
-        ...(target.location.version !== undefined ? { versionId: target.location.version } : {}),
-      });
-      return {
-        url,
-        method: request.method,
-        expiresAt: new Date(signedAt + ttl * 1000),
-        headers: bindContentType ? { 'content-type': request.contentType ?? '' } : {},
-      };
+      return this.#signUrl(config, target, request, { credentials, region, signedAt, ttl });
     } catch (error) {
       throw mapS3Error(error, 'presign', this.#errorOptions(target));
     }
@@ -334,6 +318,8 @@ class AwsDriver implements ProviderDriver {
     const first = targets[0];
     if (!first) return [];
     const config = this.#config(first);
+    // Public URLs need no credentials: nothing to share across the batch.
+    if (config.auth.kind === 'anonymous') return Promise.all(targets.map((t) => this.presign(t, request).catch((error: unknown) => error as Error)));
     const bucket = first.location.bucket;
     let region: string;
     let credentials: Awaited<ReturnType<AwsCredentialSource['get']>>;
@@ -351,22 +337,47 @@ class AwsDriver implements ProviderDriver {
       const mapped = mapS3Error(error, 'presign', this.#errorOptions(first));
       return targets.map(() => mapped);
     }
-    const bindContentType = request.method === 'PUT' && request.contentType !== undefined;
-    const expiresAt = signedAt + ttl * 1000;
-    const headers = bindContentType ? { 'content-type': request.contentType ?? '' } : undefined;
     return targets.map((target) => {
       try {
         if (target.location.bucket !== bucket || target.integration !== first.integration) throw new TypeError('presignBatch takes targets of one integration and bucket');
-        const url = this.#presigner.presign({
-          credentials, region, bucket, key: target.location.key, method: request.method, expiresInSeconds: ttl, signingTimeMs: signedAt,
-          ...(bindContentType ? { contentType: request.contentType } : {}),
-          ...(config.scope.accountId ? { expectedBucketOwner: config.scope.accountId } : {}),
-        });
-        return { url, method: request.method, expiresAt: new Date(expiresAt), headers: headers ? { ...headers } : {} };
+        return this.#signUrl(config, target, request, { credentials, region, signedAt, ttl });
       } catch (error) {
         return mapS3Error(error, 'presign', this.#errorOptions(target));
       }
     });
+  }
+
+  /**
+   * One presigned URL from looked-up credentials: `presign` and `presignBatch` share it, so a batch
+   * signs exactly what a single call would (store host, pins, encryption headers, response overrides).
+   */
+  #signUrl(config: AwsConfig, target: ObjectTarget, request: DriverPresignRequest, signing: { credentials: Awaited<ReturnType<AwsCredentialSource['get']>>; region: string; signedAt: number; ttl: number }): PresignedUrl {
+    const { credentials, region, signedAt, ttl } = signing;
+    if (request.method === 'PUT') refusePinned(target, 'presign PUT');
+    const bindContentType = request.method === 'PUT' && request.contentType !== undefined;
+    // What a PUT must send besides the body: its Content-Type and the integration's encryption, all signed.
+    const sse = request.method === 'PUT' ? awsEncryptionHeaders(config) : {};
+    const url = (config.endpoint ? this.#storePresigners.for(config.endpoint) : this.#presigner).presign({
+      credentials,
+      region,
+      bucket: target.location.bucket,
+      key: target.location.key,
+      method: request.method,
+      expiresInSeconds: ttl,
+      signingTimeMs: signedAt,
+      ...(bindContentType ? { contentType: request.contentType } : {}),
+      ...(config.scope.accountId ? { expectedBucketOwner: config.scope.accountId } : {}),
+      ...(target.location.version !== undefined ? { versionId: target.location.version } : {}),
+      ...(request.method === 'PUT' && Object.keys(sse).length > 0 ? { extraHeaders: sse } : {}),
+      ...(request.responseContentType !== undefined ? { responseContentType: request.responseContentType } : {}),
+      ...(request.responseContentDisposition !== undefined ? { responseContentDisposition: request.responseContentDisposition } : {}),
+    });
+    return {
+      url,
+      method: request.method,
+      expiresAt: new Date(signedAt + ttl * 1000),
+      headers: { ...(bindContentType ? { 'content-type': request.contentType ?? '' } : {}), ...sse },
+    };
   }
 
   /** Credentials for another process, confined to a prefix and mode (aws/vend.ts, docs/vending.md). */

@@ -1,4 +1,6 @@
 import { Readable } from 'node:stream';
+import { azureHeadExtras, azureUploadOptions } from './azure/object-options.js';
+import type { DriverWriteOptions } from './write-options.js';
 import type https from 'node:https';
 import type { BlobServiceClient, Pipeline } from '@azure/storage-blob';
 import { CachedTokenCredential, createAzureTokenStrategy } from '../auth/azure-token.js';
@@ -117,22 +119,23 @@ class AzureDriver implements ProviderDriver {
     this.#sas = new OperationSas({ now: ctx.now, clockSkewSeconds });
   }
 
-  async head(target: ObjectTarget): Promise<HeadResult> {
+  async head(target: ObjectTarget, signal?: AbortSignal): Promise<HeadResult> {
     const t = this.#target(target);
     const sdk = await this.#loadSdk();
     const props = await this.#call(t, 'read the properties of', async () => {
       const blob = new sdk.BlobClient(await this.#blobUrl(t, 'r'), this.#anonymous(sdk));
-      return blob.getProperties();
+      return blob.getProperties(signal ? { abortSignal: signal } : {});
     });
     return {
       size: props.contentLength ?? 0,
       ...(props.contentType !== undefined ? { contentType: props.contentType } : {}),
       ...(props.etag !== undefined ? { etag: props.etag } : {}),
       ...(props.lastModified !== undefined ? { lastModified: props.lastModified } : {}),
+      ...azureHeadExtras(props),
     };
   }
 
-  async read(target: ObjectTarget, range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
+  async read(target: ObjectTarget, range?: ByteRange, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
     const t = this.#target(target);
     const sdk = await this.#loadSdk();
     const offset = range?.start ?? 0;
@@ -141,30 +144,32 @@ class AzureDriver implements ProviderDriver {
     // A SAS is checked when a request starts, so a long download outliving it is fine.
     const response = await this.#call(t, 'read', async () => {
       const blob = new sdk.BlobClient(await this.#blobUrl(t, 'r'), this.#anonymous(sdk));
-      return blob.download(offset, count);
+      return blob.download(offset, count, signal ? { abortSignal: signal } : {});
     });
     const body = response.readableStreamBody as Readable | undefined;
     if (!body) throw new ProviderError(`Azure Storage returned no body for ${t.uri}`, { integrationId: t.integration.id, uri: t.uri });
     return typedByteStream(body as AsyncIterable<Uint8Array>, (error) => mapStorageError(error, { integrationId: t.integration.id, uri: t.uri, operation: 'read' }));
   }
 
-  async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void> {
+  async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: DriverWriteOptions): Promise<void> {
     const t = this.#target(target);
     this.#assertWritable(t, 'write');
+    const options = azureUploadOptions(opts, t.integration.config as { encryption?: { scope: string } }, t.uri);
     const sdk = await this.#loadSdk();
     // Every request of the upload (one Put Blob, or Put Block × n + Put Block List) signs itself
     // with a `w` SAS for this blob: an upload longer than a SAS window keeps working.
     const blob = new sdk.BlockBlobClient(t.url, this.#signingPipeline(sdk, t, 'w'));
-    const blobHTTPHeaders = opts.contentType !== undefined ? { blobContentType: opts.contentType } : {};
     if (body instanceof Uint8Array) {
       await this.#call(t, 'write', () => blob.uploadData(body, {
-        blobHTTPHeaders, maxSingleShotSize: UPLOAD_BLOCK_BYTES, blockSize: UPLOAD_BLOCK_BYTES, concurrency: UPLOAD_CONCURRENCY,
+        ...options, maxSingleShotSize: UPLOAD_BLOCK_BYTES, blockSize: UPLOAD_BLOCK_BYTES, concurrency: UPLOAD_CONCURRENCY,
       }));
       return;
     }
     // Staged blocks committed at the end: nothing is visible until the whole stream has arrived.
+    // An aborted upload never sends Put Block List: its blocks stay uncommitted, invisible, and
+    // Azure discards them after a week.
     const stream = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
-    await this.#call(t, 'write', () => blob.uploadStream(stream, UPLOAD_BLOCK_BYTES, UPLOAD_CONCURRENCY, { blobHTTPHeaders }));
+    await this.#call(t, 'write', () => blob.uploadStream(stream, UPLOAD_BLOCK_BYTES, UPLOAD_CONCURRENCY, options));
   }
 
   async delete(target: ObjectTarget): Promise<void> {
@@ -237,10 +242,12 @@ class AzureDriver implements ProviderDriver {
       ...(t.pin ? { resource: t.pin.resource, pinnedTime: t.pin.time } : {}),
       startsOn: new Date(startsOn),
       expiresOn: new Date(expiresOn),
-      ...(request.method === 'GET' && request.contentType !== undefined ? { responseContentType: request.contentType } : {}),
+      ...(request.method === 'GET' && (request.responseContentType ?? request.contentType) !== undefined ? { responseContentType: request.responseContentType ?? request.contentType } : {}),
+      ...(request.method === 'GET' && request.responseContentDisposition !== undefined ? { responseContentDisposition: request.responseContentDisposition } : {}),
     });
+    const scope = (t.integration.config as { encryption?: { scope: string } }).encryption?.scope;
     const headers: Record<string, string> = request.method === 'PUT'
-      ? { 'x-ms-blob-type': 'BlockBlob', ...(request.contentType !== undefined ? { 'content-type': request.contentType } : {}) }
+      ? { 'x-ms-blob-type': 'BlockBlob', ...(request.contentType !== undefined ? { 'content-type': request.contentType } : {}), ...(scope !== undefined ? { 'x-ms-encryption-scope': scope } : {}) }
       : {};
     return { url: withSas(t.url, query), method: request.method, expiresAt: new Date(expiresOn), headers };
   }
@@ -444,6 +451,7 @@ class AzureDriver implements ProviderDriver {
         return blob.upload(body, body.byteLength, {
           conditions: { ifNoneMatch: '*' },
           ...(contentType !== undefined ? { blobHTTPHeaders: { blobContentType: contentType } } : {}),
+          ...((t.integration.config as { encryption?: { scope: string } }).encryption ? { encryptionScope: (t.integration.config as { encryption?: { scope: string } }).encryption!.scope } : {}),
         });
       });
       if (!response.etag) throw new ProviderError(`Azure Storage created ${t.uri} but returned no ETag`, { integrationId: t.integration.id, uri: t.uri });

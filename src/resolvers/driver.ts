@@ -6,6 +6,7 @@ import type { CredentialCache } from '../cache/credential-cache.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
 import type { DriverVendRequest, VendedCredentials } from '../vend/credentials.js';
 import type { UploadDriver } from './uploads/driver-uploads.js';
+import type { DriverWriteOptions } from './write-options.js';
 
 /** Everything a provider driver gets from the resolver that owns it. */
 export interface DriverContext {
@@ -30,6 +31,9 @@ export interface DriverPresignRequest {
   contentType?: string;
   /** When true, shorten the TTL to what the signing credentials allow instead of failing. */
   clamp: boolean;
+  /** GET only (validated): headers the download is served with, signed into the URL. */
+  responseContentType?: string;
+  responseContentDisposition?: string;
 }
 
 export interface ListResult { keys: string[]; truncated: boolean }
@@ -88,10 +92,15 @@ export interface ProviderDriver {
    * driver without it is never handed a pinned location: it would serve the live object.
    */
   readonly honoursPins?: boolean;
-  head(target: ObjectTarget): Promise<HeadResult>;
+  /** `signal` stops the request (the resolver turns what follows into ABORTED). */
+  head(target: ObjectTarget, signal?: AbortSignal): Promise<HeadResult>;
   /** Must stream; must not buffer the whole object. Errors mid-stream error the stream. */
-  read(target: ObjectTarget, range?: ByteRange): Promise<ReadableStream<Uint8Array>>;
-  write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void>;
+  read(target: ObjectTarget, range?: ByteRange, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * Writes with the integration's encryption, the object options, progress reports; an aborted
+   * write must leave no object and no unfinished multipart upload / resumable session.
+   */
+  write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: DriverWriteOptions): Promise<void>;
   delete(target: ObjectTarget): Promise<void>;
   presign(target: ObjectTarget, request: DriverPresignRequest): Promise<PresignedUrl>;
   /** Keys under a prefix (location.key is the prefix), for verification. */

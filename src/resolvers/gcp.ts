@@ -15,7 +15,9 @@ import { presignV4 } from './gcp/presign.js';
 import { createStorageClient, DEFAULT_API_ENDPOINT } from './gcp/storage-client.js';
 import { typedByteStream } from '../resolver/streams.js';
 import { withIdleTimeout } from './gcp/idle-timeout.js';
-import { DEFAULT_CHUNK_BYTES, DEFAULT_RESUMABLE_THRESHOLD, uploadObject } from './gcp/upload.js';
+import { DEFAULT_CHUNK_BYTES, DEFAULT_RESUMABLE_THRESHOLD, objectResourceOf, uploadObject } from './gcp/upload.js';
+import { gcsHeadExtras, gcsKmsOption } from './gcp/object-options.js';
+import type { DriverWriteOptions } from './write-options.js';
 import { V4_MAX_EXPIRES_SECONDS } from './gcp/v4-signer.js';
 import { anonymousGcsDenial, presignPublicGcs } from './gcp/public-url.js';
 import { ANONYMOUS_DETAIL } from '../auth/anonymous.js';
@@ -77,11 +79,13 @@ class GcpDriver implements ProviderDriver {
     return client;
   }
 
-  async #file(target: ObjectTarget) {
+  async #file(target: ObjectTarget, forWrite = false) {
     const integration = this.#integration(target);
     const storage = await this.#storage(integration);
     // A pinned generation scopes every call (metadata, media, delete) to exactly that generation.
-    return { integration, file: storage.bucket(target.location.bucket).file(target.location.key, generationOf(target)) };
+    // Writes name the integration's CMEK key (`kmsKeyName` on every upload request).
+    const options = { ...generationOf(target), ...(forWrite ? gcsKmsOption(integration.config) : {}) };
+    return { integration, file: storage.bucket(target.location.bucket).file(target.location.key, options) };
   }
 
   /** Maps an error; a 401 also drops the cached token so the next call mints a fresh one. */
@@ -102,6 +106,7 @@ class GcpDriver implements ProviderDriver {
       if (metadata.contentType) result.contentType = metadata.contentType;
       if (metadata.etag) result.etag = metadata.etag;
       if (metadata.updated) result.lastModified = new Date(metadata.updated);
+      Object.assign(result, gcsHeadExtras(metadata));
       return result;
     } catch (error) {
       throw this.#fail(error, target, 'head');
@@ -121,15 +126,17 @@ class GcpDriver implements ProviderDriver {
     }
   }
 
-  async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: { contentType?: string }): Promise<void> {
+  async write(target: ObjectTarget, body: Uint8Array | ReadableStream<Uint8Array>, opts: DriverWriteOptions): Promise<void> {
     refusePinned(target, 'write');
     try {
-      const { integration, file } = await this.#file(target);
-      await uploadObject(file, body, opts.contentType, {
+      const { integration, file } = await this.#file(target, true);
+      await uploadObject(file, body, objectResourceOf(opts), {
         thresholdBytes: this.#options.resumableThresholdBytes ?? DEFAULT_RESUMABLE_THRESHOLD,
         chunkBytes: this.#options.resumableChunkBytes ?? DEFAULT_CHUNK_BYTES,
         token: () => this.#credentials.storageToken(integration),
         timeoutMs: this.#ctx.requestTimeoutMs,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       });
     } catch (error) {
       throw this.#fail(error, target, 'write');
@@ -154,7 +161,7 @@ class GcpDriver implements ProviderDriver {
     const endpoint = this.#options.signingEndpoint ?? this.#options.apiEndpoint ?? DEFAULT_API_ENDPOINT;
     if (integration.config.auth.kind === 'anonymous') return presignPublicGcs(target, request, endpoint, this.#ctx.now());
     try {
-      return await presignV4(target, request, this.#credentials.signer(integration), endpoint, this.#ctx.now());
+      return await presignV4(target, request, this.#credentials.signer(integration), endpoint, this.#ctx.now(), integration.config.encryption?.kmsKeyName);
     } catch (error) {
       throw mapGcsError(error, target, `presign ${request.method}`);
     }
@@ -212,7 +219,7 @@ class GcpDriver implements ProviderDriver {
   /** `ifGenerationMatch=0`: GCS refuses the upload (412) when any live object has the name. */
   async createIfAbsent(target: ObjectTarget, body: Uint8Array, opts: { contentType?: string }): Promise<ObjectVersion> {
     try {
-      const { file } = await this.#file(target);
+      const { file } = await this.#file(target, true);
       await file.save(Buffer.from(body), {
         resumable: false,
         preconditionOpts: { ifGenerationMatch: 0 },

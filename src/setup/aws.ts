@@ -8,6 +8,7 @@ import type { Mode } from '../types.js';
 import { shellCommand, shellComment } from './shell.js';
 import { documentStep, nameFragment, Placeholders, type DraftPlan } from './steps.js';
 import type { SetupOptions, SetupStep } from './types.js';
+import { awsKmsKeyPolicyStep, awsKmsStatements } from './encryption.js';
 
 /**
  * AWS setup: the role's trust policy (assume-role), the permission policy (role or IAM user), the
@@ -239,7 +240,7 @@ export function awsSetup(i: AwsIntegration, options: SetupOptions, origins: stri
   // commercial partition it must be told.
   const iamRegion: Array<readonly [string, string]> = partition !== 'aws' && region ? [['--region', region]] : [];
   const s3Region: Array<readonly [string, string]> = region ? [['--region', region]] : [];
-  const permissions = { Version: '2012-10-17', Statement: awsPermissionStatements(i.scope, i.mode, partition) } satisfies IamPolicyDocument;
+  const permissions = { Version: '2012-10-17', Statement: [...awsPermissionStatements(i.scope, i.mode, partition), ...awsKmsStatements(i)] } satisfies IamPolicyDocument;
   const where = `s3://${i.scope.bucket}/${i.scope.prefix ? `${i.scope.prefix}/` : ''}`;
   const access = i.mode === 'read-write' ? 'read, list, write and delete' : 'read and list';
   const steps: SetupStep[] = [];
@@ -361,8 +362,12 @@ export function awsSetup(i: AwsIntegration, options: SetupOptions, origins: stri
   if (i.scope.prefix && /[*?$]/.test(i.scope.prefix)) {
     notes.push('The prefix contains * ? or $; in the policies they are written ${*} ${?} ${$} (IAM policy variables for the literal characters, valid with "Version": "2012-10-17").');
   }
-  notes.push('If the bucket is encrypted with a customer-managed KMS key (SSE-KMS), also allow kms:Decrypt'
-    + (i.mode === 'read-write' ? ' and kms:GenerateDataKey' : '') + ' on that key; it is not generated here because the key is not part of the integration.');
+  const keyUser = i.auth.kind === 'assume-role' ? i.auth.roleArn : platformArn;
+  if (i.encryption?.kind === 'aws:kms' && keyUser !== undefined) steps.push(...awsKmsKeyPolicyStep(i, keyUser));
+  else if (i.encryption?.kind !== 'aws:kms') {
+    notes.push('If the bucket is encrypted with a customer-managed KMS key (SSE-KMS), also allow kms:Decrypt'
+      + (i.mode === 'read-write' ? ' and kms:GenerateDataKey' : '') + ' on that key; set the integration\'s encryption ({ kind: \'aws:kms\', keyId }) to have the statements generated and writes encrypted with it.');
+  }
 
   return { integrationId: i.id, provider: 'aws', mode: i.mode, authKind: i.auth.kind, steps, alternatives: [], notes };
 }

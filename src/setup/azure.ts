@@ -3,6 +3,7 @@ import type { NormalizedIntegration } from '../integrations/registered.js';
 import type { Mode } from '../types.js';
 import { heredocVariable, shellComment, shellCommand, type ShellFlag } from './shell.js';
 import { nameFragment, Placeholders, type DraftPlan } from './steps.js';
+import { azureEncryptionSteps } from './encryption.js';
 import type { SetupOptions, SetupStep } from './types.js';
 import { azureSasSetup } from './azure-sas.js';
 import { certificateStep } from './azure-certificate.js';
@@ -252,5 +253,6 @@ export function azureSetup(input: AzureIntegration, options: SetupOptions, origi
   }
   if (placeholders.length) notes.push(`Replace ${placeholders.join(' and ')} with the storage account's subscription and resource group (az storage account show --name ${account} --query id).`);
 
+  steps.push(...azureEncryptionSteps(i, options.azure?.resourceGroup));
   return { integrationId: i.id, provider: 'azure', mode: i.mode, authKind: i.auth.kind, steps, alternatives: [], notes };
 }

@@ -3,6 +3,7 @@ import type { NormalizedIntegration } from '../integrations/registered.js';
 import type { Mode } from '../types.js';
 import { heredocFile, shellComment, shellCommand } from './shell.js';
 import { documentStep, prettyJson, Placeholders, type DraftPlan } from './steps.js';
+import { gcpKmsSteps } from './encryption.js';
 import type { SetupOptions, SetupStep } from './types.js';
 import { gcpPlatformGrantSetup } from './gcp-platform-grant.js';
 
@@ -190,5 +191,6 @@ export function gcpSetup(i: GcpIntegration, options: SetupOptions, origins: stri
     ...(ph.list().length ? { placeholders: ph.list() } : {}),
   }];
 
+  steps.push(...gcpKmsSteps(i));
   return { integrationId: i.id, provider: 'gcp', mode: i.mode, authKind: i.auth.kind, steps, alternatives, notes };
 }

@@ -14,6 +14,7 @@ import { AccessDeniedError, CredentialsUnavailableError, InvalidIntegrationError
 import type { AwsIntegration, AwsPlatformOptions } from '../../types.js';
 import type { DriverContext } from '../driver.js';
 import { homeRegionFor } from './region.js';
+import { kmsKeyArnOf } from './encryption.js';
 import { loadSts } from './sdk.js';
 import { awsErrorInfo, isRetryableAwsError } from './errors.js';
 import { resolvePlatformRegion } from './platform-region.js';
@@ -70,6 +71,7 @@ function buildAssumeRoleRequest(config: AwsConfig, bucket: string): AssumeRoleRe
     partition: partitionOf(config),
     ...(config.scope.accessPointArn !== undefined ? { accessPointArn: config.scope.accessPointArn } : {}),
     ...(config.scope.accountId !== undefined ? { accountId: config.scope.accountId } : {}),
+    ...(kmsKeyArnOf(config.encryption) !== undefined ? { kmsKeyArn: kmsKeyArnOf(config.encryption) } : {}),
   }));
   if (policy.length > MAX_SESSION_POLICY_LENGTH) {
     throw new InvalidIntegrationError('scope.prefix', `is too long: the session policy that confines the credentials to it would exceed AWS's ${MAX_SESSION_POLICY_LENGTH}-character limit`, { integrationId: config.id });

@@ -30,6 +30,14 @@ export interface PresignInput {
   expectedBucketOwner?: string;
   /** GET only: the object version the URL names (`versionId`), signed into it. */
   versionId?: string;
+  /**
+   * PUT only: more headers the uploader must send, signed (lower-case names, e.g. the
+   * integration's `x-amz-server-side-encryption*`). S3 ignores SSE parameters hoisted into a query.
+   */
+  extraHeaders?: Record<string, string>;
+  /** GET only: `response-content-type` / `response-content-disposition`, signed into the URL. */
+  responseContentType?: string;
+  responseContentDisposition?: string;
 }
 
 const MAX_CACHED_KEYS = 1_000;
@@ -63,20 +71,29 @@ export class FastS3Presigner {
     const { credentials } = input;
     const path = `${base.pathPrefix}/${encodeKeyPath(input.key)}`;
     const bindContentType = input.method === 'PUT' && input.contentType !== undefined;
-    const signedHeaders = bindContentType ? 'content-type%3Bhost' : 'host';
+    // Headers beyond host, sorted by name (content-type < host < x-amz-*), values trimmed as SigV4 canonicalises them.
+    const bound: Array<[string, string]> = [];
+    if (bindContentType) bound.push(['content-type', input.contentType ?? '']);
+    bound.push(['host', base.host]);
+    if (input.method === 'PUT' && input.extraHeaders) for (const name of Object.keys(input.extraHeaders).sort()) bound.push([name, input.extraHeaders[name]!]);
+    const headerNames = bound.map(([name]) => name).join(';');
+    const signedHeaders = headerNames.replace(/;/g, '%3B');
 
     const signer = this.#signerFor(credentials, amzDate, input.region, service);
     // Parameters in canonical (code point) order; X-Amz-Signature slots in before SignedHeaders.
     const head = `${signer.credentialParams}&X-Amz-Date=${amzDate}&X-Amz-Expires=${input.expiresInSeconds}${signer.tokenParam}`;
     let tail = `X-Amz-SignedHeaders=${signedHeaders}`;
+    if (input.method === 'GET') {
+      if (input.responseContentDisposition !== undefined) tail += `&response-content-disposition=${rfc3986(input.responseContentDisposition)}`;
+      if (input.responseContentType !== undefined) tail += `&response-content-type=${rfc3986(input.responseContentType)}`;
+    }
     if (input.versionId !== undefined && input.method === 'GET') tail += `&versionId=${rfc3986(input.versionId)}`;
     if (input.expectedBucketOwner !== undefined) tail += `&x-amz-expected-bucket-owner=${rfc3986(input.expectedBucketOwner)}`;
     tail += input.method === 'PUT' ? '&x-id=PutObject' : '&x-id=GetObject';
 
-    const canonicalHeaders = bindContentType
-      ? `content-type:${(input.contentType ?? '').trim().replace(/\s+/g, ' ')}\nhost:${base.host}\n`
-      : `host:${base.host}\n`;
-    const canonicalRequest = `${input.method}\n${path}\n${head}&${tail}\n${canonicalHeaders}\n${bindContentType ? 'content-type;host' : 'host'}\nUNSIGNED-PAYLOAD`;
+    let canonicalHeaders = '';
+    for (const [name, value] of bound) canonicalHeaders += `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
+    const canonicalRequest = `${input.method}\n${path}\n${head}&${tail}\n${canonicalHeaders}\n${headerNames}\nUNSIGNED-PAYLOAD`;
     const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`;
     const signature = createHmac('sha256', signer.key).update(stringToSign, 'utf8').digest('hex');
     return `${base.origin}${path}?${head}&X-Amz-Signature=${signature}&${tail}`;

@@ -47,6 +47,8 @@ export interface BlobSasRequest {
   expiresOn: Date;
   /** `rsct`: Content-Type the service returns when the URL is used for a GET. */
   responseContentType?: string;
+  /** `rscd`: Content-Disposition the service returns when the URL is used for a GET. */
+  responseContentDisposition?: string;
   /** Default `b`. */
   resource?: SasResource;
   /** `sdd`: depth of the directory (its number of path segments); required for `d`. */
@@ -120,6 +122,7 @@ export class UserDelegationSasSigner {
     const st = this.#st.format(request.startsOn);
     const se = this.#se.format(request.expiresOn);
     const rsct = request.responseContentType ?? '';
+    const rscd = request.responseContentDisposition ?? '';
     const resource = request.resource ?? 'b';
     const pinned = request.pinnedTime ?? '';
     if ((resource === 'bs' || resource === 'bv') !== (pinned !== '')) throw new TypeError('a snapshot or version SAS (and only those) names pinnedTime');
@@ -139,11 +142,11 @@ export class UserDelegationSasSigner {
     // sduoid sip spr sv sr snapshotTime ses rscc rscd rsce rscl rsct
     const stringToSign =
       `${request.permissions}\n${st}\n${se}\n${canonical}\n` +
-      `${this.#keyLines}\nhttps\n${SAS_VERSION}\n${resource}\n${pinned}\n\n\n\n\n\n${rsct}`;
+      `${this.#keyLines}\nhttps\n${SAS_VERSION}\n${resource}\n${pinned}\n\n\n${rscd}\n\n\n${rsct}`;
     const sig = createHmac('sha256', this.#hmacKey).update(stringToSign, 'utf8').digest('base64');
     return (
       `sv=${SAS_VERSION}&spr=https&st=${this.#st.encoded}&se=${this.#se.encoded}&${this.#keyQuery}&sr=${resource}${sdd}&sp=${request.permissions}` +
-      `${rsct ? `&rsct=${enc(rsct)}` : ''}&sig=${enc(sig)}`
+      `${rscd ? `&rscd=${enc(rscd)}` : ''}${rsct ? `&rsct=${enc(rsct)}` : ''}&sig=${enc(sig)}`
     );
   }
 }

@@ -14,11 +14,19 @@ export async function presignV4(
   signer: UrlSigner,
   endpoint: string,
   now: number,
+  kmsKeyName?: string,
 ): Promise<PresignedUrl> {
   const signedAt = Math.floor(now / 1000) * 1000;
   const ttlSeconds = Math.min(request.ttlSeconds, V4_MAX_EXPIRES_SECONDS);
   const headers: Record<string, string> = {};
   if (request.method === 'PUT' && request.contentType) headers['Content-Type'] = request.contentType;
+  // The XML API's CMEK header: signed, so an upload through the URL cannot drop the key.
+  if (request.method === 'PUT' && kmsKeyName !== undefined) headers['x-goog-encryption-kms-key-name'] = kmsKeyName;
+  const query: Record<string, string> = {};
+  // A pinned generation is signed into the URL: the XML API serves exactly that generation.
+  if (target.location.version !== undefined && request.method === 'GET') query.generation = target.location.version;
+  if (request.method === 'GET' && request.responseContentDisposition !== undefined) query['response-content-disposition'] = request.responseContentDisposition;
+  if (request.method === 'GET' && request.responseContentType !== undefined) query['response-content-type'] = request.responseContentType;
   const parts = buildV4StringToSign({
     method: request.method,
     bucket: target.location.bucket,
@@ -28,8 +36,7 @@ export async function presignV4(
     timestamp: new Date(signedAt),
     expiresSeconds: ttlSeconds,
     headers,
-    // A pinned generation is signed into the URL: the XML API serves exactly that generation.
-    ...(target.location.version !== undefined && request.method === 'GET' ? { queryParameters: { generation: target.location.version } } : {}),
+    ...(Object.keys(query).length > 0 ? { queryParameters: query } : {}),
   });
   const signature = await signer.sign(parts.stringToSign);
   return { url: assembleV4Url(parts, signature), method: request.method, expiresAt: new Date(signedAt + ttlSeconds * 1000), headers };

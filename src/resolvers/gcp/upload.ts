@@ -1,6 +1,7 @@
 import type { File } from '@google-cloud/storage';
 import { ProviderError } from '../../errors.js';
 import { concat, readUpTo } from './streams.js';
+import type { DriverWriteOptions } from '../write-options.js';
 
 /**
  * Writes: bodies below the threshold go up in one multipart request (`resumable: false`, CRC
@@ -19,6 +20,18 @@ export interface UploadSettings {
   chunkBytes: number;
   token: () => Promise<string>;
   timeoutMs: number;
+  signal?: AbortSignal;
+  onProgress?: (bytesSent: number) => void;
+}
+
+/** The object resource fields a write sets (JSON API names). */
+export function objectResourceOf(opts: DriverWriteOptions): Record<string, unknown> {
+  return {
+    ...(opts.contentType ? { contentType: opts.contentType } : {}),
+    ...(opts.contentDisposition !== undefined ? { contentDisposition: opts.contentDisposition } : {}),
+    ...(opts.cacheControl !== undefined ? { cacheControl: opts.cacheControl } : {}),
+    ...(opts.metadata !== undefined ? { metadata: opts.metadata } : {}),
+  };
 }
 
 /** An HTTP failure with the status where mapGcsError looks for it. */
@@ -29,9 +42,10 @@ class UploadHttpError extends Error {
 export async function uploadObject(
   file: File,
   body: Uint8Array | ReadableStream<Uint8Array>,
-  contentType: string | undefined,
+  resource: Record<string, unknown>,
   settings: UploadSettings,
 ): Promise<void> {
+  const contentType = typeof resource.contentType === 'string' ? resource.contentType : undefined;
   let head: Uint8Array[];
   let size: number;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -46,13 +60,22 @@ export async function uploadObject(
     if (start.ended) reader = undefined;
   }
 
-  if (!reader && size < settings.thresholdBytes) {
-    await file.save(concat(head, size), { resumable: false, ...(contentType ? { contentType, metadata: { contentType } } : {}) });
+  // With a signal, even small bodies go through a resumable session: a single-request upload cannot
+  // be taken back once sent, a session can be cancelled (nothing is stored until its last chunk).
+  if (!reader && size < settings.thresholdBytes && !settings.signal) {
+    await file.save(concat(head, size), { resumable: false, ...(contentType ? { contentType } : {}), metadata: resource });
+    settings.onProgress?.(size);
     return;
   }
   try {
-    const [uri] = await file.createResumableUpload(contentType ? { metadata: { contentType } } : {});
-    await sendChunks(uri, head, reader, settings);
+    settings.signal?.throwIfAborted();
+    const [uri] = await file.createResumableUpload({ metadata: resource });
+    try {
+      await sendChunks(uri, head, reader, settings);
+    } catch (error) {
+      if (settings.signal?.aborted) await cancelSession(uri, settings);
+      throw error;
+    }
   } finally {
     reader?.releaseLock();
   }
@@ -90,7 +113,7 @@ async function sendChunks(
       headers: { authorization: `Bearer ${await settings.token()}`, 'content-range': range, 'content-length': String(piece.length) },
       // Node's Buffer is a Uint8Array; the DOM typings only want to be told its buffer is not shared.
       body: piece as Uint8Array<ArrayBuffer>,
-      signal: AbortSignal.timeout(settings.timeoutMs),
+      signal: settings.signal ? AbortSignal.any([settings.signal, AbortSignal.timeout(settings.timeoutMs)]) : AbortSignal.timeout(settings.timeoutMs),
     });
     const text = await response.text();
     if (final) {
@@ -103,7 +126,19 @@ async function sendChunks(
       throw new ProviderError('resumable upload: Cloud Storage persisted fewer bytes than were sent', { retryable: true });
     }
     offset += piece.length;
+    settings.onProgress?.(offset);
     pending = pending.subarray(piece.length);
+    settings.signal?.throwIfAborted();
+  }
+}
+
+/** DELETE of the session URI: GCS cancels the upload (499) and stores nothing. Best effort. */
+async function cancelSession(uri: string, settings: UploadSettings): Promise<void> {
+  try {
+    const response = await fetch(uri, { method: 'DELETE', headers: { authorization: `Bearer ${await settings.token()}`, 'content-length': '0' }, signal: AbortSignal.timeout(settings.timeoutMs) });
+    await response.arrayBuffer();
+  } catch {
+    // The session expires on its own after a week; nothing was stored.
   }
 }
 

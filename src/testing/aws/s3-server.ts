@@ -7,6 +7,7 @@ import { AwsKeyring, type AwsKeyEntry } from './keyring.js';
 import { classify, parsePathStyle, permissionsFor, writeContext, type S3Operation } from './s3-action.js';
 import { AccessPointRegistry, partitionOf, type AccessPointState, type FakeAccessPoint, type FakeAccessPointOptions } from './s3-access-points.js';
 import { authorize, type Context } from './s3-authorize.js';
+import { checkKms, kmsPermissionsFor } from './s3-kms.js';
 import * as buckets from './s3-buckets.js';
 import { verifyRequestChecksums, type ProvidedChecksum } from './s3-checksums.js';
 import { copyObject, uploadPartCopy } from './s3-copy.js';
@@ -527,6 +528,11 @@ export class FakeS3Server {
       const allowed = services.authorize(resolved, permission.action, permission.onObject ? key : undefined, { ...permission.context, ...(permission.action === 's3:PutObject' ? uploadContext : {}) });
       if (!allowed) return refuse(accessDenied(), method === 'HEAD' ? regionHeader : {});
     }
+    for (const kms of kmsPermissionsFor(operation, bucket, key, s3req)) {
+      record.actions.push(kms.action);
+      const denied = checkKms(caller, kms, baseContext);
+      if (denied) return refuse(denied);
+    }
 
     const ctx: S3Context = { req: s3req, bucket, ...(accessPoint ? { accessPoint } : {}), key, caller, now: this.#now(), services };
     let response: S3Response;
@@ -708,6 +714,12 @@ export class FakeS3Server {
       for (const action of needed) {
         record.actions.push(action);
         if (!authorize(caller, resolved, action, post.key, context)) return refuse(accessDenied());
+      }
+      const kmsKey = attrs?.sse?.kmsKeyId ?? bucket.spec.defaultEncryption?.kmsKeyId;
+      if (kmsKey !== undefined && effectiveSse(attrs, bucket).algorithm !== 'AES256' && !kmsKey.endsWith(':alias/aws/s3')) {
+        record.actions.push('kms:GenerateDataKey');
+        const denied = checkKms(caller, { action: 'kms:GenerateDataKey', keyArn: kmsKey }, context);
+        if (denied) return refuse(denied);
       }
       const version = putVersion(bucket, post.key, new ObjectVersion(file.data, md5Etag(file.data), this.#now(), '', attrs, false));
       const host = s3req.header('host') ?? '127.0.0.1';

@@ -11,6 +11,7 @@ import { makeObject, objectResource, type FakeBucket, type GcsCorsRule, type Sto
 import { isSignedUrlRequest, verifySignedUrl } from './signed-url-verifier.js';
 import { verifyPostPolicy } from './post-policy.js';
 import { applyChunk, SESSION_LIFETIME_MS, sessionCors, type ResumableSessionState } from './resumable.js';
+import { applyAttributes, fromResource, fromXmlHeaders, kmsRefusal, mediaHeaders, type WriteAttributes } from './object-options.js';
 
 /**
  * A fake Cloud Storage JSON API plus V4 signed-URL endpoint, strict where it matters for tests:
@@ -47,6 +48,7 @@ export interface GcsRequestRecord {
 interface ResumableSession extends ResumableSessionState {
   /** Preconditions of the initiating request, evaluated again when the upload completes. */
   preconditions: Preconditions;
+  attrs: WriteAttributes;
 }
 
 const READ_SCOPES = new Set<string>([SCOPES.storageReadOnly, SCOPES.storageReadWrite, SCOPES.storageFullControl, SCOPES.cloudPlatform, SCOPES.cloudPlatformReadOnly]);
@@ -66,6 +68,8 @@ export class FakeGcs extends FakeGoogleService {
   readonly requests: GcsRequestRecord[] = [];
   readonly #buckets = new Map<string, FakeBucket>();
   readonly #sessions = new Map<string, ResumableSession>();
+  /** Resumable sessions cancelled by a DELETE of their session URI. */
+  cancelledSessions = 0;
 
   constructor(options: FakeGcsOptions) {
     super();
@@ -80,8 +84,11 @@ export class FakeGcs extends FakeGoogleService {
    * (`roles/storage.objectViewer`, `roles/storage.objectUser`, or a role defined in the directory);
    * without, any authenticated principal may.
    */
-  createBucket(name: string, options: { iam?: Record<string, string | string[]>; cors?: GcsCorsRule[]; versioning?: boolean } = {}): void {
-    const bucket: FakeBucket = { name, objects: new SortedKeyMap(), ...(options.cors ? { cors: options.cors } : {}), ...(options.versioning ? { versioning: true } : {}) };
+  createBucket(name: string, options: { iam?: Record<string, string | string[]>; cors?: GcsCorsRule[]; versioning?: boolean; requireKmsKeyName?: string } = {}): void {
+    const bucket: FakeBucket = {
+      name, objects: new SortedKeyMap(), ...(options.cors ? { cors: options.cors } : {}), ...(options.versioning ? { versioning: true } : {}),
+      ...(options.requireKmsKeyName ? { requireKmsKeyName: options.requireKmsKeyName } : {}),
+    };
     if (options.iam) {
       bucket.iam = new Map(Object.entries(options.iam).map(([member, roles]) => [member, new Set(Array.isArray(roles) ? roles : [roles])]));
     }
@@ -108,11 +115,20 @@ export class FakeGcs extends FakeGoogleService {
   }
 
   /** The live object, or generation `generation` of it (live or noncurrent). */
-  getObject(bucket: string, name: string, generation?: string): { data: Buffer; contentType: string; generation: string } | undefined {
+  getObject(bucket: string, name: string, generation?: string): { data: Buffer; contentType: string; generation: string; kmsKeyName?: string; contentDisposition?: string; cacheControl?: string; metadata?: Record<string, string> } | undefined {
     const target = this.#bucket(bucket);
     const object = target ? objectAt(target, name, generation) : undefined;
-    return object ? { data: Buffer.from(object.data), contentType: object.contentType, generation: object.generation } : undefined;
+    return object ? {
+      data: Buffer.from(object.data), contentType: object.contentType, generation: object.generation,
+      ...(object.kmsKeyName !== undefined ? { kmsKeyName: object.kmsKeyName } : {}),
+      ...(object.contentDisposition !== undefined ? { contentDisposition: object.contentDisposition } : {}),
+      ...(object.cacheControl !== undefined ? { cacheControl: object.cacheControl } : {}),
+      ...(object.metadata !== undefined ? { metadata: { ...object.metadata } } : {}),
+    } : undefined;
   }
+
+  /** Resumable upload sessions started and neither completed nor cancelled. */
+  get openResumableSessions(): number { return this.#sessions.size; }
 
   /** Every generation of an object still kept, oldest first. */
   listGenerations(bucket: string, name: string): string[] {
@@ -157,7 +173,7 @@ export class FakeGcs extends FakeGoogleService {
       const bucket = decodeURIComponent(upload[1]!);
       if (req.method === 'POST') return this.#upload(req, res, url, bucket, record);
       if (req.method === 'PUT' && url.searchParams.has('upload_id')) return this.#resumableChunk(req, res, url, bucket, record);
-      if (req.method === 'DELETE' && url.searchParams.has('upload_id')) return this.#cancelSession(req, res, url, bucket);
+      if (req.method === 'DELETE' && url.searchParams.has('upload_id')) return this.#cancelSession(req, res, url, bucket, record);
     } else if (record.signedUrl) {
       return this.#signed(req, res, url);
     } else if ((req.method === 'GET' || req.method === 'HEAD') && !url.pathname.startsWith('/storage/') && !url.pathname.startsWith('/upload/') && !url.pathname.startsWith('/download/')) {
@@ -277,7 +293,7 @@ export class FakeGcs extends FakeGoogleService {
     if (generation === 'invalid') return sendError(res, 400, 'Invalid argument: generation', 'invalid');
     const object = objectAt(this.#bucket(bucket)!, name, generation);
     if (!object) return sendError(res, 404, `No such object: ${bucket}/${name}${generation === undefined ? '' : `#${generation}`}`, 'notFound');
-    if (url.searchParams.get('alt') === 'media') return this.#sendMedia(req, res, object);
+    if (url.searchParams.get('alt') === 'media') return this.#sendMedia(req, res, object, mediaHeaders(object, undefined));
     sendJson(res, 200, objectResource(object, this.#baseUrl(req)));
   }
 
@@ -347,12 +363,14 @@ export class FakeGcs extends FakeGoogleService {
     let name = url.searchParams.get('name') ?? undefined;
     let contentType: string | undefined;
     let data: Buffer | undefined;
+    let attrs: WriteAttributes = fromResource({}, url);
 
     if (uploadType === 'multipart') {
       const boundary = boundaryOf(req.headers['content-type']);
       const parts = boundary ? parseMultipart(body, boundary) : [];
       if (parts.length !== 2) return sendError(res, 400, 'multipart upload needs a metadata part and a media part');
       const metadata = JSON.parse(parts[0]!.body.toString('utf8') || '{}') as { name?: string; contentType?: string };
+      attrs = fromResource(metadata, url);
       name = metadata.name ?? name;
       contentType = metadata.contentType ?? parts[1]!.headers['content-type'];
       data = parts[1]!.body;
@@ -361,6 +379,7 @@ export class FakeGcs extends FakeGoogleService {
       data = body;
     } else if (uploadType === 'resumable') {
       const metadata = body.length ? (JSON.parse(body.toString('utf8')) as { name?: string; contentType?: string }) : {};
+      attrs = fromResource(metadata, url);
       name = metadata.name ?? name;
       contentType = metadata.contentType ?? (req.headers['x-upload-content-type'] as string | undefined);
     } else {
@@ -372,6 +391,8 @@ export class FakeGcs extends FakeGoogleService {
     if (!('principal' in auth)) return this.#deny(res, auth);
     const preconditions = queryPreconditions(url);
     if (preconditionFails(preconditions, this.#bucket(bucket)!.objects.get(name))) return sendError(res, 412, PRECONDITION_FAILED, 'conditionNotMet');
+    const cmek = kmsRefusal(this.#bucket(bucket)!, attrs);
+    if (cmek) return sendError(res, 403, cmek, 'forbidden');
 
     if (uploadType === 'resumable') {
       const id = randomBytes(16).toString('hex');
@@ -380,7 +401,7 @@ export class FakeGcs extends FakeGoogleService {
       const declared = req.headers['x-upload-content-length'];
       const origin = req.headers.origin;
       this.#sessions.set(id, {
-        bucket, name, ...(contentType ? { contentType } : {}), principal: auth.principal, chunks: [], received: 0, preconditions,
+        bucket, name, ...(contentType ? { contentType } : {}), principal: auth.principal, chunks: [], received: 0, preconditions, attrs,
         ...(typeof declared === 'string' && /^\d+$/.test(declared) ? { declaredSize: Number(declared) } : {}),
         ...(typeof origin === 'string' ? { origin } : {}), startedAt: this.directory.now(),
       });
@@ -389,13 +410,16 @@ export class FakeGcs extends FakeGoogleService {
       res.end();
       return;
     }
-    this.#store(bucket, name, data!, contentType);
+    this.#store(bucket, name, data!, contentType, attrs);
     sendJson(res, 200, objectResource(this.#bucket(bucket)!.objects.get(name)!, this.#baseUrl(req)));
   }
 
-  #store(bucket: string, name: string, data: Buffer, contentType?: string): void {
-    storeGeneration(this.#bucket(bucket)!, makeObject(bucket, name, data, contentType));
+  #store(bucket: string, name: string, data: Buffer, contentType?: string, attrs: WriteAttributes = {}): void {
+    storeGeneration(this.#bucket(bucket)!, applyAttributes(makeObject(bucket, name, data, contentType), attrs));
   }
+
+  /** DELETE of a session URI cancels the upload: GCS answers 499 and the session is gone (nothing is stored). */
+
 
   /** One PUT on a resumable session URI (src/testing/gcp/resumable.ts): a chunk or a status query. */
   async #resumableChunk(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string, record: GcsRequestRecord): Promise<void> {
@@ -420,7 +444,7 @@ export class FakeGcs extends FakeGoogleService {
         this.#sessions.delete(id);
         return sendError(res, 412, PRECONDITION_FAILED, 'conditionNotMet');
       }
-      this.#store(bucket, session.name, outcome.data, session.contentType);
+      this.#store(bucket, session.name, outcome.data, session.contentType, session.attrs);
       const object = this.#bucket(bucket)!.objects.get(session.name)!;
       session.chunks = [];
       session.finished = { generation: object.generation };
@@ -433,14 +457,22 @@ export class FakeGcs extends FakeGoogleService {
   }
 
   /** DELETE on a session URI cancels the upload (499, as GCS answers); nothing of it is kept. */
-  #cancelSession(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string): void {
+  /** DELETE on a resumable session URI: the URI is the credential (as on GCS); a bearer token, when sent, must still be allowed to write. */
+  async #cancelSession(req: IncomingMessage, res: ServerResponse, url: URL, bucket: string, record: GcsRequestRecord): Promise<void> {
+    req.resume();
     const id = url.searchParams.get('upload_id') ?? '';
     const session = this.#liveSession(id);
     if (!session || session.bucket !== bucket || session.finished) return sendError(res, 404, 'No such upload session.');
+    if (req.headers.authorization !== undefined) {
+      const auth = this.#authorize(req, bucket, this.#writeOps(bucket, session.name), record);
+      if (!('principal' in auth)) return this.#deny(res, auth);
+    }
     this.#sessions.delete(id);
+    this.cancelledSessions++;
     res.writeHead(499, { 'content-length': '0', ...sessionCors(session, req.headers.origin) });
     res.end();
   }
+
 
   /** A session that exists and is less than a week old. */
   #liveSession(id: string): ResumableSession | undefined {
@@ -519,7 +551,10 @@ export class FakeGcs extends FakeGoogleService {
       return xmlError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.');
     }
     if (method === 'PUT') {
-      this.#store(bucketName, name, body!, req.headers['content-type']);
+      const attrs = fromXmlHeaders(req);
+      const cmek = kmsRefusal(bucket, attrs);
+      if (cmek) return xmlError(403, 'AccessDenied', cmek);
+      this.#store(bucketName, name, body!, req.headers['content-type'], attrs);
       res.writeHead(200, { etag: bucket.objects.get(name)!.etag, 'content-length': '0' });
       res.end();
       return;
@@ -536,7 +571,7 @@ export class FakeGcs extends FakeGoogleService {
     }
     const object = objectAt(bucket, name, generation);
     if (!object) return xmlError(404, 'NoSuchKey', 'The specified key does not exist.');
-    this.#sendMedia(req, res, object);
+    this.#sendMedia(req, res, object, mediaHeaders(object, url));
   }
 }
 

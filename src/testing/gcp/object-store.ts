@@ -14,6 +14,13 @@ export interface StoredObject {
   etag: string;
   timeCreated: Date;
   updated: Date;
+  /** Object options a write set (see object-options.ts). */
+  contentDisposition?: string;
+  cacheControl?: string;
+  /** Custom metadata (`metadata` of the object resource). */
+  metadata?: Record<string, string>;
+  /** The Cloud KMS key the object is encrypted with (CMEK), as GCS reports it. */
+  kmsKeyName?: string;
 }
 
 export interface FakeBucket {
@@ -27,6 +34,11 @@ export interface FakeBucket {
   versioning?: boolean;
   /** Noncurrent generations per object name, oldest first. */
   noncurrent?: Map<string, StoredObject[]>;
+  /**
+   * Writes must name exactly this Cloud KMS key (the customer's CMEK requirement, as the org
+   * policy `constraints/gcp.restrictNonCmekServices` enforces it): others are refused with 403.
+   */
+  requireKmsKeyName?: string;
 }
 
 /** A bucket CORS rule, as GCS stores it. */
@@ -74,5 +86,10 @@ export function objectResource(object: StoredObject, baseUrl: string): Record<st
     timeCreated: object.timeCreated.toISOString(),
     updated: object.updated.toISOString(),
     timeStorageClassUpdated: object.timeCreated.toISOString(),
+    ...(object.contentDisposition !== undefined ? { contentDisposition: object.contentDisposition } : {}),
+    ...(object.cacheControl !== undefined ? { cacheControl: object.cacheControl } : {}),
+    ...(object.metadata !== undefined ? { metadata: object.metadata } : {}),
+    // GCS names the key version that encrypted the object.
+    ...(object.kmsKeyName !== undefined ? { kmsKeyName: `${object.kmsKeyName}/cryptoKeyVersions/1` } : {}),
   };
 }

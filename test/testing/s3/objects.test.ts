@@ -147,7 +147,10 @@ describe('server-side encryption', () => {
   });
 
   it('a bucket policy denying unencrypted or wrong-key writes is enforced on the SSE condition keys', async () => {
-    const writer = f.client(f.session([allow('s3:PutObject', 'arn:aws:s3:::kms-only/*')]));
+    const writer = f.client(f.session([{ Version: '2012-10-17', Statement: [
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::kms-only/*' },
+      { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: 'arn:aws:kms:us-east-1:111111111111:key/good-key' },
+    ] }]));
     expect(await failure(writer.send(new PutObjectCommand({ Bucket: 'kms-only', Key: 'a', Body: 'x' })))).toMatchObject({ name: 'AccessDenied' });
     expect(await failure(writer.send(new PutObjectCommand({ Bucket: 'kms-only', Key: 'a', Body: 'x', ServerSideEncryption: 'AES256' })))).toMatchObject({ name: 'AccessDenied' });
     expect(await failure(writer.send(new PutObjectCommand({ Bucket: 'kms-only', Key: 'a', Body: 'x', ServerSideEncryption: 'aws:kms' })))).toMatchObject({ name: 'AccessDenied' });
@@ -156,6 +159,31 @@ describe('server-side encryption', () => {
     expect((await f.s3.getObject('kms-only', 'a'))!.sse).toEqual({ algorithm: 'aws:kms', kmsKeyId: 'arn:aws:kms:us-east-1:111111111111:key/good-key' });
     // The Deny binds the bucket owner's administrators too.
     expect(await failure(admin.send(new PutObjectCommand({ Bucket: 'kms-only', Key: 'b', Body: 'x' })))).toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('S3 uses the KMS key with the caller\'s permissions: GenerateDataKey to write, Decrypt to read (session policy included)', async () => {
+    const key = 'arn:aws:kms:us-east-1:111111111111:key/good-key';
+    const s3Only = f.client(f.session([allow(['s3:PutObject', 's3:GetObject'], 'arn:aws:s3:::kms-only/*')]));
+    const put = (client: typeof s3Only, k: string) => client.send(new PutObjectCommand({ Bucket: 'kms-only', Key: k, Body: 'x', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: key }));
+    const denied = await failure(put(s3Only, 'k1'));
+    expect(denied).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect((denied.error as Error).message).toContain('kms:GenerateDataKey');
+    expect(await f.s3.getObject('kms-only', 'k1')).toBeUndefined();
+    // Write-only KMS grant: the write works, the read needs kms:Decrypt.
+    // (Each document is one policy that must allow: identity policy ∩ session policy.)
+    const writeOnly = f.client(f.session([allow(['s3:PutObject', 's3:GetObject', 'kms:GenerateDataKey'], '*')]));
+    await put(writeOnly, 'k2');
+    expect(await failure(writeOnly.send(new GetObjectCommand({ Bucket: 'kms-only', Key: 'k2' })))).toMatchObject({ name: 'AccessDenied' });
+    // A grant on another key is no grant on this one.
+    const otherKey = f.client(f.session([allow(['s3:PutObject', 's3:GetObject', 'kms:GenerateDataKey', 'kms:Decrypt'], ['arn:aws:s3:::kms-only/*', 'arn:aws:kms:us-east-1:111111111111:key/other'])]));
+    expect(await failure(put(otherKey, 'k3'))).toMatchObject({ name: 'AccessDenied' });
+    // Identity policy grants KMS broadly; the session policy must grant it too.
+    const sessionWithoutKms = f.client(f.session([allow(['s3:*', 'kms:*'], '*'), allow(['s3:PutObject', 's3:GetObject'], 'arn:aws:s3:::kms-only/*')]));
+    expect(await failure(sessionWithoutKms.send(new GetObjectCommand({ Bucket: 'kms-only', Key: 'k2' })))).toMatchObject({ name: 'AccessDenied' });
+    const both = f.client(f.session([allow(['s3:*', 'kms:*'], '*'), allow(['s3:PutObject', 's3:GetObject', 'kms:GenerateDataKey', 'kms:Decrypt'], ['arn:aws:s3:::kms-only/*', key])]));
+    const got = await both.send(new GetObjectCommand({ Bucket: 'kms-only', Key: 'k2' }));
+    expect(await got.Body!.transformToString()).toBe('x');
+    expect(f.s3.requests.at(-1)!.actions).toEqual(['s3:GetObject', 'kms:Decrypt']);
   });
 });
 
