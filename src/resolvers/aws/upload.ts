@@ -1,3 +1,4 @@
+import type { AwsIntegration } from '../../types.js';
 import { createHash, createHmac } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InvalidArgumentError, NotFoundError, UnsupportedUriError } from '../../errors.js';
@@ -8,6 +9,7 @@ import type {
   PartUrlsRequest, PresignPostRequest, ResumeState, SignedParts, StartUploadRequest, UploadDriver, UploadLimits, UploadSession,
 } from '../uploads/driver-uploads.js';
 import { uploadHeaders } from '../uploads/part-headers.js';
+import { awsEncryptionHeaders } from './encryption.js';
 import { encodeKeyPath, objectUrlBase, rfc3986, type S3EndpointOptions } from './endpoint.js';
 import { awsErrorInfo } from './errors.js';
 import { deriveSigningKey } from './presigner.js';
@@ -47,9 +49,10 @@ export class S3Uploads implements UploadDriver {
 
   async start(target: ObjectTarget, request: StartUploadRequest): Promise<string> {
     const { CreateMultipartUploadCommand } = await loadS3();
-    // Encryption settings (part-headers.ts) become SSE parameters of this call once they exist.
+    // The integration's encryption (part-headers.ts): parts inherit it from this call.
+    const sse = uploadHeaders(target.integration, 'aws').startParams;
     const out = await this.#host.run(target, 'create an upload to', (client, params) => client.send(new CreateMultipartUploadCommand({
-      ...params, ...(request.contentType !== undefined ? { ContentType: request.contentType } : {}),
+      ...params, ...(request.contentType !== undefined ? { ContentType: request.contentType } : {}), ...sse,
     }), request.signal ? { abortSignal: request.signal } : {}));
     if (!out.UploadId) throw new TypeError('S3 CreateMultipartUpload returned no UploadId');
     return out.UploadId;
@@ -119,7 +122,9 @@ export class S3Uploads implements UploadDriver {
     }
     if (request.maxBytes > MAX_POST_BYTES) throw new InvalidArgumentError(`presignPost: S3 form uploads stop at 5 GiB (${MAX_POST_BYTES} bytes); use createUpload for larger files`, { uri: target.location.uri });
     const signing = await this.#host.signing(target, request.ttlSeconds);
-    return s3PostPolicy({ ...signing, endpoint: this.#host.endpoint, bucket: target.location.bucket, key: target.location.key, maxBytes: request.maxBytes, ...(request.contentType !== undefined ? { contentType: request.contentType } : {}) });
+    return s3PostPolicy({ ...signing, endpoint: this.#host.endpoint, bucket: target.location.bucket, key: target.location.key, maxBytes: request.maxBytes, ...(request.contentType !== undefined ? { contentType: request.contentType } : {}),
+      // The integration's encryption: form fields the policy fixes, so the browser cannot drop them.
+      extraFields: awsEncryptionHeaders(target.integration.config as AwsIntegration) });
   }
 
   async #listParts(target: ObjectTarget, session: UploadSession, signal?: AbortSignal): Promise<Array<{ partNumber: number; etag: string; size: number }>> {
@@ -182,7 +187,7 @@ export function presignS3Query(input: SigningInput & { method: 'PUT' | 'GET' | '
  * exact key, sizes 0 … maxBytes, the Content-Type when given, and the credential fields; every
  * field is covered by a condition, so the browser can add none of its own.
  */
-export function s3PostPolicy(input: SigningInput & { maxBytes: number; contentType?: string }): PresignedPost {
+export function s3PostPolicy(input: SigningInput & { maxBytes: number; contentType?: string; extraFields?: Record<string, string> }): PresignedPost {
   const base = objectUrlBase(input.bucket, input.region, input.endpoint);
   const amzDate = amzDateOf(input.signedAt);
   const date = amzDate.slice(0, 8);
@@ -191,6 +196,7 @@ export function s3PostPolicy(input: SigningInput & { maxBytes: number; contentTy
     bucket: input.bucket,
     key: input.key,
     ...(input.contentType !== undefined ? { 'Content-Type': input.contentType } : {}),
+    ...input.extraFields,
     'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
     'X-Amz-Credential': `${input.credentials.accessKeyId}/${date}/${input.region}/s3/aws4_request`,
     'X-Amz-Date': amzDate,

@@ -76,6 +76,7 @@ export class AzureBlockUploads implements UploadDriver {
     }
     const ids = Array.from({ length: count }, (_, i) => blockId(session.providerId, i + 1));
     await this.#host.blob(target, 'w', 'complete an upload to', (blob) => blob.commitBlockList(ids, {
+      ...encryptionScopeOf(target),
       ...(session.contentType !== undefined ? { blobHTTPHeaders: { blobContentType: session.contentType } } : {}),
       ...(signal ? { abortSignal: signal } : {}),
     }));
@@ -88,7 +89,7 @@ export class AzureBlockUploads implements UploadDriver {
     if (exists) return;
     // An empty commit discards every uncommitted block; create-only, so a blob written meanwhile is never replaced.
     try {
-      const created = await this.#host.blob(target, 'w', 'abort an upload to', (blob) => blob.commitBlockList([], { conditions: { ifNoneMatch: '*' }, ...(signal ? { abortSignal: signal } : {}) }));
+      const created = await this.#host.blob(target, 'w', 'abort an upload to', (blob) => blob.commitBlockList([], { ...encryptionScopeOf(target), conditions: { ifNoneMatch: '*' }, ...(signal ? { abortSignal: signal } : {}) }));
       await this.#host.blob(target, 'd', 'abort an upload to', (blob) => blob.delete({ conditions: { ifMatch: created.etag ?? '' }, ...(signal ? { abortSignal: signal } : {}) }));
     } catch (error) {
       // 409/412: someone created the blob meanwhile; it stays, and the blocks expire on their own.
@@ -125,4 +126,9 @@ function statusOf(error: unknown): number | undefined {
   if (error instanceof AssetLinkError) return statusOf(error.cause);
   const e = (error ?? {}) as { statusCode?: number; status?: number };
   return e.statusCode ?? e.status;
+}
+
+function encryptionScopeOf(target: ObjectTarget): { encryptionScope?: string } {
+  const scope = uploadHeaders(target.integration, 'azure').encryptionScope;
+  return scope === undefined ? {} : { encryptionScope: scope };
 }

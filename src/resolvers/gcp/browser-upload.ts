@@ -54,7 +54,7 @@ export class GcsUploads implements UploadDriver {
   async start(target: ObjectTarget, request: StartUploadRequest): Promise<string> {
     const { bucket, key } = target.location;
     try {
-      const response = await fetch(`${this.#host.apiEndpoint}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&name=${encodeURIComponent(key)}`, {
+      const response = await fetch(`${this.#host.apiEndpoint}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&name=${encodeURIComponent(key)}${startQuery(target)}`, {
         method: 'POST',
         headers: {
           authorization: `Bearer ${await this.#host.token(target)}`,
@@ -188,4 +188,10 @@ function messageOf(text: string, status: number): string {
     if (parsed.error?.message) return parsed.error.message;
   } catch { /* not JSON */ }
   return `Cloud Storage answered HTTP ${status}`;
+}
+
+/** `&kmsKeyName=…` when the integration encrypts with a customer-managed key (part-headers.ts). */
+function startQuery(target: ObjectTarget): string {
+  const query = uploadHeaders(target.integration, 'gcp').startQuery;
+  return Object.entries(query).map(([k, v]) => `&${k}=${encodeURIComponent(v)}`).join('');
 }
