@@ -3,7 +3,7 @@ import { CredentialsUnavailableError } from '../errors.js';
 import { CertificatePemError, parseClientCertificatePem } from '../integrations/azure-certificate-pem.js';
 import type { AzureClientCertificateAuth } from '../types.js';
 import { isSecretCallback, readSecret } from './secret-value.js';
-import { identityOptions, type AzureCredentialOptions, type AzureTokenStrategy, type IdentityModule } from './azure-token.js';
+import { identityOptions, type AzureCredentialOptions, type AzureTokenStrategy, type IdentityModule } from './azure-identity.js';
 
 /**
  * An app registration authenticating with a certificate (`ClientCertificateCredential`): the

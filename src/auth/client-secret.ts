@@ -1,7 +1,7 @@
 import type { AccessToken, ClientSecretCredential } from '@azure/identity';
 import type { AzureAuth } from '../types.js';
 import { isSecretCallback, readSecret } from './secret-value.js';
-import { identityOptions, type AzureCredentialOptions, type AzureTokenStrategy, type IdentityModule } from './azure-token.js';
+import { identityOptions, type AzureCredentialOptions, type AzureTokenStrategy, type IdentityModule } from './azure-identity.js';
 
 type ClientSecretAuth = Extract<AzureAuth, { kind: 'client-secret' }>;
 

@@ -2,7 +2,7 @@ import type { AccessToken, ClientAssertionCredential } from '@azure/identity';
 import { CredentialsUnavailableError } from '../errors.js';
 import type { AzureAuth } from '../types.js';
 import { federatedTokenFile } from './federated-token-file.js';
-import { identityOptions, type AzureCredentialOptions, type AzureTokenStrategy, type IdentityModule } from './azure-token.js';
+import { identityOptions, type AzureCredentialOptions, type AzureTokenStrategy, type IdentityModule } from './azure-identity.js';
 
 type FederatedAuth = Extract<AzureAuth, { kind: 'federated' }>;
 

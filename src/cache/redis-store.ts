@@ -14,9 +14,11 @@ export interface RedisLike {
   quit(): Promise<unknown>;
 }
 
+/** Options of the shared Redis credential store (docs/cache.md). */
 export interface RedisCredentialStoreOptions {
   /** An ioredis client, or a redis:// URL from which one is made (ioredis is an optional peer dependency). */
   client?: RedisLike;
+  /** A redis:// or rediss:// URL, used when no `client` is given. */
   url?: string;
   /** 32 bytes (or base64 of 32 bytes) for AES-256-GCM. Nothing is stored in plaintext. */
   encryptionKey: Uint8Array | string;
@@ -60,6 +62,7 @@ export class RedisCredentialStore implements CredentialStore {
     return `${tenantKeySpace(this.#prefix, tenantOfCacheKey(key))}${kind}:${createHash('sha256').update(key).digest('base64url')}`;
   }
 
+  /** The stored credential for `key`, decrypted and authenticated; undefined when absent or tampered with. */
   async get(key: string): Promise<StoredCredential | undefined> {
     const sealed = await this.#client.get(this.#redisKey('cred', key));
     if (sealed === null) return undefined;
@@ -73,16 +76,19 @@ export class RedisCredentialStore implements CredentialStore {
     }
   }
 
+  /** Stores `entry` encrypted, expiring with the credential. */
   async set(key: string, entry: StoredCredential): Promise<void> {
     const ttl = Math.floor(entry.expiresAt - Date.now());
     if (ttl <= 0) return;
     await this.#client.set(this.#redisKey('cred', key), this.#box.seal(JSON.stringify(entry), key), 'PX', ttl);
   }
 
+  /** Forgets `key` (e.g. after `updateIntegration`). */
   async delete(key: string): Promise<void> {
     await this.#client.del(this.#redisKey('cred', key));
   }
 
+  /** Takes the refresh lock of `key` for `ttlMs`; resolves to its release, or undefined when another process holds it. */
   async lock(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
     const token = randomBytes(16).toString('hex');
     const lockKey = this.#redisKey('lock', key);
@@ -108,10 +114,12 @@ export class RedisCredentialStore implements CredentialStore {
     return async () => { await this.#client.eval(RELEASE, 1, lockKey, token).catch(() => undefined); };
   }
 
+  /** Closes the Redis connection if this store opened it. */
   async close(): Promise<void> {
     if (this.#owned) await this.#client.quit().catch(() => undefined);
   }
 
+  /** Never serialises the client or the encryption key. */
   toJSON(): string { return 'RedisCredentialStore'; }
   [Symbol.for('nodejs.util.inspect.custom')](): string { return 'RedisCredentialStore'; }
 }

@@ -27,6 +27,7 @@ export interface VendOptions {
    * provider's minimum always fails: the credentials would outlive what was asked.
    */
   clamp?: boolean;
+  /** Aborting stops the vend with an `ABORTED` error. */
   signal?: AbortSignal;
 }
 

@@ -1,6 +1,7 @@
 import { InvalidIntegrationError } from '../errors.js';
 import { UriProblem } from './fail.js';
 
+/** A non-default service endpoint (emulator or S3-compatible store) whose URLs parse as that provider. */
 export interface EndpointOverride {
   provider: 'aws' | 'gcp' | 'azure';
   /**

@@ -16,6 +16,7 @@ import { azurePin, gcsPin, type Pin, s3Pin } from './pins.js';
 import { presignedFrom } from './presigned.js';
 import { readQuery, type QueryParams } from './query.js';
 
+/** How `parseAssetUri` reads hosts that are not the clouds' public ones. */
 export interface ParseOptions {
   /** Emulator / S3-compatible origins that parse as their provider, path-style; `http` and ports allowed. */
   endpoints?: EndpointOverride[];

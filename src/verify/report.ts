@@ -1,11 +1,14 @@
 import type { AssetLinkErrorCode } from '../errors.js';
 import type { Mode, Provider } from '../types.js';
 
+/** The checks `verify` runs, by name. */
 export type CheckName = 'credentials' | 'list' | 'sample-read' | 'write-probe' | 'read-only-enforced' | 'cors';
+/** How one check ended: `warn` does not block `active`; `skipped` was not applicable. */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'skipped';
 /** Which checks decide `active` (docs/verify.md, "Profiles"). */
 export type VerifyProfile = 'full' | 'read-objects';
 
+/** One check of a verification report: its status, whether it is required, and a hint when it failed. */
 export interface VerificationCheck {
   name: CheckName;
   status: CheckStatus;
@@ -20,6 +23,7 @@ export interface VerificationCheck {
   durationMs: number;
 }
 
+/** What `resolver.verify()` found: the integration is `active` when every required check passed. */
 export interface VerificationReport {
   integrationId: string;
   provider: Provider;
@@ -38,6 +42,7 @@ export interface VerificationReport {
   region?: string;
 }
 
+/** Options of `resolver.verify()` (docs/verify.md). */
 export interface VerifyOptions {
   /**
    * `full` (default) or `read-objects`: only credentials and the sample read are required (list

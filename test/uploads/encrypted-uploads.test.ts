@@ -50,7 +50,7 @@ async function uploadAll(uri: string, source: Uint8Array): Promise<void> {
   const asset = await resolver.resolveAsset(uri);
   const plan = await asset.createUpload({ size: source.byteLength, partSize: 5 * MiB, ttlSeconds: 600 });
   for (const part of plan.parts) {
-    const response = await fetch(part.url, { method: 'PUT', headers: part.headers, body: source.subarray(part.start, part.end) });
+    const response = await fetch(part.url, { method: 'PUT', headers: part.headers, body: Buffer.from(source.buffer, source.byteOffset + part.start, part.end - part.start) as unknown as BodyInit });
     expect(response.status).toBe(200);
   }
   await asset.completeUpload(plan.uploadId, plan.parts.map((p) => ({ partNumber: p.partNumber })));

@@ -28,6 +28,7 @@ export interface FakeRole {
   maxSessionDurationSeconds?: number;
 }
 
+/** A failure the fake STS answers with, for reliability tests. */
 export type StsFault =
   | { type: 'throttle' }
   | { type: 'server-error' }
@@ -41,6 +42,7 @@ export type StsFault =
 /** Decides, per request, whether it gets a fault (consulted when no queued fault is pending). */
 export type StsFaultPolicy = () => StsFault | undefined;
 
+/** One AssumeRole call the fake STS received, with the session policy it was sent. */
 export interface AssumeRoleCall {
   roleArn: string;
   roleSessionName: string;
@@ -76,9 +78,11 @@ export interface FederationTokenCall {
 const NO_PERMISSIONS: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*' }] };
 const FEDERATED_NAME = /^[\w+=,.@-]{2,32}$/;
 
+/** Options of the fake AWS STS. */
 export interface FakeStsOptions {
   /** Shared with the fake S3 so it accepts the credentials issued here. Default: a new keyring. */
   keyring?: AwsKeyring;
+  /** Roles that can be assumed. */
   roles?: FakeRole[];
   /** Clock, shared with the code under test when it uses a fake clock. */
   now?: () => number;
@@ -94,6 +98,7 @@ const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
+/** A fake AWS STS (AssumeRole, GetCallerIdentity, GetFederationToken) issuing keys the fake S3 accepts. */
 export class FakeSts {
   readonly keyring: AwsKeyring;
   /** Every AssumeRole request that passed signature verification, in arrival order. */
@@ -127,6 +132,7 @@ export class FakeSts {
     return url;
   }
 
+  /** The http:// origin it listens on. */
   get endpoint(): string {
     if (!this.#url) throw new Error('FakeSts is not started');
     return this.#url;
@@ -138,6 +144,7 @@ export class FakeSts {
   /** Successful AssumeRole calls. */
   get issuedCount(): number { return this.calls.filter((c) => c.outcome === 'issued').length; }
 
+  /** Adds a role that can be assumed from now on. */
   addRole(role: FakeRole): void {
     if (!ROLE_ARN.test(role.roleArn)) throw new Error(`not a role ARN: ${role.roleArn}`);
     this.#roles.set(role.roleArn, role);
@@ -171,6 +178,7 @@ export class FakeSts {
     for (const type of Object.keys(this.faultsServed) as Array<StsFault['type']>) this.faultsServed[type] = 0;
   }
 
+  /** Stops listening. */
   async close(): Promise<void> {
     await closeServer(this.#server);
     this.#server = undefined;

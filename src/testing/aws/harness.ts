@@ -3,8 +3,11 @@ import { FakeS3Server, type FakeS3Bucket } from './s3-server.js';
 import { FakeSts, type FakeRole } from './fake-sts.js';
 import { AwsKeyring, DEFAULT_ACCOUNT_ID } from './keyring.js';
 
+/** Options of `startAwsFakes`. */
 export interface AwsFakesOptions {
+  /** Roles the fake STS lets the platform assume (trust, ExternalId, permissions). */
   roles?: FakeRole[];
+  /** Buckets created before the fakes start. */
   buckets?: Array<string | FakeS3Bucket>;
   /** Shared clock for STS expirations, session expiry and presigned-URL expiry. */
   now?: () => number;
@@ -26,6 +29,7 @@ export interface AwsFakes {
   close(): Promise<void>;
 }
 
+/** Starts a fake STS and a fake S3 sharing one keyring, and the platform options that point at them. */
 export async function startAwsFakes(options: AwsFakesOptions = {}): Promise<AwsFakes> {
   const keyring = new AwsKeyring();
   const credentials = options.platformCredentials ?? { accessKeyId: 'AKIAPLATFORMTEST0001', secretAccessKey: 'platform-test-secret-key' };

@@ -10,6 +10,7 @@
 export type ConditionValue = string | boolean | number;
 export type ConditionValues = Record<string, ConditionValue | ConditionValue[]>;
 
+/** One statement of an IAM policy (Effect, Action/NotAction, Resource/NotResource, Condition). */
 export interface PolicyStatement {
   Sid?: string;
   Effect: 'Allow' | 'Deny';
@@ -18,6 +19,7 @@ export interface PolicyStatement {
   Condition?: Record<string, ConditionValues>;
 }
 
+/** An IAM identity or session policy. */
 export interface PolicyDocument {
   Version?: string;
   Statement: PolicyStatement | PolicyStatement[];
@@ -33,8 +35,10 @@ export interface AuthorizationRequest {
   context?: Record<string, string | undefined>;
 }
 
+/** Outcome of an IAM evaluation, as AWS distinguishes it. */
 export type Decision = 'allow' | 'explicit-deny' | 'implicit-deny';
 
+/** A policy document the fake cannot evaluate (AWS would refuse it as MalformedPolicyDocument). */
 export class PolicyParseError extends Error {
   override name = 'PolicyParseError';
 }
@@ -238,6 +242,7 @@ export interface ResourcePolicyStatement extends PolicyStatement {
   Principal: '*' | { AWS: string | string[] };
 }
 
+/** A resource policy (bucket or access point policy): statements name a Principal. */
 export interface ResourcePolicyDocument {
   Version?: string;
   Statement: ResourcePolicyStatement[];

@@ -7,7 +7,9 @@ import type { PolicyDocument } from './iam-policy.js';
  * request and enforces the policies recorded here).
  */
 export interface AwsKeyEntry {
+  /** Access key id (AKIA… or ASIA…). */
   accessKeyId: string;
+  /** Secret the fake verifies SigV4 signatures with. */
   secretAccessKey: string;
   /** Set for temporary credentials: requests must carry exactly this `X-Amz-Security-Token`. */
   sessionToken?: string;
@@ -27,14 +29,19 @@ export interface AwsKeyEntry {
 
 /** Options for a long-term (IAM user) key pair. */
 export interface StaticKeyOptions {
+  /** Access key id (AKIA…). */
   accessKeyId: string;
+  /** Secret the fake verifies SigV4 signatures with. */
   secretAccessKey: string;
+  /** Account of the key's principal. Default `DEFAULT_ACCOUNT_ID`. */
   accountId?: string;
   /** Defaults to `arn:aws:iam::<accountId>:user/<accessKeyId>`. */
   principalArn?: string;
+  /** Identity policies of the principal (default: allow everything). */
   policies?: PolicyDocument[];
 }
 
+/** Account id of the fakes' principals when none is given. */
 export const DEFAULT_ACCOUNT_ID = '111111111111';
 
 /** The set of key pairs a fake AWS knows about. */
@@ -71,10 +78,12 @@ export class AwsKeyring {
     return entry;
   }
 
+  /** The key entry of an access key id, if issued and not revoked. */
   get(accessKeyId: string): AwsKeyEntry | undefined {
     return this.#keys.get(accessKeyId);
   }
 
+  /** Revokes a key: later requests signed with it fail as AWS answers for invalid keys. */
   revoke(accessKeyId: string): void {
     this.#keys.delete(accessKeyId);
   }

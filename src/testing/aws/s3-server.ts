@@ -40,9 +40,11 @@ import { parseRawQuery, sha256Hex, verifySigV4, type VerifiedRequest } from './s
 export type { FakeCorsRule, FakeS3Bucket, SseSettings, VersioningStatus, StoredChecksum };
 export type { FakeAccessPoint, FakeAccessPointOptions };
 
+/** Options of `FakeS3Server`. */
 export interface FakeS3ServerOptions {
   /** Keys accepted by the front (share the fake STS's keyring so issued sessions work). */
   keyring?: AwsKeyring;
+  /** Buckets created at start. */
   buckets?: Array<string | FakeS3Bucket>;
   /** Clock for presigned-URL and session expiry and Last-Modified, shared with the code under test. */
   now?: () => number;
@@ -55,6 +57,7 @@ export interface FakeS3ServerOptions {
   bucketRegionHeader?: boolean;
 }
 
+/** One request the fake S3 served or refused, for assertions. */
 export interface S3RequestRecord {
   method: string;
   /** The bucket segment of the path (a bucket name or an access point alias). */
@@ -179,6 +182,7 @@ const ACCESS_POINT_OPERATIONS = new Set<S3Operation>([
 /** Operations whose body is what a checksum header covers (CompleteMultipartUpload's covers the object). */
 const BODY_CHECKSUMMED = new Set<S3Operation>(['PutObject', 'UploadPart', 'DeleteObjects', 'PutBucketCors', 'PutBucketPolicy', 'PutBucketVersioning', 'PutBucketEncryption']);
 
+/** An in-memory S3 that verifies SigV4 and evaluates IAM, bucket and session policies (docs/testing.md). */
 export class FakeS3Server {
   readonly keyring: AwsKeyring;
   /** Every request the front answered, in order. */
@@ -220,6 +224,7 @@ export class FakeS3Server {
     return url;
   }
 
+  /** The http:// origin it listens on (after `start()`). */
   get endpoint(): string {
     if (!this.#url) throw new Error('FakeS3Server is not started');
     return this.#url;
@@ -334,6 +339,7 @@ export class FakeS3Server {
   /** Requests the front refused (signature, token, policy, owner, region, checksum…). */
   get refusals(): S3RequestRecord[] { return this.requests.filter((r) => r.code !== undefined); }
 
+  /** Stops listening and drops every connection. */
   async close(): Promise<void> {
     await closeServer(this.#front);
     this.#front = undefined;

@@ -14,6 +14,7 @@ import { SortedKeyIndex } from './s3-sorted-keys.js';
 
 export type VersioningStatus = 'Enabled' | 'Suspended';
 
+/** One CORS rule of a fake bucket, as PutBucketCors takes it. */
 export interface FakeCorsRule {
   allowedOrigins: string[];
   allowedMethods: string[];
