@@ -1,3 +1,4 @@
+import { ownPresignedUrl } from './frozen.js';
 import { AssetLinkError, InvalidArgumentError, InvalidUriError, ProviderError, ReadOnlyError, UnsupportedUriError } from '../errors.js';
 import { checkTtl } from './ttl.js';
 import type { AssetLinkEvent } from '../events.js';
@@ -122,7 +123,8 @@ export async function presignMany(
         uri: location.uri, method, ttlSeconds: Math.round((presigned.expiresAt.getTime() - now) / 1000), expiresAt: presigned.expiresAt,
       });
     }
-    results[slot.index] = { ...presigned, expiresAt: new Date(presigned.expiresAt.getTime()), headers: { ...presigned.headers } };
+    // The same redacting copy a single presign returns: the signature never reaches JSON or inspect.
+    results[slot.index] = ownPresignedUrl(presigned);
   };
   const fail = (slot: Slot, error: unknown): void => {
     const { integration, location } = slot.outcome;

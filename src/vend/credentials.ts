@@ -72,7 +72,10 @@ abstract class Vended {
   toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(this)) {
-      out[name] = SECRET_FIELDS.has(name) ? MASK : value instanceof Date ? value.toISOString() : value;
+      // The key id names the session: only its kind prefix (AKIA/ASIA) is shown, like the AWS console does.
+      out[name] = SECRET_FIELDS.has(name) ? MASK
+        : name === 'accessKeyId' && typeof value === 'string' ? `${value.slice(0, 4)}…`
+          : value instanceof Date ? value.toISOString() : value;
     }
     return out;
   }

@@ -215,8 +215,9 @@ describe('vended credentials keep their secrets out of logs', () => {
     for (const text of [JSON.stringify(creds), inspect(creds), String(creds), `${creds}`, JSON.stringify(events), inspect(events, { depth: 10 })]) {
       expect(text).not.toContain(creds.secretAccessKey);
       expect(text).not.toContain(creds.sessionToken);
+      expect(text).not.toContain(creds.accessKeyId);
     }
-    expect(JSON.parse(JSON.stringify(creds))).toMatchObject({ provider: 'aws', accessKeyId: creds.accessKeyId, secretAccessKey: '[REDACTED]', prefix: 'images' });
+    expect(JSON.parse(JSON.stringify(creds))).toMatchObject({ provider: 'aws', accessKeyId: `${creds.accessKeyId.slice(0, 4)}…`, secretAccessKey: '[REDACTED]', prefix: 'images' });
     const env = creds.toEnv();
     expect(env).toMatchObject({ AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_SESSION_TOKEN: creds.sessionToken, AWS_REGION: 'us-east-1' });
     const vended = events.filter((e) => e.type === 'credentials.vended');
