@@ -128,7 +128,8 @@ export class FakeGcs extends FakeGoogleService {
   }
 
   /** Resumable upload sessions started and neither completed nor cancelled. */
-  get openResumableSessions(): number { return this.#sessions.size; }
+  /** Resumable sessions neither finished nor cancelled (finished ones are kept to answer status queries). */
+  get openResumableSessions(): number { return [...this.#sessions.values()].filter((s) => !s.finished).length; }
 
   /** Every generation of an object still kept, oldest first. */
   listGenerations(bucket: string, name: string): string[] {
