@@ -20,7 +20,7 @@ const JWT_LIFETIME_SECONDS = 3600;
 const JWT_RENEW_MS = 5 * 60_000;
 
 /** An agent per URL for gaxios (node-fetch takes a function): `platform.proxy`'s tunnels for gcp. */
-export type GaxiosAgent = (url: URL) => import('node:http').Agent;
+export type GaxiosAgent = (url: { protocol?: string | null }) => import('node:http').Agent;
 
 /** google-auth-library client options that send the client's own token requests through `agent`. */
 export function transporterAgent(agent: GaxiosAgent | undefined): { transporterOptions?: { agent: import('node:http').Agent } } {

@@ -16,9 +16,13 @@ export function createProxyFetch(config: ProxyConfig, options: { ca?: string; co
   return (input, init = {}) => proxiedRequest(new URL(String(input)), init, agents);
 }
 
-/** The agent of a URL: tunnels for http and https targets alike. */
-export function proxyAgentFor(agents: { httpAgent: http.Agent; httpsAgent: https.Agent }, url: URL | string): http.Agent {
-  return new URL(String(url)).protocol === 'http:' ? agents.httpAgent : agents.httpsAgent;
+/**
+ * The agent of a URL: tunnels for http and https targets alike. node-fetch (under gaxios) calls an
+ * agent function with a legacy `url.parse` object, so anything with a `protocol` is accepted.
+ */
+export function proxyAgentFor(agents: { httpAgent: http.Agent; httpsAgent: https.Agent }, url: URL | string | { protocol?: string | null }): http.Agent {
+  const protocol = typeof url === 'string' ? new URL(url).protocol : url.protocol;
+  return protocol === 'http:' ? agents.httpAgent : agents.httpsAgent;
 }
 
 async function bodyBytes(body: RequestInit['body']): Promise<Buffer | undefined> {

@@ -17,7 +17,7 @@ import type { DriverContext } from '../driver.js';
  */
 export interface GcpEgress {
   fetch: FetchLike;
-  agent: (url: URL | string) => http.Agent;
+  agent: (url: URL | string | { protocol?: string | null }) => http.Agent;
   /** The proxy URL for `url`, or undefined when NO_PROXY lists its host. */
   storageProxyUrl: (url: string) => string | undefined;
 }

@@ -46,7 +46,7 @@ export async function createStorageClient(options: StorageClientOptions): Promis
   }
 
   // gaxios (the SDK's resumable-session start) takes an agent per URL through the client's transporter.
-  const agent = egress ? (url: URL) => egress.agent(url) : undefined;
+  const agent = egress ? (url: { protocol?: string | null }) => egress.agent(url) : undefined;
   const storage = new Storage({
     apiEndpoint: options.apiEndpoint,
     authClient: new CachedTokenClient(agent ? { transporterOptions: { agent: agent as unknown as http.Agent } } : {}),
