@@ -2,7 +2,8 @@ import { CredentialsUnavailableError } from '../errors.js';
 import { missingDependency } from '../optional-import.js';
 import type { GcpPlatformOptions, Mode } from '../types.js';
 import { accessBoundaryFor, DEFAULT_STS_ENDPOINT, downscopeToken } from './gcp-access-boundary.js';
-import { platformIdentity, type PlatformIdentity } from './gcp-platform-identity.js';
+import { platformIdentity, transporterAgent, type GaxiosAgent, type PlatformIdentity } from './gcp-platform-identity.js';
+import type { FetchLike } from '../net/proxy-fetch.js';
 
 /**
  * GCP `cross-project`: the customer grants the platform's own service account an object role on
@@ -26,14 +27,14 @@ const ASSUMED_LIFETIME_MS = 55 * 60_000;
  * `authClient` and ADC give one already; a service-account key goes through google-auth-library's
  * JWT client (an OAuth token request to Google), loaded only when needed.
  */
-export function platformSourceToken(options: GcpPlatformOptions | undefined, now: () => number): PlatformIdentity {
+export function platformSourceToken(options: GcpPlatformOptions | undefined, now: () => number, agent?: GaxiosAgent): PlatformIdentity {
   const key = options?.authClient ? undefined : options?.credentials;
-  if (!key) return platformIdentity(options, now);
+  if (!key) return platformIdentity(options, now, agent);
   let client: Promise<{ getAccessToken(): Promise<{ token?: string | null }> }> | undefined;
   return {
     async accessToken() {
       client ??= import('google-auth-library').catch(missingDependency('google-auth-library'))
-        .then(({ JWT }) => new JWT({ email: key.client_email, key: key.private_key, scopes: [CLOUD_PLATFORM] }));
+        .then(({ JWT }) => new JWT({ email: key.client_email, key: key.private_key, scopes: [CLOUD_PLATFORM], ...transporterAgent(agent) }));
       client.catch(() => { client = undefined; });
       let token: string | null | undefined;
       try {
@@ -56,6 +57,8 @@ export interface CrossProjectRequest {
   integrationId: string;
   timeoutMs: number;
   now: number;
+  /** Through `platform.proxy` when it covers gcp; default the global fetch. */
+  fetch?: FetchLike;
 }
 
 /** The platform's token, bounded to the integration's bucket, prefix and mode by STS. */
@@ -70,6 +73,7 @@ export async function crossProjectToken(request: CrossProjectRequest): Promise<{
     integrationId: request.integrationId,
     timeoutMs: request.timeoutMs,
     now: request.now,
+    ...(request.fetch ? { fetch: request.fetch } : {}),
   });
   const expiresAt = Number.isFinite(downscoped.expiresAt) ? downscoped.expiresAt : request.now + ASSUMED_LIFETIME_MS;
   return { token: downscoped.token, expiresAt };

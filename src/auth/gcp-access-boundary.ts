@@ -1,6 +1,7 @@
 import { CredentialsUnavailableError } from '../errors.js';
 import type { Mode } from '../types.js';
 import { callTokenService } from './gcp-http.js';
+import type { FetchLike } from '../net/proxy-fetch.js';
 
 /**
  * Credential Access Boundaries: an impersonated token is exchanged at STS for one that GCS will
@@ -64,6 +65,8 @@ export interface DownscopeRequest {
   integrationId: string;
   timeoutMs: number;
   now: number;
+  /** Through `platform.proxy` when it covers gcp; default the global fetch. */
+  fetch?: FetchLike;
 }
 
 /** STS token exchange (RFC 8693) with `options.accessBoundary`. The result expires no later than its source. */
@@ -73,6 +76,7 @@ export async function downscopeToken(request: DownscopeRequest): Promise<{ token
     purpose: 'downscoping the token with a credential access boundary (STS)',
     integrationId: request.integrationId,
     timeoutMs: request.timeoutMs,
+    ...(request.fetch ? { fetch: request.fetch } : {}),
     form: {
       grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange',
       subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',

@@ -1,4 +1,5 @@
 import { AccessDeniedError, AssetLinkError, CredentialsUnavailableError } from '../errors.js';
+import type { FetchLike } from '../net/proxy-fetch.js';
 
 /**
  * One JSON/form POST to a Google token service (IAM Credentials, STS), with the outcome already
@@ -17,6 +18,8 @@ export interface TokenServiceCall {
   timeoutMs: number;
   /** The caller's signal, combined with the per-request timeout. */
   signal?: AbortSignal;
+  /** The fetch to use: `platform.proxy`'s for gcp (src/resolvers/gcp/proxy.ts); default the global one. */
+  fetch?: FetchLike;
 }
 
 export async function callTokenService<T>(call: TokenServiceCall): Promise<T> {
@@ -30,7 +33,7 @@ export async function callTokenService<T>(call: TokenServiceCall): Promise<T> {
   try {
     const timeout = AbortSignal.timeout(call.timeoutMs);
     const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
-    response = await fetch(call.url, { method: 'POST', headers, ...(body !== undefined ? { body } : {}), signal });
+    response = await (call.fetch ?? fetch)(call.url, { method: 'POST', headers, ...(body !== undefined ? { body } : {}), signal });
   } catch (error) {
     // Unreachable or timed out: worth retrying, and nothing was decided about permissions.
     throw new CredentialsUnavailableError(`${call.purpose}: ${new URL(call.url).host} unreachable (${errorName(error)})`, {

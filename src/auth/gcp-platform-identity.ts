@@ -19,10 +19,19 @@ const JWT_LIFETIME_SECONDS = 3600;
 /** Mint a new self-signed JWT this long before the old one expires. */
 const JWT_RENEW_MS = 5 * 60_000;
 
-export function platformIdentity(options: GcpPlatformOptions | undefined, now: () => number): PlatformIdentity {
+/** An agent per URL for gaxios (node-fetch takes a function): `platform.proxy`'s tunnels for gcp. */
+export type GaxiosAgent = (url: { protocol?: string | null }) => import('node:http').Agent;
+
+/** google-auth-library client options that send the client's own token requests through `agent`. */
+export function transporterAgent(agent: GaxiosAgent | undefined): { transporterOptions?: { agent: import('node:http').Agent } } {
+  // gaxios hands `agent` to node-fetch, which also accepts a function of the URL.
+  return agent ? { transporterOptions: { agent: agent as unknown as import('node:http').Agent } } : {};
+}
+
+export function platformIdentity(options: GcpPlatformOptions | undefined, now: () => number, agent?: GaxiosAgent): PlatformIdentity {
   if (options?.authClient) return fromAuthClient(options.authClient);
   if (options?.credentials) return fromKey(serviceAccountKeyFor(options.credentials, 'platform.gcp.credentials'), now);
-  return fromApplicationDefault();
+  return fromApplicationDefault(agent);
 }
 
 type TokenLike = { token?: string | null } | string | null | undefined;
@@ -63,12 +72,12 @@ function fromKey(key: ServiceAccountKey, now: () => number): PlatformIdentity {
   };
 }
 
-function fromApplicationDefault(): PlatformIdentity {
+function fromApplicationDefault(agent: GaxiosAgent | undefined): PlatformIdentity {
   let auth: Promise<{ getAccessToken(): Promise<TokenLike> }> | undefined;
   return {
     async accessToken() {
       auth ??= import('google-auth-library').catch(missingDependency('google-auth-library'))
-        .then(({ GoogleAuth }) => new GoogleAuth({ scopes: [CLOUD_PLATFORM] }));
+        .then(({ GoogleAuth }) => new GoogleAuth({ scopes: [CLOUD_PLATFORM], ...(agent ? { clientOptions: transporterAgent(agent) } : {}) }));
       let result: TokenLike;
       try {
         result = await (await auth).getAccessToken();

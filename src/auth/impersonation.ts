@@ -1,6 +1,7 @@
 import { retrying, type RetryPolicy } from '../cache/backoff.js';
 import { AssetLinkError, CredentialsUnavailableError } from '../errors.js';
 import { callTokenService } from './gcp-http.js';
+import type { FetchLike } from '../net/proxy-fetch.js';
 import type { PlatformIdentity } from './gcp-platform-identity.js';
 
 /**
@@ -26,6 +27,8 @@ export interface ImpersonationOptions {
   timeoutMs: number;
   /** The caller's signal: aborts the request in flight and any further attempt. */
   signal?: AbortSignal;
+  /** Through `platform.proxy` when it covers gcp; default the global fetch. */
+  fetch?: FetchLike;
   /** Attempts and backoff of signing calls; default DEFAULT_RETRY (3 attempts, jittered, ≤ 2 s). */
   retry?: RetryPolicy;
 }
@@ -50,6 +53,7 @@ export async function generateAccessToken(
     purpose: `impersonating ${target.serviceAccount} (IAM generateAccessToken)`,
     integrationId: options.integrationId,
     timeoutMs: options.timeoutMs,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     bearer,
     json: {
       ...(target.delegates?.length ? { delegates: target.delegates.map(resourceName) } : {}),
@@ -84,6 +88,7 @@ export async function signBlob(target: ImpersonationTarget, payload: string | Ui
       purpose: `signing as ${target.serviceAccount} (IAM signBlob)`,
       integrationId: options.integrationId,
       timeoutMs: options.timeoutMs,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       bearer,
       json: body,

@@ -167,7 +167,7 @@ export function createProxyAgent(config: ProxyConfig, options: { ca?: string; ke
 }
 
 /** Providers whose traffic `platform.proxy` routes today (see docs/security.md, "Egress through a proxy"). */
-const PROXIED: ReadonlySet<string> = new Set(['aws', 'azure', 'https']);
+const PROXIED: ReadonlySet<string> = new Set(['aws', 'azure', 'gcp', 'https']);
 
 /**
  * A provider whose SDK clients are not wired to the proxy yet must not silently send its traffic

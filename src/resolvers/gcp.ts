@@ -24,6 +24,7 @@ import { ANONYMOUS_DETAIL } from '../auth/anonymous.js';
 import { vendGcp } from './gcp/vend.js';
 import type { DriverVendRequest, GcpVendedCredentials } from '../vend/credentials.js';
 import { GcsUploads } from './gcp/browser-upload.js';
+import { gcpEgress } from './gcp/proxy.js';
 
 /**
  * Google Cloud Storage through @google-cloud/storage (loaded on first use). Each integration gets
@@ -53,6 +54,7 @@ class GcpDriver implements ProviderDriver {
       signer: (target) => { refusePinned(target, 'upload to'); return this.#credentials.signer(this.#integration(target)); },
       now: () => this.#ctx.now(),
       timeoutMs: ctx.requestTimeoutMs,
+      ...(gcpEgress(ctx) ? { fetch: gcpEgress(ctx)!.fetch } : {}),
       fail: (error, target, operation) => this.#fail(error, target, operation),
     });
   }
@@ -72,6 +74,7 @@ class GcpDriver implements ProviderDriver {
         ...(integration.config.auth.kind === 'anonymous' ? {} : { token: () => this.#credentials.storageToken(integration) }),
         maxRetries: this.#options.maxRetries ?? 3,
         timeoutMs: this.#ctx.requestTimeoutMs,
+        ...(gcpEgress(this.#ctx) ? { egress: gcpEgress(this.#ctx)! } : {}),
       });
       client.catch(() => this.#clients.delete(integration));
       this.#clients.set(integration, client);
@@ -135,6 +138,7 @@ class GcpDriver implements ProviderDriver {
         chunkBytes: this.#options.resumableChunkBytes ?? DEFAULT_CHUNK_BYTES,
         token: () => this.#credentials.storageToken(integration),
         timeoutMs: this.#ctx.requestTimeoutMs,
+        ...(gcpEgress(this.#ctx) ? { fetch: gcpEgress(this.#ctx)!.fetch } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       });

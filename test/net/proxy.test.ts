@@ -1,7 +1,7 @@
 import dns from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAssetResolver, type AssetResolver, type Integration } from '../../src/index.js';
-import { bypassesProxy, noProxyList, proxyFor } from '../../src/net/proxy.js';
+import { bypassesProxy, noProxyList, proxyFor, refuseUnproxiedProvider } from '../../src/net/proxy.js';
 import { ForwardProxy } from '../../src/testing/forward-proxy.js';
 import { startAwsFakes, type AwsFakes } from '../../src/testing/aws/index.js';
 import { AzuriteBlobServer } from '../../src/testing/azure/azurite.js';
@@ -175,15 +175,9 @@ describe('platform.proxy', () => {
       expect(proxyFor({ azure: 'https://p:443' }, 'azure')?.url.protocol).toBe('https:');
       expect(await failure(Promise.resolve().then(() => proxyFor('socks5://p:1080', 'aws')))).toMatchObject({ code: 'INVALID_ARGUMENT' });
     });
-    it('gcp traffic is not routed through a proxy yet: with platform.proxy covering gcp, its operations refuse instead of bypassing it', async () => {
-      const resolver = createAssetResolver({
-        integrations: [{ id: 'gcs', provider: 'gcp', scope: { bucket: 'some-bucket' }, auth: { kind: 'impersonation', serviceAccount: 'reader@project.iam.gserviceaccount.com' } }],
-        platform: { proxy: 'http://127.0.0.1:9' },
-      });
-      resolvers.push(resolver);
-      const error = await failure(resolver.resolveAsset('gs://some-bucket/a.txt').then((a) => a.head()));
-      expect(error.code).toBe('INVALID_ARGUMENT');
-      expect(error.message).toMatch(/refusing rather than bypassing/);
+    it('gcp is routed through the proxy now (test/net/proxy-gcp.test.ts): its driver no longer refuses to start', () => {
+      expect(() => refuseUnproxiedProvider('gcp', 'http://p:3128')).not.toThrow();
+      expect(() => refuseUnproxiedProvider('gcp', { gcp: 'http://p:3128' }, [])).not.toThrow();
     });
     it('NO_PROXY: exact hosts, domains with sub-domains, host:port, "*"; the option wins over the environment', () => {
       expect(bypassesProxy('a.internal.example', 443, ['.internal.example'])).toBe(true);

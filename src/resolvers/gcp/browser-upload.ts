@@ -9,6 +9,7 @@ import type { UrlSigner } from './credentials.js';
 import { gcsPostPolicy } from './post-policy.js';
 import { CHUNK_QUANTUM } from './upload.js';
 import { V4_MAX_EXPIRES_SECONDS } from './v4-signer.js';
+import type { FetchLike } from '../../net/proxy-fetch.js';
 
 /**
  * Cloud Storage browser uploads: the backend starts a resumable session with the integration's
@@ -36,6 +37,8 @@ export interface GcsUploadHost {
   signer(target: ObjectTarget): UrlSigner;
   now(): number;
   timeoutMs: number;
+  /** `platform.proxy`'s fetch when it covers gcp; default the global fetch. */
+  fetch?: FetchLike;
   /** Maps a failure to an AssetLinkError (mapGcsError, dropping a refused token). */
   fail(error: unknown, target: ObjectTarget, operation: string): Error;
 }
@@ -51,10 +54,12 @@ export class GcsUploads implements UploadDriver {
 
   constructor(host: GcsUploadHost) { this.#host = host; }
 
+  get #fetch(): FetchLike { return this.#host.fetch ?? fetch; }
+
   async start(target: ObjectTarget, request: StartUploadRequest): Promise<string> {
     const { bucket, key } = target.location;
     try {
-      const response = await fetch(`${this.#host.apiEndpoint}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&name=${encodeURIComponent(key)}${startQuery(target)}`, {
+      const response = await this.#fetch(`${this.#host.apiEndpoint}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=resumable&name=${encodeURIComponent(key)}${startQuery(target)}`, {
         method: 'POST',
         headers: {
           authorization: `Bearer ${await this.#host.token(target)}`,
@@ -114,7 +119,7 @@ export class GcsUploads implements UploadDriver {
 
   async abort(target: ObjectTarget, session: UploadSession, signal?: AbortSignal): Promise<void> {
     try {
-      const response = await fetch(this.#sessionUri(target, session), { method: 'DELETE', headers: { 'content-length': '0' }, signal: this.#signal(signal) });
+      const response = await this.#fetch(this.#sessionUri(target, session), { method: 'DELETE', headers: { 'content-length': '0' }, signal: this.#signal(signal) });
       const text = await response.text();
       // 499: cancelled now. 404/410: already gone (cancelled, expired or finished).
       if (response.status === 499 || response.status === 204 || response.status === 200) return;
@@ -140,7 +145,7 @@ export class GcsUploads implements UploadDriver {
   /** A status query on the session: `Content-Range: bytes *\/SIZE` with an empty body. */
   async #status(target: ObjectTarget, session: UploadSession, signal?: AbortSignal): Promise<{ persisted: number; finished?: { name: string; size: string } }> {
     try {
-      const response = await fetch(this.#sessionUri(target, session), {
+      const response = await this.#fetch(this.#sessionUri(target, session), {
         method: 'PUT', headers: { 'content-range': `bytes */${session.size}`, 'content-length': '0' }, signal: this.#signal(signal),
       });
       const text = await response.text();

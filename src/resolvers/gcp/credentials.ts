@@ -9,6 +9,8 @@ import { CredentialsUnavailableError, PresignUnsupportedError } from '../../erro
 import type { RegisteredIntegration } from '../../integrations/registered.js';
 import type { GcpIntegration, Mode } from '../../types.js';
 import type { DriverContext } from '../driver.js';
+import type { FetchLike } from '../../net/proxy-fetch.js';
+import { gcpEgress } from './proxy.js';
 
 /**
  * Access tokens and signers for GCP integrations. Tokens go through the shared credential cache,
@@ -55,7 +57,7 @@ export class GcpCredentials {
 
   /** The platform identity is only built (and ADC only loaded) when an impersonation needs it. */
   #platform(): PlatformIdentity {
-    this.#identity ??= platformIdentity(this.#ctx.platform.gcp, this.#ctx.now);
+    this.#identity ??= platformIdentity(this.#ctx.platform.gcp, this.#ctx.now, gcpEgress(this.#ctx)?.agent);
     return this.#identity;
   }
 
@@ -65,7 +67,14 @@ export class GcpCredentials {
       identity: this.#platform(),
       integrationId: integration.id,
       timeoutMs: this.#ctx.requestTimeoutMs,
+      ...this.#fetch(),
     };
+  }
+
+  /** `platform.proxy`'s fetch when it covers gcp (every IAM and STS call goes through it). */
+  #fetch(): { fetch?: FetchLike } {
+    const egress = gcpEgress(this.#ctx);
+    return egress ? { fetch: egress.fetch } : {};
   }
 
   /** How impersonation calls of this integration are made (IAM endpoint, platform identity); for vending. */
@@ -132,11 +141,12 @@ export class GcpCredentials {
       throw new CredentialsUnavailableError(`integration "${integration.id}" is anonymous: it has no token and never borrows one`, { integrationId: integration.id });
     }
     if (auth.kind === 'cross-project') {
-      this.#sourceToken ??= platformSourceToken(this.#ctx.platform.gcp, this.#ctx.now);
+      this.#sourceToken ??= platformSourceToken(this.#ctx.platform.gcp, this.#ctx.now, gcpEgress(this.#ctx)?.agent);
       const minted = await crossProjectToken({
         identity: this.#sourceToken, scope, mode,
         ...(this.#options.stsEndpoint ? { stsEndpoint: this.#options.stsEndpoint } : {}),
         integrationId: integration.id, timeoutMs: this.#ctx.requestTimeoutMs, now: this.#ctx.now(),
+        ...this.#fetch(),
       });
       return { value: minted, expiresAt: minted.expiresAt };
     }
@@ -152,6 +162,7 @@ export class GcpCredentials {
       integrationId: integration.id,
       timeoutMs: this.#ctx.requestTimeoutMs,
       now: this.#ctx.now(),
+      ...this.#fetch(),
     });
     return { value: downscoped, expiresAt: downscoped.expiresAt };
   }

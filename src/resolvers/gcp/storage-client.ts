@@ -1,5 +1,7 @@
+import type http from 'node:http';
 import type { Storage } from '@google-cloud/storage';
 import { missingDependency } from '../../optional-import.js';
+import type { GcpEgress } from './proxy.js';
 
 /**
  * An @google-cloud/storage client whose every request carries the token assetlink's credential
@@ -15,6 +17,8 @@ export interface StorageClientOptions {
   maxRetries: number;
   /** Per-request timeout, ms (a silent server must not hang a resolve). */
   timeoutMs: number;
+  /** `platform.proxy` for gcp (src/resolvers/gcp/proxy.ts); omitted: direct. */
+  egress?: GcpEgress;
 }
 
 export async function createStorageClient(options: StorageClientOptions): Promise<Storage> {
@@ -28,6 +32,7 @@ export async function createStorageClient(options: StorageClientOptions): Promis
    * token comes from assetlink's cache (single-flight, refresh-ahead) on every request.
    */
   const token = options.token;
+  const egress = options.egress;
   class CachedTokenClient extends OAuth2Client {
     override async getAccessToken(): Promise<{ token: string }> {
       if (!token) throw new Error('anonymous client has no token');
@@ -40,9 +45,11 @@ export async function createStorageClient(options: StorageClientOptions): Promis
     }
   }
 
-  return new Storage({
+  // gaxios (the SDK's resumable-session start) takes an agent per URL through the client's transporter.
+  const agent = egress ? (url: { protocol?: string | null }) => egress.agent(url) : undefined;
+  const storage = new Storage({
     apiEndpoint: options.apiEndpoint,
-    authClient: new CachedTokenClient(),
+    authClient: new CachedTokenClient(agent ? { transporterOptions: { agent: agent as unknown as http.Agent } } : {}),
     // Custom endpoints (private access, tests) still need auth: without this the SDK drops it.
     useAuthWithCustomEndpoint: true,
     // A placeholder: object calls never need a project, and without one the SDK would go looking
@@ -51,4 +58,19 @@ export async function createStorageClient(options: StorageClientOptions): Promis
     timeout: options.timeoutMs,
     retryOptions: { autoRetry: options.maxRetries > 0, maxRetries: options.maxRetries, maxRetryDelay: 8, totalTimeout: 60 },
   });
+  if (egress) {
+    // The JSON API calls (teeny-request) take no agent, only `proxy`: every request of the client
+    // and its buckets and files passes this interceptor, which names the proxy unless NO_PROXY
+    // lists the endpoint's host.
+    storage.interceptors.push({
+      request: (reqOpts) => {
+        const opts = reqOpts as unknown as { uri?: string; url?: string; proxy?: string };
+        const uri = String(opts.uri ?? opts.url ?? options.apiEndpoint);
+        const proxy = egress.storageProxyUrl(uri.startsWith('http') ? uri : options.apiEndpoint);
+        if (proxy) opts.proxy = proxy;
+        return reqOpts as never;
+      },
+    });
+  }
+  return storage;
 }

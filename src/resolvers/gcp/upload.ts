@@ -2,6 +2,7 @@ import type { File } from '@google-cloud/storage';
 import { ProviderError } from '../../errors.js';
 import { concat, readUpTo } from './streams.js';
 import type { DriverWriteOptions } from '../write-options.js';
+import type { FetchLike } from '../../net/proxy-fetch.js';
 
 /**
  * Writes: bodies below the threshold go up in one multipart request (`resumable: false`, CRC
@@ -22,6 +23,8 @@ export interface UploadSettings {
   timeoutMs: number;
   signal?: AbortSignal;
   onProgress?: (bytesSent: number) => void;
+  /** `platform.proxy`'s fetch when it covers gcp (session chunks and cancel); default the global fetch. */
+  fetch?: FetchLike;
 }
 
 /** The object resource fields a write sets (JSON API names). */
@@ -108,7 +111,7 @@ async function sendChunks(
     const piece = final ? pending : pending.subarray(0, chunkBytes);
     const total = final ? String(offset + piece.length) : '*';
     const range = piece.length > 0 ? `bytes ${offset}-${offset + piece.length - 1}/${total}` : `bytes */${total}`;
-    const response = await fetch(uri, {
+    const response = await (settings.fetch ?? fetch)(uri, {
       method: 'PUT',
       headers: { authorization: `Bearer ${await settings.token()}`, 'content-range': range, 'content-length': String(piece.length) },
       // Node's Buffer is a Uint8Array; the DOM typings only want to be told its buffer is not shared.
@@ -135,7 +138,7 @@ async function sendChunks(
 /** DELETE of the session URI: GCS cancels the upload (499) and stores nothing. Best effort. */
 async function cancelSession(uri: string, settings: UploadSettings): Promise<void> {
   try {
-    const response = await fetch(uri, { method: 'DELETE', headers: { authorization: `Bearer ${await settings.token()}`, 'content-length': '0' }, signal: AbortSignal.timeout(settings.timeoutMs) });
+    const response = await (settings.fetch ?? fetch)(uri, { method: 'DELETE', headers: { authorization: `Bearer ${await settings.token()}`, 'content-length': '0' }, signal: AbortSignal.timeout(settings.timeoutMs) });
     await response.arrayBuffer();
   } catch {
     // The session expires on its own after a week; nothing was stored.

@@ -45,10 +45,12 @@ export async function vendGcp(deps: GcpVendDeps, integration: GcpRegistered, tar
   }
   const bucket = target.location.bucket;
   const issuedAt = deps.now();
+  // The same options carry `platform.proxy`'s fetch to the STS exchange below.
+  const impersonation = deps.credentials.impersonation(integration);
   const minted = await generateAccessToken(
     { serviceAccount: auth.serviceAccount, ...(auth.delegates ? { delegates: auth.delegates } : {}) },
     { scope: [STORAGE_SCOPES[request.mode]], lifetimeSeconds: lifetime },
-    deps.credentials.impersonation(integration),
+    impersonation,
   );
   const downscoped = await downscopeToken({
     stsEndpoint: deps.platform.stsEndpoint ?? DEFAULT_STS_ENDPOINT,
@@ -58,6 +60,7 @@ export async function vendGcp(deps: GcpVendDeps, integration: GcpRegistered, tar
     integrationId: integration.id,
     timeoutMs: deps.requestTimeoutMs,
     now: deps.now(),
+    ...(impersonation.fetch ? { fetch: impersonation.fetch } : {}),
   });
   return gcpVended({
     accessToken: downscoped.token,
