@@ -210,12 +210,13 @@ export type AzureSasAuth = { kind: 'sas'; sasToken: string; presign?: 'refuse' |
  * `sendCertificateChain` sends the chain (`x5c`) for subject-name/issuer authentication.
  */
 export type AzureClientCertificateAuth = { kind: 'client-certificate'; tenantId: string; clientId: string; certificate: SecretValue; sendCertificateChain?: boolean };
-/** How an Azure integration gets tokens for the customer's app registration: workload identity federation (`federated`, no secret), a client secret (`client-secret`), a client certificate (`client-certificate`), or uses a customer-issued SAS (`sas`). */
+/** How an Azure integration gets tokens for the customer's app registration: workload identity federation (`federated`, no secret), a client secret (`client-secret`), a client certificate (`client-certificate`), or uses a customer-issued SAS (`sas`), or none at all for a public container (`anonymous`, always read-only). */
 export type AzureAuth =
   | AzureFederatedAuth
   | { kind: 'client-secret'; tenantId: string; clientId: string; clientSecret: SecretValue }
   | AzureClientCertificateAuth
-  | AzureSasAuth;
+  | AzureSasAuth
+  | { kind: 'anonymous' };
 /** The encryption scope of the storage account every write of an Azure integration names (`x-ms-encryption-scope`). */
 export interface AzureEncryption { scope: string }
 /** A customer's Azure Blob container (or prefix) and how to reach it. */

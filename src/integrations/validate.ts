@@ -148,6 +148,7 @@ function validateFields(input: Integration): NormalizedIntegration {
       const base = { id, provider, ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { account, ...(container !== undefined ? { container } : {}), ...(prefix ? { prefix } : {}), ...azureScopeCloud(scope) }, ...azureEncryptionField(raw) } as const;
       requireTenantForWildcard(base, container === undefined, String(a.kind));
       if (a.kind === 'sas') return { ...base, auth: azureSasAuth(a, base.mode, container !== undefined) };
+      if (a.kind === 'anonymous') return { ...base, auth: anonymousAuth(base.mode) };
       const tenantId = str(a, 'tenantId', 'auth.', new RegExp(`${GUID.source}|${TENANT_DOMAIN.source}`, 'i'), 'expected a tenant GUID or domain');
       const clientId = str(a, 'clientId', 'auth.', GUID, 'expected the application (client) ID, a GUID');
       if (a.kind === 'federated') {
@@ -164,7 +165,7 @@ function validateFields(input: Integration): NormalizedIntegration {
         return { ...base, auth: { kind: 'client-secret', tenantId, clientId, clientSecret } };
       }
       if (a.kind === 'client-certificate') return { ...base, auth: azureCertificateAuth(a, tenantId, clientId) };
-      return fail('auth.kind', 'for azure must be "federated", "client-secret", "client-certificate" or "sas"');
+      return fail('auth.kind', 'for azure must be "federated", "client-secret", "client-certificate", "sas" or "anonymous"');
     }
     case 'https': {
       const hosts = scope.hosts;

@@ -4,7 +4,7 @@ import type { DriverWriteOptions } from './write-options.js';
 import type https from 'node:https';
 import type { BlobServiceClient, Pipeline } from '@azure/storage-blob';
 import { CachedTokenCredential, createAzureTokenStrategy } from '../auth/azure-token.js';
-import { AssetLinkError, InvalidTtlError, ProviderError, ReadOnlyError } from '../errors.js';
+import { AccessDeniedError, AssetLinkError, InvalidTtlError, ProviderError, ReadOnlyError, VendUnsupportedError } from '../errors.js';
 import type { RegisteredIntegration } from '../integrations/registered.js';
 import type { AzureIntegration, AzurePlatformOptions, ByteRange, HeadResult, PresignedUrl } from '../types.js';
 import type {
@@ -28,6 +28,8 @@ import { createProxyAgent, proxyFor } from '../net/proxy.js';
 import { CustomerSas } from '../auth/azure-sas.js';
 import { presignWithCustomerSas, probeWithCustomerSas, sasOperation } from './azure/customer-sas.js';
 import { AzureBlockUploads } from './azure/block-upload.js';
+import { anonymousAzureError, presignPublicAzure } from './azure/public-url.js';
+import { ANONYMOUS_DETAIL } from '../auth/anonymous.js';
 
 type StorageBlobModule = typeof import('@azure/storage-blob');
 
@@ -214,6 +216,7 @@ class AzureDriver implements ProviderDriver {
   async presign(target: ObjectTarget, request: DriverPresignRequest): Promise<PresignedUrl> {
     const t = this.#target(target);
     if (request.method === 'PUT') this.#assertWritable(t, 'presign PUT');
+    if (isAnonymous(t)) return presignPublicAzure(t, request, this.#ctx.now());
     const customer = this.#customerSasOf(t);
     if (customer) return presignWithCustomerSas(t, customer, request, this.#ctx.now());
     const now = this.#ctx.now();
@@ -255,6 +258,10 @@ class AzureDriver implements ProviderDriver {
   /** Credentials for another process: a directory (or container) SAS (azure/vend.ts, docs/vending.md). */
   vend(target: ObjectTarget, request: DriverVendRequest): Promise<AzureVendedCredentials> {
     const t = this.#target({ ...target, location: { ...target.location, key: '' } }, true);
+    if (isAnonymous(t)) {
+      // Nothing to vend: a public container needs no credentials, and assetlink holds none for it.
+      return Promise.reject(new VendUnsupportedError(`integration "${t.integration.id}" is anonymous: there are no credentials to vend for ${t.uri}; hand the worker the public URLs (presignMany) instead`, { integrationId: t.integration.id, uri: t.uri }));
+    }
     return vendAzure({
       now: this.#ctx.now,
       clockSkewSeconds: this.#options.clockSkewSeconds ?? 300,
@@ -328,6 +335,7 @@ class AzureDriver implements ProviderDriver {
     const cloud = config.scope.cloud ?? 'public';
     const uri = `https://${azureBlobHost(account, cloud)}/${container}`;
     const t = this.#target({ integration, location: { provider: 'azure', account, bucket: container, key: '', uri, cloud } }, true);
+    if (isAnonymous(t)) return { detail: ANONYMOUS_DETAIL };
     const customer = this.#customerSasOf(t);
     if (customer) {
       customer.queryFor('read', this.#ctx.now(), uri);
@@ -360,6 +368,8 @@ class AzureDriver implements ProviderDriver {
    */
   async probeRawWrite(target: ObjectTarget, body: Uint8Array): Promise<'refused' | 'allowed'> {
     const t = this.#target(target);
+    // Azure authorises no unsigned write, and an anonymous integration sends nothing else.
+    if (isAnonymous(t)) return 'refused';
     const customer = this.#customerSasOf(t);
     // A read-only integration's SAS is never sent with a write: what it could do is read from its sp.
     if (customer && t.config.mode !== 'read-write') return probeWithCustomerSas(customer);
@@ -381,6 +391,9 @@ class AzureDriver implements ProviderDriver {
    */
   async getCors(target: ObjectTarget): Promise<CorsRule[]> {
     const t = this.#target(target, true);
+    if (isAnonymous(t)) {
+      throw new AccessDeniedError(`integration "${t.integration.id}" is anonymous: reading the CORS rules of account ${t.account} (Get Blob Service Properties) needs the account's credentials; check them with az storage cors list`, { integrationId: t.integration.id, uri: t.uri });
+    }
     const customer = this.#customerSasOf(t);
     let service: BlobServiceClient;
     if (customer) {
@@ -481,6 +494,13 @@ class AzureDriver implements ProviderDriver {
    * mode, permission and expiry, nothing sent otherwise), else a user-delegation SAS minted for it.
    */
   async #query(t: BlobTarget, grant: SasGrant): Promise<string> {
+    if (isAnonymous(t)) {
+      // No SAS at all ('' keeps the URL plain); only reads and listings are ever sent unsigned.
+      if (grant.permissions !== 'r' && grant.permissions !== 'l') {
+        throw new ReadOnlyError(`integration "${t.integration.id}" is anonymous and so read-only: no "${grant.permissions}" request is sent (${t.uri})`, { integrationId: t.integration.id, uri: t.uri });
+      }
+      return '';
+    }
     const customer = this.#customerSasOf(t);
     if (!customer) return this.#sas.query(this.#sasScope(t), grant);
     if (t.config.mode !== 'read-write' && grant.permissions !== 'r' && grant.permissions !== 'l') {
@@ -561,7 +581,7 @@ class AzureDriver implements ProviderDriver {
   async #listingDirectory(sdk: StorageBlobModule, t: BlobTarget, prefix: string): Promise<{ path: string; depth: number } | undefined> {
     const slash = prefix.lastIndexOf('/');
     // A customer's SAS is what it is: no directory SAS can be derived from it.
-    if (slash <= 0 || this.#customerSasOf(t)) return undefined;
+    if (slash <= 0 || isAnonymous(t) || this.#customerSasOf(t)) return undefined;
     let hns = this.#directorySas.get(t.account);
     if (hns === undefined) {
       try {
@@ -666,6 +686,9 @@ class AzureDriver implements ProviderDriver {
     try {
       return await run();
     } catch (error) {
+      if (isAnonymous(t) && !(error instanceof AssetLinkError)) {
+        throw anonymousAzureError(error, { integrationId: t.integration.id, uri: t.uri, operation }) ?? mapStorageError(error, { integrationId: t.integration.id, uri: t.uri, operation });
+      }
       // A SAS storage refuses to authenticate (its delegation key was revoked, or rotated away):
       // forget the key and the SAS it signed so the next call gets a new key.
       if (!(error instanceof AssetLinkError) && tokenRejected(error)) this.#forgetKey(t);
@@ -695,6 +718,11 @@ interface RawSdkPage {
     blobItems?: Array<{ name: string; properties?: { contentLength?: number; etag?: string; lastModified?: Date; contentType?: string } }>;
     blobPrefixes?: Array<{ name: string }>;
   };
+}
+
+/** `{ kind: 'anonymous' }`: unsigned requests only, no SAS, no Entra token, no delegation key. */
+function isAnonymous(t: BlobTarget): boolean {
+  return t.config.auth.kind === 'anonymous';
 }
 
 /** The Entra tenant of an app-registration integration ('' for a SAS integration, which has none). */

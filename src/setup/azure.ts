@@ -6,6 +6,7 @@ import { nameFragment, Placeholders, type DraftPlan } from './steps.js';
 import { azureEncryptionSteps } from './encryption.js';
 import type { SetupOptions, SetupStep } from './types.js';
 import { azureSasSetup } from './azure-sas.js';
+import { azurePublicSetup } from './azure-public.js';
 import { certificateStep } from './azure-certificate.js';
 
 /**
@@ -16,8 +17,8 @@ import { certificateStep } from './azure-certificate.js';
  */
 
 type AzureIntegration = Extract<NormalizedIntegration, { provider: 'azure' }>;
-/** An Azure integration that signs in as an app registration (every kind but `sas`). */
-type AppIntegration = AzureIntegration & { auth: Exclude<AzureIntegration['auth'], { kind: 'sas' }> };
+/** An Azure integration that signs in as an app registration (every kind but `sas` and `anonymous`). */
+type AppIntegration = AzureIntegration & { auth: Exclude<AzureIntegration['auth'], { kind: 'sas' } | { kind: 'anonymous' }> };
 
 export const AZURE_ROLES = {
   reader: { name: 'Storage Blob Data Reader', id: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1' },
@@ -171,6 +172,7 @@ function roleAssignmentCommand(a: AzureRoleAssignment, description: string): str
 
 export function azureSetup(input: AzureIntegration, options: SetupOptions, origins: string[], maxAgeSeconds: number): DraftPlan {
   if (input.auth.kind === 'sas') return azureSasSetup({ ...input, auth: input.auth }, options, origins, maxAgeSeconds);
+  if (input.auth.kind === 'anonymous') return azurePublicSetup({ ...input, auth: input.auth }, options, origins, maxAgeSeconds);
   const i = input as AppIntegration;
   const { account, container, prefix } = i.scope;
   if (prefix?.includes("'")) {

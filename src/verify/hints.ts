@@ -56,6 +56,7 @@ export function fixHint(config: NormalizedIntegration, check: CheckName, code: A
       return `grant roles/storage.objectViewer (or a custom role with storage.objects.get and storage.objects.list) on gs://${config.scope.bucket} to the customer service account; ${setup}`;
     case 'azure':
       if (config.auth.kind === 'sas') return azureSasHint(check, config.mode);
+      if (config.auth.kind === 'anonymous') return azureAnonymousHint(config, check);
       if (check === 'credentials') {
         return config.auth.kind === 'federated'
           ? `add a federated credential to app ${config.auth.clientId} in tenant ${config.auth.tenantId} whose issuer, subject and audience match the platform's assertion; ${setup}`
@@ -71,6 +72,14 @@ export function fixHint(config: NormalizedIntegration, check: CheckName, code: A
       if (code === 'NOT_FOUND') return 'the sample object or root does not exist: check the path';
       return 'check the integration scope';
   }
+}
+
+/** Hints for `auth: { kind: 'anonymous' }`: there is no identity to fix, only the container's public access. */
+function azureAnonymousHint(config: AzureConfig, check: string): string {
+  const container = config.scope.container ?? '<container>';
+  if (check === 'cors') return 'an anonymous caller cannot read the account\'s CORS rules; check them with az storage cors list';
+  if (check === 'list') return `listing anonymously needs public access "container": az storage container set-permission --account-name ${config.scope.account} --name ${container} --public-access container (or drop the list check: verify with profile "read-objects")`;
+  return `the container must allow anonymous reads: az storage container set-permission --account-name ${config.scope.account} --name ${container} --public-access blob (and the account must allow blob public access)`;
 }
 
 /** Hints for `auth: { kind: 'sas' }`: the fix is always a new SAS from the customer. */

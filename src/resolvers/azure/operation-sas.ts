@@ -124,5 +124,7 @@ export class OperationSas {
 
 /** `url` with the SAS appended to whatever query it already has. */
 export function withSas(url: string, sas: string): string {
+  // '' is an anonymous integration's "SAS": the plain URL.
+  if (sas === '') return url;
   return `${url}${url.includes('?') ? '&' : '?'}${sas}`;
 }

@@ -343,6 +343,16 @@ export class AzuriteBlobServer {
     await client.createIfNotExists();
   }
 
+  /**
+   * Sets a container's anonymous (public) access level, as `az storage container set-permission
+   * --public-access blob|container|off` does: 'blob' serves blobs to anyone, 'container' also lists.
+   */
+  async setContainerPublicAccess(container: string, access: 'blob' | 'container' | 'off', account: string = AZURITE_DEFAULT_ACCOUNT): Promise<void> {
+    const { sdk, pipeline } = await this.#backdoor(account);
+    const client = new sdk.ContainerClient(`${this.blobEndpoint(account)}/${container}`, pipeline);
+    await client.setAccessPolicy(access === 'off' ? undefined : access);
+  }
+
   /** Puts a blob directly with the account key (seeding tests). */
   async putBlob(container: string, name: string, body: Uint8Array | string, options: PutBlobOptions = {}): Promise<void> {
     const account = options.account ?? AZURITE_DEFAULT_ACCOUNT;
