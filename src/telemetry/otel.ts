@@ -13,6 +13,15 @@ let loading: Promise<void> | undefined;
 let counterProvider: unknown;
 let counter: Counter | undefined;
 
+/**
+ * Whether anything registered with the OpenTelemetry API 1.x (a tracer or meter provider, a
+ * context manager, a logger): it keeps all of them under this global symbol. Until then every
+ * span and counter would be a no-op, so the API is not even loaded (it is tens of modules on a
+ * cold start); checked on every operation, so a provider registered later is picked up.
+ */
+const OTEL_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+const otelRegistered = (): boolean => (globalThis as Record<symbol, unknown>)[OTEL_GLOBAL] !== undefined;
+
 function load(): Promise<void> {
   // `.catch` directly on the import(): bundlers then treat the package as optional (src/optional-import.ts).
   loading ??= import('@opentelemetry/api').catch(() => null).then((m) => {
@@ -40,7 +49,7 @@ function operations(api: OtelApi): Counter | undefined {
  * tracer registered the span is non-recording and `fn` runs directly, so the hot path pays little.
  */
 export function traced<T>(name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
-  if (otel === undefined) return load().then(() => traced(name, attributes, fn));
+  if (otel === undefined) return otelRegistered() ? load().then(() => traced(name, attributes, fn)) : fn();
   if (otel === null) return fn();
   const api = otel;
   const count = operations(api);
@@ -81,7 +90,7 @@ export function tracedStream(
   open: () => Promise<ReadableStream<Uint8Array>>,
   onEnd?: (outcome: StreamOutcome) => void,
 ): Promise<ReadableStream<Uint8Array>> {
-  if (otel === undefined) return load().then(() => tracedStream(name, attributes, open, onEnd));
+  if (otel === undefined && otelRegistered()) return load().then(() => tracedStream(name, attributes, open, onEnd));
   const api = otel;
   const count = api ? operations(api) : undefined;
   const span = api?.trace.getTracer(SCOPE).startSpan(name, { attributes });
