@@ -15,7 +15,7 @@ export {
   InvalidTtlError, CredentialsUnavailableError, AccessDeniedError, NotFoundError, BlockedHostError, ProviderError,
   MissingDependencyError, TimeoutError, InvalidArgumentError, AbortedError,
   AlreadyExistsError, BodyTooLargeError,
-  IntegrationDisabledError, TenantRequiredError, VendUnsupportedError,
+  IntegrationDisabledError, TenantRequiredError, VendUnsupportedError, PresignUnsupportedError,
 } from './errors.js';
 export type { AssetLinkErrorCode } from './errors.js';
 export type { AssetLinkEvent, AssetLinkEventType } from './events.js';

@@ -1,3 +1,4 @@
+import { dateMs } from '../integrations/date-ms.js';
 import type { Expiring } from '../cache/credential-cache.js';
 import { CredentialsUnavailableError } from '../errors.js';
 import type { AwsAccessKeyRefresh } from '../types.js';
@@ -55,9 +56,4 @@ export async function refreshAccessKey(refresh: AwsAccessKeyRefresh, integration
   return { value, expiresAt };
 }
 
-/** Epoch ms of a valid Date (from any realm), else undefined. */
-export function dateMs(value: unknown): number | undefined {
-  if (Object.prototype.toString.call(value) !== '[object Date]') return undefined;
-  const ms = Date.prototype.getTime.call(value as Date);
-  return Number.isFinite(ms) ? ms : undefined;
-}
+export { dateMs };

@@ -1,6 +1,6 @@
 import { InvalidIntegrationError } from '../errors.js';
 import type { AwsAccessKeyRefresh, Mode } from '../types.js';
-import { dateMs } from '../auth/temporary-access-key.js';
+import { dateMs } from './date-ms.js';
 
 /**
  * Validation of the auth kinds added with the seeds' remaining setups (anonymous, GCP
