@@ -23,9 +23,12 @@ const RESOURCE_LINE = 18;
 const SNAPSHOT_LINE = 19;
 
 export function patchSnapshotSas(signatureModule: Record<string, unknown>): void {
-  const target = (typeof signatureModule.generateBlobSASSignatureWithUDK === 'function'
-    ? signatureModule
-    : signatureModule.default) as Record<string | symbol, unknown> | undefined;
+  // The CommonJS `module.exports` (the `default` of an ESM import of it) is what Azurite's own modules
+  // call through, and it is writable; an ESM namespace object is not. Prefer it.
+  const exportsObject = signatureModule.default as Record<string | symbol, unknown> | undefined;
+  const target = (exportsObject && typeof exportsObject.generateBlobSASSignatureWithUDK === 'function'
+    ? exportsObject
+    : signatureModule) as Record<string | symbol, unknown> | undefined;
   if (!target || typeof target.generateBlobSASSignatureWithUDK !== 'function') {
     throw new Error('azurite: generateBlobSASSignatureWithUDK not found; is a supported azurite version installed?');
   }
