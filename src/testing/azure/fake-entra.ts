@@ -185,7 +185,8 @@ export class FakeEntra {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      // A cloud endpoint does not reset connections under a burst: a deep accept queue for 1000-way tests.
+      server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve());
     });
     this.#port = (server.address() as AddressInfo).port;
     this.#server = server;

@@ -55,7 +55,8 @@ export class FakeHttpServer {
     const server = createServer((req, res) => void this.#serve(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
+      // A cloud endpoint does not reset connections under a burst: a deep accept queue for 1000-way tests.
+      server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve());
     });
     this.#server = server;
     this.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
