@@ -85,7 +85,14 @@ describe('gcp impersonation', () => {
 
   it('1000 concurrent cold resolves make exactly one generateAccessToken (and one STS) call', async () => {
     seed('datasets/popular.jpg', 'popular');
-    const heads = await Promise.all(Array.from({ length: 1000 }, async () => (await resolver.resolveAsset(`gs://${BUCKET}/datasets/popular.jpg`)).head()));
+    // 1000 sockets opened at once to an in-process server on a 2-core CI box: a connection reset
+    // is a transport hiccup, not what this test is about (one mint). A head that fails with a
+    // retryable error is asked once more, which reuses the cached token and so keeps the counts exact.
+    const headOnce = async () => (await resolver.resolveAsset(`gs://${BUCKET}/datasets/popular.jpg`)).head();
+    const heads = await Promise.all(Array.from({ length: 1000 }, () => headOnce().catch((error: { retryable?: boolean }) => {
+      if (error.retryable !== true) throw error;
+      return headOnce();
+    })));
     expect(heads.every((h) => h.size === 7)).toBe(true);
     expect(world.fake.iam.count('generateAccessToken')).toBe(1);
     expect(world.fake.iam.calls).toHaveLength(1);
