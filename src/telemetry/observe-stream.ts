@@ -38,15 +38,3 @@ export function observeStream(source: ReadableStream<Uint8Array>, onEnd: (outcom
     },
   }, { highWaterMark: 0 });
 }
-
-export function bytesStream(bytes: Uint8Array, chunkSize = 64 * 1024): ReadableStream<Uint8Array> {
-  let offset = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (offset >= bytes.byteLength) { controller.close(); return; }
-      const end = Math.min(offset + chunkSize, bytes.byteLength);
-      controller.enqueue(bytes.slice(offset, end));
-      offset = end;
-    },
-  });
-}
