@@ -104,6 +104,14 @@ export class CredentialCache {
 
   /** Returns a usable credential for `key`, calling `fetch` only when needed and only once at a time. */
   async get<T>(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<T>>): Promise<T> {
+    return this.getNow(key, info, fetch);
+  }
+
+  /**
+   * `get`, but a credential held in memory comes back as is, not wrapped in a promise: a presign
+   * with warm credentials then waits on nothing.
+   */
+  getNow<T>(key: string, info: CacheKeyInfo, fetch: () => Promise<Expiring<T>>): T | Promise<T> {
     const now = this.#now();
     const entry = this.#entries.get(key);
     if (entry && now < entry.expiresAt) {
@@ -114,8 +122,7 @@ export class CredentialCache {
       }
       return entry.value as T;
     }
-    const loaded = await this.#load(key, info, fetch as () => Promise<Expiring<unknown>>, false);
-    return loaded.value as T;
+    return this.#load(key, info, fetch as () => Promise<Expiring<unknown>>, false).then((loaded) => loaded.value as T);
   }
 
   /** Forgets one entry (here and in the shared store): the next `get` fetches anew. */

@@ -1,7 +1,7 @@
 import { AssetLinkError, InvalidArgumentError, ReadOnlyError, UnsupportedUriError, type AssetLinkErrorCode } from '../errors.js';
 import type { AssetLinkEvent } from '../events.js';
 import { inspectSymbol, redactUrl } from '../redact.js';
-import type { ProviderDriver, ObjectTarget } from '../resolvers/driver.js';
+import type { DriverPresignRequest, ProviderDriver, ObjectTarget } from '../resolvers/driver.js';
 import type {
   AssetLocation, ByteRange, HeadResult, Mode, PresignedUrl, PresignOptions, ReadOptions, ResolvedAsset, SignalOptions, WriteBody, WriteOptions,
 } from '../types.js';
@@ -145,10 +145,12 @@ export class BoundAsset implements ResolvedAsset {
     if (method === 'PUT') this.#refuseIfReadOnly('presign PUT');
     this.#refuseUnhonouredPin();
     const driver = this.#deps.driver;
-    const ttlSeconds = checkTtl(opts.ttlSeconds, driver.maxPresignTtlSeconds, opts.clamp === true, `${driver.provider} presigned URLs`);
+    const ttlSeconds = checkTtl(opts.ttlSeconds, driver.maxPresignTtlSeconds, opts.clamp === true, driver.provider, 'presigned URLs');
     const target = this.#current();
     const overrides = opts.responseContentType === undefined && opts.responseContentDisposition === undefined ? undefined : checkResponseOverrides(opts, method);
-    const request = { method, ttlSeconds, clamp: opts.clamp === true, ...(opts.contentType !== undefined ? { contentType: opts.contentType } : {}), ...overrides };
+    const request: DriverPresignRequest = { method, ttlSeconds, clamp: opts.clamp === true };
+    if (opts.contentType !== undefined) request.contentType = opts.contentType;
+    if (overrides !== undefined) Object.assign(request, overrides);
     const presigned = (opts.reuse === undefined && this.#deps.reuse?.defaults === undefined ? undefined
       : await presignThroughReuse(this.#deps.reuse, opts.reuse, target, opts, request, driver, this.#deps.now())) ?? await driver.presign(target, request);
     if (this.#deps.listening) {
@@ -226,7 +228,7 @@ export class BoundAsset implements ResolvedAsset {
   }
 
   #traced<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    return traced(name, this.#spanAttributes(), fn);
+    return traced(name, () => this.#spanAttributes(), fn);
   }
 
   #spanAttributes(): Record<string, string> {

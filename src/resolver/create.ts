@@ -220,13 +220,7 @@ export class AssetResolver {
   /** `resolveAsset(uri).presign(...)` in one call. */
   async presign(uri: string, ttlSeconds: number, options: ResolverPresignOptions = {}): Promise<PresignedUrl> {
     const asset = await this.resolveAsset(uri, options.integration);
-    return asset.presign({
-      ttlSeconds,
-      ...(options.method !== undefined ? { method: options.method } : {}),
-      ...(options.contentType !== undefined ? { contentType: options.contentType } : {}),
-      ...(options.clamp !== undefined ? { clamp: options.clamp } : {}),
-      ...(options.reuse !== undefined ? { reuse: options.reuse } : {}),
-    });
+    return asset.presign({ ttlSeconds, method: options.method, contentType: options.contentType, clamp: options.clamp, reuse: options.reuse });
   }
 
   /**

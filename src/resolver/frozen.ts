@@ -28,7 +28,8 @@ function copyEnumerable(location: AssetLocation): AssetLocation {
 
 /** The caller's own copy of a presigned URL: mutating it (headers, the Date) cannot touch anything shared. */
 export function ownPresignedUrl(presigned: PresignedUrl): PresignedUrl {
-  return { ...presigned, expiresAt: new Date(presigned.expiresAt.getTime()), headers: { ...presigned.headers } };
+  // Field by field (a PresignedUrl has exactly these four): one per presigned URL, on the hot path.
+  return { url: presigned.url, method: presigned.method, expiresAt: new Date(presigned.expiresAt.getTime()), headers: { ...presigned.headers } };
 }
 
 /**

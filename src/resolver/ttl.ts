@@ -1,13 +1,14 @@
 import { InvalidTtlError } from '../errors.js';
 
 /** A TTL is a positive integer of seconds no larger than `max`; `clamp` shortens instead of failing. */
-export function checkTtl(ttl: unknown, max: number, clamp: boolean, what = 'this provider'): number {
+export function checkTtl(ttl: unknown, max: number, clamp: boolean, what = 'this provider', whatSuffix?: string): number {
   if (typeof ttl !== 'number' || !Number.isFinite(ttl) || !Number.isInteger(ttl) || ttl <= 0) {
     throw new InvalidTtlError(`TTL must be a positive whole number of seconds, got ${String(ttl)}`);
   }
   if (ttl > max) {
     if (clamp) return max;
-    throw new InvalidTtlError(`TTL ${ttl}s exceeds the ${max}s maximum of ${what}; ask for less or pass { clamp: true } to shorten it`);
+    // (`what` comes in two pieces so a hot caller need not build the phrase when nothing fails.)
+    throw new InvalidTtlError(`TTL ${ttl}s exceeds the ${max}s maximum of ${whatSuffix === undefined ? what : `${what} ${whatSuffix}`}; ask for less or pass { clamp: true } to shorten it`);
   }
   return ttl;
 }

@@ -295,13 +295,16 @@ class AwsDriver implements ProviderDriver {
     const config = this.#config(target);
     if (request.method === 'PUT') refusePinned(target, 'presign PUT');
     try {
-      const region = await this.#region(target, config);
+      // Region and credentials held in memory come back without a promise: a warm presign awaits nothing.
+      const regionNow = this.#region(target, config);
+      const region = typeof regionNow === 'string' ? regionNow : await regionNow;
       if (config.auth.kind === 'anonymous') return presignPublicS3(target, request, region, this.#platform, this.#ctx.now());
       const now = this.#ctx.now();
       // The URL is valid from the whole second it names in X-Amz-Date.
       const signedAt = Math.floor(now / 1000) * 1000;
       const bucket = target.location.bucket;
-      let credentials = await this.#credentials.get(config, bucket);
+      const credentialsNow = this.#credentials.getNow(config, bucket);
+      let credentials = credentialsNow instanceof Promise ? await credentialsNow : credentialsNow;
       if (this.#shouldRefreshFor(config, credentials.expiresAt, request.ttlSeconds, signedAt)) {
         this.#credentials.invalidate(config, bucket);
         credentials = await this.#credentials.get(config, bucket);
@@ -354,9 +357,11 @@ class AwsDriver implements ProviderDriver {
   #signUrl(config: AwsConfig, target: ObjectTarget, request: DriverPresignRequest, signing: { credentials: Awaited<ReturnType<AwsCredentialSource['get']>>; region: string; signedAt: number; ttl: number }): PresignedUrl {
     const { credentials, region, signedAt, ttl } = signing;
     if (request.method === 'PUT') refusePinned(target, 'presign PUT');
-    const bindContentType = request.method === 'PUT' && request.contentType !== undefined;
+    const put = request.method === 'PUT';
     // What a PUT must send besides the body: its Content-Type and the integration's encryption, all signed.
-    const sse = request.method === 'PUT' ? awsEncryptionHeaders(config) : {};
+    const sse = put ? awsEncryptionHeaders(config) : undefined;
+    const hasSse = sse !== undefined && Object.keys(sse).length > 0;
+    // Optional fields as undefined rather than spread in: this object is built for every presigned URL.
     const url = (config.endpoint ? this.#storePresigners.for(config.endpoint) : this.#presigner).presign({
       credentials,
       region,
@@ -365,18 +370,18 @@ class AwsDriver implements ProviderDriver {
       method: request.method,
       expiresInSeconds: ttl,
       signingTimeMs: signedAt,
-      ...(bindContentType ? { contentType: request.contentType } : {}),
-      ...(config.scope.accountId ? { expectedBucketOwner: config.scope.accountId } : {}),
-      ...(target.location.version !== undefined ? { versionId: target.location.version } : {}),
-      ...(request.method === 'PUT' && Object.keys(sse).length > 0 ? { extraHeaders: sse } : {}),
-      ...(request.responseContentType !== undefined ? { responseContentType: request.responseContentType } : {}),
-      ...(request.responseContentDisposition !== undefined ? { responseContentDisposition: request.responseContentDisposition } : {}),
+      contentType: put ? request.contentType : undefined,
+      expectedBucketOwner: config.scope.accountId || undefined,
+      versionId: target.location.version,
+      extraHeaders: hasSse ? sse : undefined,
+      responseContentType: request.responseContentType,
+      responseContentDisposition: request.responseContentDisposition,
     });
     return {
       url,
       method: request.method,
       expiresAt: new Date(signedAt + ttl * 1000),
-      headers: { ...(bindContentType ? { 'content-type': request.contentType ?? '' } : {}), ...sse },
+      headers: put ? { ...(request.contentType !== undefined ? { 'content-type': request.contentType } : {}), ...sse } : {},
     };
   }
 
@@ -385,7 +390,7 @@ class AwsDriver implements ProviderDriver {
     const config = this.#config(target);
     return vendAws({
       credentials: this.#credentials, platform: this.#platform, now: this.#ctx.now, requestTimeoutMs: this.#ctx.requestTimeoutMs,
-      region: () => this.#region(target, config),
+      region: async () => this.#region(target, config),
     }, config, target, request);
   }
 
@@ -463,9 +468,9 @@ class AwsDriver implements ProviderDriver {
     }
   }
 
-  #region(target: ObjectTarget, config: AwsConfig): Promise<string> {
+  #region(target: ObjectTarget, config: AwsConfig): string | Promise<string> {
     // An S3-compatible store signs for the region its endpoint names: nothing to discover.
-    if (config.endpoint) return Promise.resolve(storeRegion(config.endpoint));
+    if (config.endpoint) return storeRegion(config.endpoint);
     return this.#regions.regionFor(
       regionKey(target.location.bucket, config),
       { urlRegion: target.location.region, scopeRegion: config.scope.region ?? accessPointRegion(config.scope.accessPointArn) },

@@ -44,15 +44,18 @@ function operations(api: OtelApi): Counter | undefined {
 }
 
 /**
- * Runs `fn` inside a span named `name`, and counts it in `assetlink.operations` by outcome.
+ * Runs `fn` inside a span named `name`, and counts it in `assetlink.operations` by outcome
+ * (`spanAttributes` may be a function: it is then called only when OpenTelemetry is in use).
  * Attributes never carry secrets or URLs, only ids, providers, buckets and error codes. With no
  * tracer registered the span is non-recording and `fn` runs directly, so the hot path pays little.
  */
-export function traced<T>(name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
-  if (otel === undefined) return otelRegistered() ? load().then(() => traced(name, attributes, fn)) : fn();
+export function traced<T>(name: string, spanAttributes: Attributes | (() => Attributes), fn: () => Promise<T>): Promise<T> {
+  if (otel === undefined) return otelRegistered() ? load().then(() => traced(name, spanAttributes, fn)) : fn();
   if (otel === null) return fn();
   const api = otel;
   const count = operations(api);
+  // Built only when a span or counter may use them (a presign without OpenTelemetry builds none).
+  const attributes = typeof spanAttributes === 'function' ? spanAttributes() : spanAttributes;
   const span = api.trace.getTracer(SCOPE).startSpan(name, { attributes });
   const recording = span.isRecording();
   if (!recording && !count) {

@@ -52,13 +52,20 @@ const MAX_REMEMBERED_BUCKETS = 1024;
  * used, so every session of a wildcard integration reaches exactly one bucket.
  */
 export function assumeRoleRequest(config: AwsConfig, bucket: string = config.scope.bucket): AssumeRoleRequest {
-  let perBucket = requests.get(config);
-  const known = perBucket?.get(bucket);
+  const known = requests.get(config)?.get(bucket);
   if (known !== undefined) return known;
   const request = Object.freeze(buildAssumeRoleRequest(config, bucket));
-  if (!perBucket) { perBucket = new Map(); requests.set(config, perBucket); }
-  if (perBucket.size < MAX_REMEMBERED_BUCKETS) perBucket.set(bucket, request);
+  rememberPerBucket(requests, config, bucket, request);
   return request;
+}
+
+/** The credential cache key of an assume-role configuration and bucket, likewise built once. */
+const assumeRoleKeys = new WeakMap<AwsConfig, Map<string, string>>();
+
+function rememberPerBucket<T>(memo: WeakMap<AwsConfig, Map<string, T>>, config: AwsConfig, bucket: string, value: T): void {
+  let perBucket = memo.get(config);
+  if (!perBucket) { perBucket = new Map(); memo.set(config, perBucket); }
+  if (perBucket.size < MAX_REMEMBERED_BUCKETS) perBucket.set(bucket, value);
 }
 
 function buildAssumeRoleRequest(config: AwsConfig, bucket: string): AssumeRoleRequest {
@@ -117,10 +124,15 @@ export class AwsCredentialSource {
     const { auth, scope } = config;
     switch (auth.kind) {
       case 'assume-role': {
+        // Asked on every presign: a SHA-256 of the role settings per call would cost as much as the signature.
+        const known = assumeRoleKeys.get(config)?.get(bucket);
+        if (known !== undefined) return known;
         const request = assumeRoleRequest(config, bucket);
         const store = config.endpoint ? [storeKey(config.endpoint), config.endpoint.stsUrl ?? '', config.endpoint.stsCredentials?.accessKeyId ?? ''] : [];
         const roleFingerprint = fingerprint(request.RoleArn, request.ExternalId, request.RoleSessionName, String(request.DurationSeconds), request.Policy, ...store);
-        return `${cachePrefixOf(config)}aws|assume-role|${bucket}|${scope.prefix ?? ''}|${config.mode}|${roleFingerprint}`;
+        const key = `${cachePrefixOf(config)}aws|assume-role|${bucket}|${scope.prefix ?? ''}|${config.mode}|${roleFingerprint}`;
+        rememberPerBucket(assumeRoleKeys, config, bucket, key);
+        return key;
       }
       case 'access-key': {
         // A vault callback has no value to hash until it is called: its identity stands in.
@@ -136,6 +148,11 @@ export class AwsCredentialSource {
   }
 
   async get(config: AwsConfig, bucket: string = config.scope.bucket): Promise<AwsCredentialValue> {
+    return this.getNow(config, bucket);
+  }
+
+  /** `get`, with credentials held in memory returned as they are (see CredentialCache.getNow); may throw. */
+  getNow(config: AwsConfig, bucket: string = config.scope.bucket): AwsCredentialValue | Promise<AwsCredentialValue> {
     const { auth } = config;
     switch (auth.kind) {
       case 'access-key': {
@@ -146,7 +163,7 @@ export class AwsCredentialSource {
         if (!isSecretCallback(auth.secretAccessKey)) return { ...accessKeyCredentials({ ...auth, secretAccessKey: auth.secretAccessKey }), ...(expiresAt !== undefined ? { expiresAt } : {}) };
         // Read from the vault once, kept in memory only (no expiry → never written to a shared store).
         const secretAccessKey = auth.secretAccessKey;
-        return this.#ctx.cache.get<AwsCredentialValue>(this.credentialKey(config), { integrationId: config.id, scope: 'aws access key' }, async () => ({
+        return this.#ctx.cache.getNow<AwsCredentialValue>(this.credentialKey(config), { integrationId: config.id, scope: 'aws access key' }, async () => ({
           value: { ...accessKeyCredentials({ ...auth, secretAccessKey: await readSecret(secretAccessKey, 'auth.secretAccessKey', { integrationId: config.id, describe: `integration "${config.id}"` }) }), ...(expiresAt !== undefined ? { expiresAt } : {}) },
           expiresAt: expiresAt ?? Number.POSITIVE_INFINITY,
         }));
@@ -160,7 +177,7 @@ export class AwsCredentialSource {
         const request = assumeRoleRequest(config, bucket);
         const key = this.credentialKey(config, bucket);
         const scope = `s3://${bucket}/${config.scope.prefix ? `${config.scope.prefix}/` : ''} ${config.mode}`;
-        return this.#ctx.cache.get<AwsCredentialValue>(key, { integrationId: config.id, scope }, async () => {
+        return this.#ctx.cache.getNow<AwsCredentialValue>(key, { integrationId: config.id, scope }, async () => {
           const sts = config.endpoint ? await this.#storeSts.get(config) : await this.#stsClient(await this.#stsRegion(config));
           const { AssumeRoleCommand } = await loadSts();
           return assumeRole(

@@ -1,4 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { isAscii, Sha256Hmac, sha256Hex } from '../hmac-sha256.js';
 import type { HttpMethod } from '../../types.js';
 import { encodeKeyPath, objectUrlBase, rfc3986, type ObjectUrlBase, type S3EndpointOptions } from './endpoint.js';
 import type { AwsCredentialValue } from './types.js';
@@ -42,19 +43,23 @@ export interface PresignInput {
 
 const MAX_CACHED_KEYS = 1_000;
 
+
 interface LastSigner {
   /** Compared by identity and by value: a credentials object someone mutated is not reused. */
   credentials: AwsCredentialValue; secret: string; accessKeyId: string; sessionToken: string | undefined;
   date: string; region: string; service: string;
   key: Buffer; credentialParams: string; tokenParam: string;
+  /** HMAC under `key`; `ascii`: the string to sign is ASCII (checked once here: its scope is the only part that varies in kind). */
+  hmac: Sha256Hmac; ascii: boolean;
 }
 const MAX_CACHED_BASES = 10_000;
 
 export class FastS3Presigner {
   readonly #endpoint: S3EndpointOptions;
   readonly #keys = new Map<string, { secret: string; key: Buffer }>();
-  readonly #bases = new Map<string, ObjectUrlBase>();
+  readonly #bases = new Map<string, ObjectUrlBase & { hostOnly: SignedHeaderBlock }>();
   #last: LastSigner | undefined;
+  #lastBase: { bucket: string; region: string; base: ObjectUrlBase & { hostOnly: SignedHeaderBlock } } | undefined;
   #lastSecond = -1;
   #lastAmzDate = '';
 
@@ -70,14 +75,8 @@ export class FastS3Presigner {
     const scope = `${date}/${input.region}/${service}/aws4_request`;
     const { credentials } = input;
     const path = `${base.pathPrefix}/${encodeKeyPath(input.key)}`;
-    const bindContentType = input.method === 'PUT' && input.contentType !== undefined;
-    // Headers beyond host, sorted by name (content-type < host < x-amz-*), values trimmed as SigV4 canonicalises them.
-    const bound: Array<[string, string]> = [];
-    if (bindContentType) bound.push(['content-type', input.contentType ?? '']);
-    bound.push(['host', base.host]);
-    if (input.method === 'PUT' && input.extraHeaders) for (const name of Object.keys(input.extraHeaders).sort()) bound.push([name, input.extraHeaders[name]!]);
-    const headerNames = bound.map(([name]) => name).join(';');
-    const signedHeaders = headerNames.replace(/;/g, '%3B');
+    const { headerNames, canonicalHeaders } = input.method === 'PUT' ? putHeaders(input, base.host) : base.hostOnly;
+    const signedHeaders = headerNames === 'host' ? 'host' : headerNames.replace(/;/g, '%3B');
 
     const signer = this.#signerFor(credentials, amzDate, input.region, service);
     // Parameters in canonical (code point) order; X-Amz-Signature slots in before SignedHeaders.
@@ -91,22 +90,26 @@ export class FastS3Presigner {
     if (input.expectedBucketOwner !== undefined) tail += `&x-amz-expected-bucket-owner=${rfc3986(input.expectedBucketOwner)}`;
     tail += input.method === 'PUT' ? '&x-id=PutObject' : '&x-id=GetObject';
 
-    let canonicalHeaders = '';
-    for (const [name, value] of bound) canonicalHeaders += `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
     const canonicalRequest = `${input.method}\n${path}\n${head}&${tail}\n${canonicalHeaders}\n${headerNames}\nUNSIGNED-PAYLOAD`;
-    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonicalRequest, 'utf8').digest('hex')}`;
-    const signature = createHmac('sha256', signer.key).update(stringToSign, 'utf8').digest('hex');
+    const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequest)}`;
+    const signature = signer.hmac.digest(stringToSign, 'hex', signer.ascii);
     return `${base.origin}${path}?${head}&X-Amz-Signature=${signature}&${tail}`;
   }
 
-  #base(bucket: string, region: string): ObjectUrlBase {
+  #base(bucket: string, region: string): ObjectUrlBase & { hostOnly: SignedHeaderBlock } {
+    // Most URLs in a row are for one bucket: skip building and hashing the map key for them.
+    const last = this.#lastBase;
+    if (last !== undefined && last.bucket === bucket && last.region === region) return last.base;
     const cacheKey = `${bucket}\n${region}`;
     let base = this.#bases.get(cacheKey);
     if (!base) {
-      base = objectUrlBase(bucket, region, this.#endpoint);
+      const url = objectUrlBase(bucket, region, this.#endpoint);
+      // A GET signs the host alone: its header block is the same for every URL of the bucket.
+      base = { ...url, hostOnly: signedHeaderBlock([['host', url.host]]) };
       if (this.#bases.size >= MAX_CACHED_BASES) this.#bases.clear();
       this.#bases.set(cacheKey, base);
     }
+    this.#lastBase = { bucket, region, base };
     return base;
   }
 
@@ -120,9 +123,10 @@ export class FastS3Presigner {
     const date = amzDate.slice(0, 8);
     if (last !== undefined && last.credentials === credentials && last.secret === credentials.secretAccessKey && last.accessKeyId === credentials.accessKeyId
       && last.sessionToken === credentials.sessionToken && last.date === date && last.region === region && last.service === service) return last;
+    const key = this.#signingKey(credentials, date, region, service);
     const next: LastSigner = {
       credentials, secret: credentials.secretAccessKey, accessKeyId: credentials.accessKeyId, sessionToken: credentials.sessionToken, date, region, service,
-      key: this.#signingKey(credentials, date, region, service),
+      key, hmac: new Sha256Hmac(key), ascii: isAscii(region) && isAscii(service),
       credentialParams: 'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD'
         + `&X-Amz-Credential=${rfc3986(credentials.accessKeyId)}%2F${date}%2F${rfc3986(region)}%2F${service}%2Faws4_request`,
       tokenParam: credentials.sessionToken !== undefined ? `&X-Amz-Security-Token=${rfc3986(credentials.sessionToken)}` : '',
@@ -151,6 +155,23 @@ export class FastS3Presigner {
     }
     return this.#lastAmzDate;
   }
+}
+
+interface SignedHeaderBlock { headerNames: string; canonicalHeaders: string }
+
+/** A PUT's signed headers beyond host, sorted by name (content-type < host < x-amz-*), values trimmed as SigV4 canonicalises them. */
+function putHeaders(input: PresignInput, host: string): SignedHeaderBlock {
+  const bound: Array<[string, string]> = [];
+  if (input.contentType !== undefined) bound.push(['content-type', input.contentType]);
+  bound.push(['host', host]);
+  if (input.extraHeaders) for (const name of Object.keys(input.extraHeaders).sort()) bound.push([name, input.extraHeaders[name]!]);
+  return signedHeaderBlock(bound);
+}
+
+function signedHeaderBlock(bound: ReadonlyArray<readonly [string, string]>): SignedHeaderBlock {
+  let canonicalHeaders = '';
+  for (const [name, value] of bound) canonicalHeaders += `${name}:${value.trim().replace(/\s+/g, ' ')}\n`;
+  return { headerNames: bound.map(([name]) => name).join(';'), canonicalHeaders };
 }
 
 export function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {

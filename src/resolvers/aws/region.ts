@@ -26,12 +26,15 @@ export class BucketRegions {
     this.#fallback = fallback;
   }
 
-  /** `discover` asks S3 (with the caller's credentials); it runs at most once per bucket at a time. */
-  async regionFor(
+  /**
+   * `discover` asks S3 (with the caller's credentials); it runs at most once per bucket at a time.
+   * A region already known comes back as a plain string (no promise for every presign to wait on).
+   */
+  regionFor(
     bucket: string,
     hints: { urlRegion?: string | undefined; scopeRegion?: string | undefined },
     discover: () => Promise<string | undefined>,
-  ): Promise<string> {
+  ): string | Promise<string> {
     const known = this.#known.get(bucket);
     if (known) return known;
     if (hints.urlRegion) return hints.urlRegion;
