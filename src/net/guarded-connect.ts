@@ -4,7 +4,8 @@ import { BlockedHostError } from '../errors.js';
 import { acceptable, checkAddresses, type SsrfPolicy } from './ssrf-policy.js';
 import { classifyAddress } from './address-class.js';
 import type { TargetUrl } from './target-url.js';
-import { bypassesProxy, openTunnel, tlsOverTunnel, type ProxyConfig } from './proxy.js';
+import { openTunnel, tlsOverTunnel } from './proxy.js';
+import { bypassesProxy, type ProxyConfig } from './proxy-settings.js';
 
 export interface ResolvedAddress { address: string; family: 4 | 6 }
 /** DNS resolution the guard uses; `platform.https.lookup` replaces it in tests. */

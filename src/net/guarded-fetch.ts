@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 import { ProviderError, TimeoutError } from '../errors.js';
 import { connectGuarded, type ResolveHost } from './guarded-connect.js';
 import { checkTarget, type SsrfPolicy } from './ssrf-policy.js';
-import type { ProxyConfig } from './proxy.js';
+import type { ProxyConfig } from './proxy-settings.js';
 import { parseTargetUrl, resolveRedirect, type TargetUrl } from './target-url.js';
 
 export interface GuardedFetchOptions {

@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import { createProxyAgents, type ProxyConfig } from './proxy.js';
+import { createProxyAgents } from './proxy.js';
+import { type ProxyConfig } from './proxy-settings.js';
 
 /**
  * A `fetch` whose connections are the proxy's CONNECT tunnels (NO_PROXY hosts go direct), for

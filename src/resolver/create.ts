@@ -20,19 +20,17 @@ import type {
 import { checkReuseSettings, PresignReuse } from './presign-reuse.js';
 import { parseAssetUri, type EndpointOverride, type ParseOptions } from '../uri/index.js';
 import type { VerificationReport, VerifyOptions } from '../verify/report.js';
-import { verifyIntegration } from '../verify/verify.js';
 import { AdHocIntegrations } from './ad-hoc.js';
 import { BoundAsset } from './asset.js';
 import { frozenOptions } from './frozen.js';
 import { createTenantView, type TenantResolver } from './tenant.js';
 import { followUpdates, type Rebind } from './current-target.js';
 import { listEntries } from '../list/iterate.js';
-import { splitListing } from '../list/split.js';
 import type { ListingContext } from '../list/target.js';
 import type { KeyRange, ListedEntry, ListedObject, ListOptions, SplitListingOptions } from '../list/types.js';
-import { vendCredentials, type VendOptions } from './vend.js';
+import type { VendOptions } from './vend.js';
 import type { VendedCredentials } from '../vend/credentials.js';
-import { presignMany, type PresignBatchContext, type PresignManyOptions } from './presign-many.js';
+import type { PresignBatchContext, PresignManyOptions } from './presign-many.js';
 
 /** An integration given by id, by object, or left for the resolver to match by scope. */
 export type IntegrationRef = string | Integration;
@@ -53,6 +51,9 @@ export interface ResolverPresignOptions {
 
 /** Set by `forTenant` just before it constructs a tenant-scoped twin (synchronously consumed). */
 let pendingTwin: { root: AssetResolver; tenant: string } | undefined;
+
+// verify, vend, presignMany and splitListing load their modules on first use: a process that only
+// presigns or reads never compiles them (docs/performance.md, cold start).
 
 /**
  * Holds a platform's integrations and turns asset URIs into {@link ResolvedAsset}s.
@@ -230,7 +231,7 @@ export class AssetResolver {
   async verify(integration: IntegrationRef, options: VerifyOptions = {}): Promise<VerificationReport> {
     this.#assertOpen();
     const registered = this.#lookup(integration);
-    const driver = await this.#driver(registered.provider);
+    const [driver, { verifyIntegration }] = await Promise.all([this.#driver(registered.provider), import('../verify/verify.js')]);
     return verifyIntegration({ integration: registered, driver, parseOptions: this.#parseOptions, now: this.#now }, options);
   }
 
@@ -242,7 +243,10 @@ export class AssetResolver {
   list(uri: string, options: ListOptions = {}): AsyncIterable<ListedEntry> { return listEntries(this.#listing, uri, options); }
 
   /** n key ranges whose listings together are exactly one listing of `uri` (docs/listing.md). */
-  splitListing(uri: string, n: number, options?: SplitListingOptions): Promise<KeyRange[]> { return splitListing(this.#listing, uri, n, options); }
+  async splitListing(uri: string, n: number, options?: SplitListingOptions): Promise<KeyRange[]> {
+    const { splitListing } = await import('../list/split.js');
+    return splitListing(this.#listing, uri, n, options);
+  }
 
   /**
    * Credentials for a worker that is not this process, confined to the URI's prefix, a mode no
@@ -250,7 +254,7 @@ export class AssetResolver {
    */
   vend(uri: string, options: VendOptions): Promise<VendedCredentials> {
     this.#assertOpen();
-    return vendCredentials(this.#listing, uri, options);
+    return import('./vend.js').then(({ vendCredentials }) => vendCredentials(this.#listing, uri, options));
   }
 
   /**
@@ -259,7 +263,7 @@ export class AssetResolver {
    */
   presignMany(uris: readonly string[], ttlSeconds: number, options: PresignManyOptions = {}): Promise<Array<PresignedUrl | AssetLinkError>> {
     this.#assertOpen();
-    return presignMany(this.#batch, uris, ttlSeconds, options);
+    return import('./presign-many.js').then(({ presignMany }) => presignMany(this.#batch, uris, ttlSeconds, options));
   }
 
   /** What presignMany needs: matching as this resolver (root or tenant twin) sees integrations, and assets. */

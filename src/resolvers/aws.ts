@@ -13,11 +13,10 @@ import { listObjectsV2Input, listPageFromS3 } from './aws/list-page.js';
 import { AwsCredentialSource, remintable } from './aws/credentials.js';
 import { awsErrorInfo, isRetryableAwsError, mapS3Error, wrongRegion } from './aws/errors.js';
 import { FastS3Presigner } from './aws/presigner.js';
-import { awsAgents, refuseProxiedStore } from './aws/proxy-agents.js';
 import { BucketRegions, homeRegionFor } from './aws/region.js';
-import { loadS3, loadStorage } from './aws/sdk.js';
+import { loadNetworking, loadS3, loadStorage } from './aws/sdk.js';
 import { toIdentity } from './aws/types.js';
-import { StorePresigners, storeClientConfig, storeKey, storeRegion } from './aws/store.js';
+import { refuseProxiedStore, StorePresigners, storeKey, storeRegion } from './aws/store.js';
 import { anonymousS3ClientOptions } from '../auth/anonymous.js';
 import { presignPublicS3 } from './aws/public-url.js';
 import { vendAws } from './aws/vend.js';
@@ -529,7 +528,7 @@ class AwsDriver implements ProviderDriver {
       this.#clients.set(key, existing);
       return existing;
     }
-    const created = loadS3().then(({ S3Client }) => new S3Client({
+    const created = Promise.all([loadS3(), loadNetworking()]).then(([{ S3Client }, { awsAgents, storeClientConfig }]) => new S3Client({
       region,
       // Called on every request; the credential cache does the caching (and honours the
       // resolver's clock). `memoized` stops the SDK wrapping it in its own real-time memoizer.

@@ -4,7 +4,7 @@ import { AssetLinkError, BlockedHostError, BodyTooLargeError, InvalidArgumentErr
 import { systemResolve, type ResolveHost } from '../net/guarded-connect.js';
 import { startDeadline, type Deadline } from '../net/deadline.js';
 import { guardedFetch, type GuardedResponse } from '../net/guarded-fetch.js';
-import { proxyFor, type ProxyConfig } from '../net/proxy.js';
+import { proxyFor, type ProxyConfig } from '../net/proxy-settings.js';
 import { networkError, statusError, withContext, type ErrorContext } from '../net/http-errors.js';
 import { contentCodings, responseBody } from '../net/response-body.js';
 import type { SsrfPolicy } from '../net/ssrf-policy.js';

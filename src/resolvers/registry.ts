@@ -1,7 +1,7 @@
 import type { Provider } from '../types.js';
 import { checkProviderPackagesOnFirstUse } from '../deps/first-use.js';
 import type { DriverFactory } from './driver.js';
-import { refuseUnproxiedProvider } from '../net/proxy.js';
+import { refuseUnproxiedProvider } from '../net/proxy-settings.js';
 
 /**
  * Provider modules are loaded on first use so an S3-only user never loads the Google or Azure

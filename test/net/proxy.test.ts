@@ -1,7 +1,7 @@
 import dns from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAssetResolver, type AssetResolver, type Integration } from '../../src/index.js';
-import { bypassesProxy, noProxyList, proxyFor, refuseUnproxiedProvider } from '../../src/net/proxy.js';
+import { bypassesProxy, noProxyList, proxyFor, refuseUnproxiedProvider } from '../../src/net/proxy-settings.js';
 import { ForwardProxy } from '../../src/testing/forward-proxy.js';
 import { startAwsFakes, type AwsFakes } from '../../src/testing/aws/index.js';
 import { AzuriteBlobServer } from '../../src/testing/azure/azurite.js';

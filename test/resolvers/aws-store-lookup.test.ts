@@ -1,6 +1,6 @@
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it } from 'vitest';
-import { noMetadataLookup } from '../../src/resolvers/aws/store.js';
+import { noMetadataLookup } from '../../src/resolvers/aws/store-client.js';
 
 /**
  * Store connections resolve names through a lookup that refuses cloud metadata addresses (an

@@ -15,13 +15,12 @@ import type { AwsIntegration, AwsPlatformOptions } from '../../types.js';
 import type { DriverContext } from '../driver.js';
 import { homeRegionFor } from './region.js';
 import { kmsKeyArnOf } from './encryption.js';
-import { loadSts } from './sdk.js';
+import { loadNetworking, loadSts } from './sdk.js';
 import { awsErrorInfo, isRetryableAwsError } from './errors.js';
 import { resolvePlatformRegion } from './platform-region.js';
 import { toIdentity, type AwsCredentialValue } from './types.js';
 import { storeKey } from './store.js';
 import { StoreStsClients } from './store-sts.js';
-import { stsProxyAgents } from './proxy-agents.js';
 
 type AwsConfig = Omit<AwsIntegration, 'mode'> & { mode: 'read-only' | 'read-write' };
 
@@ -205,7 +204,7 @@ export class AwsCredentialSource {
     }
     // A store's key means nothing to AWS STS (and is not sent there): the store checks it on the first request.
     if (config.endpoint) return { detail: `the integration's access key for the S3-compatible store ${config.endpoint.url} (checked by the store itself)`, ...expiresAt };
-    const { STSClient, GetCallerIdentityCommand } = await loadSts();
+    const [{ STSClient, GetCallerIdentityCommand }, { stsProxyAgents }] = await Promise.all([loadSts(), loadNetworking()]);
     const sts = new STSClient({
       ...this.#stsLocation(await this.#stsRegion(config)),
       credentials: toIdentity(credentials),
@@ -303,7 +302,7 @@ export class AwsCredentialSource {
   #stsClient(region: string): Promise<STSClient> {
     const existing = this.#sts.get(region);
     if (existing) return existing;
-    const created = loadSts().then(({ STSClient }) => new STSClient({
+    const created = Promise.all([loadSts(), loadNetworking()]).then(([{ STSClient }, { stsProxyAgents }]) => new STSClient({
       ...this.#stsLocation(region),
       // The platform identity, memoized and refreshed by assetlink (static keys, a provider, or the default chain).
       credentials: async () => toIdentity(await this.#identity()),

@@ -1,8 +1,8 @@
 import type { STSClient } from '@aws-sdk/client-sts';
 import { readSecret } from '../../auth/secret-value.js';
 import type { AwsIntegration } from '../../types.js';
-import { loadSts } from './sdk.js';
-import { storeKey, storeRegion, storeStsConfig } from './store.js';
+import { loadNetworking, loadSts } from './sdk.js';
+import { storeKey, storeRegion } from './store.js';
 
 /**
  * STS clients of S3-compatible stores (MinIO, Ceph RGW): AssumeRole at `endpoint.stsUrl`, signed
@@ -30,7 +30,7 @@ export class StoreStsClients {
     const key = `${config.id}|${storeKey(endpoint)}|${stsUrl}|${caller.accessKeyId}`;
     const existing = this.#clients.get(key);
     if (existing) return existing;
-    const created = loadSts().then(({ STSClient }) => new STSClient({
+    const created = Promise.all([loadSts(), loadNetworking()]).then(([{ STSClient }, { storeStsConfig }]) => new STSClient({
       region: storeRegion(endpoint),
       ...storeStsConfig({ ...endpoint, stsUrl }, this.#requestTimeoutMs),
       // Read on each call, so a vault-held secret may rotate.

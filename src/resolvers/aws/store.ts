@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
-import { rootCertificates } from 'node:tls';
-import type { LookupFunction } from 'node:net';
-import { classifyAddress } from '../../net/address-class.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { bypassesProxy, proxyFor } from '../../net/proxy-settings.js';
 import type { AwsEndpoint } from '../../types.js';
-import { connectTimeoutAgents } from './agents.js';
+import type { DriverContext } from '../driver.js';
 import { FastS3Presigner } from './presigner.js';
 
 /**
@@ -32,63 +30,6 @@ export function storeKey(endpoint: AwsEndpoint | undefined): string {
   return createHash('sha256').update([url, publicUrl, region, String(storePathStyle(endpoint)), ca].join('\n')).digest('hex').slice(0, 16);
 }
 
-/**
- * Name resolution for store connections: endpoint URLs are platform configuration and may be
- * private, but a name that resolves to a cloud metadata address is refused at connect time too
- * (validation refuses metadata literals; this covers DNS answers).
- */
-export const noMetadataLookup: LookupFunction = (hostname, options, callback) => {
-  const refuse = (address: string): boolean => classifyAddress(address).metadata;
-  const all = (options as LookupAllOptions).all === true;
-  dnsLookup(hostname, { ...(options as LookupOneOptions), all: true }, (error, addresses: LookupAddress[]) => {
-    if (error) return (callback as (e: NodeJS.ErrnoException | null, a: string, f?: number) => void)(error, '', undefined);
-    const blocked = addresses.find((a) => refuse(a.address));
-    if (blocked) {
-      const refusal = Object.assign(new Error(`${hostname} resolves to a cloud metadata address; an S3-compatible store is never reached there`), { code: 'EACCES' });
-      return (callback as (e: NodeJS.ErrnoException | null, a: string, f?: number) => void)(refusal, '', undefined);
-    }
-    if (all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
-    const first = addresses[0];
-    if (!first) return (callback as (e: NodeJS.ErrnoException | null, a: string, f?: number) => void)(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '', undefined);
-    return (callback as (e: null, a: string, f: number) => void)(null, first.address, first.family);
-  });
-};
-
-/**
- * What an S3Client of a store is built with (on top of region and credentials): its URL and
- * addressing; checksums only where the store requires them ('WHEN_REQUIRED': R2 and B2 reject the
- * SDK's default CRC headers on plain PUTs, MinIO and Ceph accept either); agents that trust the
- * store's private CA (Node's roots kept) for this client only.
- */
-export function storeClientConfig(endpoint: AwsEndpoint, requestTimeoutMs: number): {
-  endpoint: string;
-  forcePathStyle: boolean;
-  requestChecksumCalculation: 'WHEN_REQUIRED';
-  responseChecksumValidation: 'WHEN_REQUIRED';
-  requestHandler: Record<string, unknown>;
-} {
-  const tls = endpoint.ca === undefined ? {} : { ca: [...rootCertificates, endpoint.ca] };
-  return {
-    endpoint: endpoint.url,
-    forcePathStyle: storePathStyle(endpoint),
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: { socketTimeout: requestTimeoutMs, ...connectTimeoutAgents(requestTimeoutMs, { ...tls, lookup: noMetadataLookup }) },
-  };
-}
-
-/** What an STSClient of a store's STS is built with: its URL and the same CA and lookup rules. */
-export function storeStsConfig(endpoint: AwsEndpoint & { stsUrl: string }, requestTimeoutMs: number): { endpoint: string; requestHandler: Record<string, unknown> } {
-  const tls = endpoint.ca === undefined ? {} : { ca: [...rootCertificates, endpoint.ca] };
-  return {
-    endpoint: endpoint.stsUrl,
-    requestHandler: {
-      connectionTimeout: requestTimeoutMs, socketTimeout: requestTimeoutMs, requestTimeout: requestTimeoutMs, throwOnRequestTimeout: true,
-      ...connectTimeoutAgents(requestTimeoutMs, { ...tls, lookup: noMetadataLookup }),
-    },
-  };
-}
-
 const MAX_PRESIGNERS = 256;
 
 /**
@@ -109,4 +50,22 @@ export class StorePresigners {
     }
     return presigner;
   }
+}
+
+/**
+ * S3-compatible stores keep their own agents (their CA, the metadata-address lookup guard), which
+ * are not wired to the proxy yet. Rather than send a store's traffic around a proxy the platform
+ * set for aws, refuse unless the store's host is listed in `noProxy` (docs/providers/s3-compatible.md).
+ */
+export function refuseProxiedStore(ctx: DriverContext, endpointUrl: string, integrationId: string): void {
+  const config = proxyFor(ctx.platform.proxy, 'aws', ctx.platform.noProxy);
+  if (!config) return;
+  const url = new URL(endpointUrl);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  if (bypassesProxy(url.hostname, port, config.noProxy)) return;
+  throw new InvalidArgumentError(
+    `integration "${integrationId}": platform.proxy covers aws, but requests to S3-compatible store ${url.host} are not routed through a proxy yet; `
+      + `add "${url.hostname}" to platform.noProxy to reach it directly`,
+    { integrationId },
+  );
 }

@@ -1,7 +1,8 @@
 import type http from 'node:http';
 import type https from 'node:https';
 import { createProxyFetch, proxyAgentFor, type FetchLike } from '../../net/proxy-fetch.js';
-import { bypassesProxy, createProxyAgents, proxyFor, type ProxyConfig } from '../../net/proxy.js';
+import { createProxyAgents } from '../../net/proxy.js';
+import { bypassesProxy, proxyFor, type ProxyConfig } from '../../net/proxy-settings.js';
 import type { DriverContext } from '../driver.js';
 
 /**
