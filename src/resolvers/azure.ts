@@ -11,7 +11,7 @@ import type {
   CorsRule, CredentialCheck, DriverContext, DriverFactory, DriverPresignRequest, ListPage, ListPageRequest, ListResult, ObjectTarget,
   ObjectVersion, ProviderDriver,
 } from './driver.js';
-import { DelegationKeys, MAX_DELEGATION_KEY_SECONDS } from './azure/delegation-key.js';
+import { DelegationKeys, MAX_DELEGATION_KEY_SECONDS, type DelegationKeyScope } from './azure/delegation-key.js';
 import { vendAzure } from './azure/vend.js';
 import type { AzureVendedCredentials, DriverVendRequest } from '../vend/credentials.js';
 import { mapStorageError } from './azure/errors.js';
@@ -223,7 +223,9 @@ class AzureDriver implements ProviderDriver {
     const now = this.#ctx.now();
     const skewMs = (this.#options.clockSkewSeconds ?? 300) * 1000;
     const wantedExpiry = floorSeconds(now + request.ttlSeconds * 1000);
-    const signer = await this.#keys.signerFor(this.#keyScope(t), wantedExpiry);
+    // A cached delegation key that covers the URL comes back without a promise: a warm presign awaits nothing.
+    const signerNow = this.#keys.signerNow(this.#keyScope(t), wantedExpiry);
+    const signer = signerNow instanceof Promise ? await signerNow : signerNow;
     // Never outlive the delegation key that signs the URL; never start before it.
     let expiresOn = wantedExpiry;
     const keyExpiry = signer.expiresOn.getTime();
@@ -237,17 +239,20 @@ class AzureDriver implements ProviderDriver {
       expiresOn = keyExpiry;
     }
     const startsOn = Math.max(floorSeconds(now - skewMs), signer.startsOn.getTime());
+    const get = request.method === 'GET';
+    // Optional fields as undefined rather than spread in: this object is built for every presigned URL.
     const query = signer.sign({
       account: t.endpoint.sasAccount,
       container: t.container,
       blob: t.key,
       // Least privilege: read-write integrations still get read-only GET URLs.
       permissions: request.method === 'PUT' ? 'cw' : 'r',
-      ...(t.pin ? { resource: t.pin.resource, pinnedTime: t.pin.time } : {}),
+      resource: t.pin?.resource,
+      pinnedTime: t.pin?.time,
       startsOn: new Date(startsOn),
       expiresOn: new Date(expiresOn),
-      ...(request.method === 'GET' && (request.responseContentType ?? request.contentType) !== undefined ? { responseContentType: request.responseContentType ?? request.contentType } : {}),
-      ...(request.method === 'GET' && request.responseContentDisposition !== undefined ? { responseContentDisposition: request.responseContentDisposition } : {}),
+      responseContentType: get ? request.responseContentType ?? request.contentType : undefined,
+      responseContentDisposition: get ? request.responseContentDisposition : undefined,
     });
     const scope = (t.integration.config as { encryption?: { scope: string } }).encryption?.scope;
     const headers: Record<string, string> = request.method === 'PUT'
@@ -602,23 +607,35 @@ class AzureDriver implements ProviderDriver {
     return { path, depth: path.split('/').length };
   }
 
-  #keyScope(t: BlobTarget): import('./azure/delegation-key.js').DelegationKeyScope {
-    return {
-      integrationId: t.integration.id,
-      cacheNamespace: t.integration.cacheNamespace,
-      tenantId: entraTenant(t.config),
-      account: t.account,
-      service: async (): Promise<BlobServiceClient> => {
-        const { sdk, pipeline } = await this.#clientsFor(t);
-        return new sdk.BlobServiceClient(t.endpoint.serviceUrl, pipeline);
-      },
-      mapError: (error) => {
-        // Storage refused the Entra token itself (expired early, revoked): mint a new one next time.
-        if (tokenRejected(error)) void this.#dropToken(t);
-        return mapStorageError(error, { integrationId: t.integration.id, uri: t.uri, operation: 'get a user delegation key for' });
-      },
-    };
+  #keyScope(t: BlobTarget): DelegationKeyScope {
+    // One object per call, no closures: asked for on every presign.
+    let perAccount = this.#keyCacheKeys.get(t.integration);
+    if (!perAccount) { perAccount = new Map(); this.#keyCacheKeys.set(t.integration, perAccount); }
+    const tenantId = entraTenant(t.config);
+    let cacheKey = perAccount.get(t.account);
+    if (cacheKey === undefined) {
+      cacheKey = DelegationKeys.cacheKey({ cacheNamespace: t.integration.cacheNamespace, tenantId, account: t.account });
+      if (perAccount.size < 1024) perAccount.set(t.account, cacheKey);
+    }
+    return new KeyScope(t, tenantId, cacheKey, this.#keyHooks);
   }
+
+  /** Delegation key cache keys per registration and account, built once (the registration fixes namespace and tenant). */
+  readonly #keyCacheKeys = new WeakMap<object, Map<string, string>>();
+
+  /** What a KeyScope needs of this driver, bound once. */
+  readonly #keyHooks: KeyHooks = {
+    service: async (t) => {
+      const { sdk, pipeline } = await this.#clientsFor(t);
+      return new sdk.BlobServiceClient(t.endpoint.serviceUrl, pipeline);
+    },
+    mapError: (t, error) => {
+      // Storage refused the Entra token itself (expired early, revoked): mint a new one next time.
+      if (tokenRejected(error)) void this.#dropToken(t);
+      return mapStorageError(error, { integrationId: t.integration.id, uri: t.uri, operation: 'get a user delegation key for' });
+    },
+  };
+
 
   async #clientsFor(t: BlobTarget): Promise<IntegrationClients & { sdk: StorageBlobModule }> {
     const sdk = await this.#loadSdk();
@@ -760,4 +777,29 @@ function tokenRejected(error: unknown): boolean {
 
 function floorSeconds(ms: number): number {
   return Math.floor(ms / 1000) * 1000;
+}
+
+interface KeyHooks {
+  service(t: BlobTarget): Promise<BlobServiceClient>;
+  mapError(t: BlobTarget, error: unknown): Error;
+}
+
+/** The delegation key scope of one blob target (DelegationKeyScope): the integration's tenant and account. */
+class KeyScope implements DelegationKeyScope {
+  readonly integrationId: string;
+  readonly cacheNamespace: string;
+  readonly account: string;
+  readonly #target: BlobTarget;
+  readonly #hooks: KeyHooks;
+
+  constructor(target: BlobTarget, readonly tenantId: string, readonly cacheKey: string, hooks: KeyHooks) {
+    this.integrationId = target.integration.id;
+    this.cacheNamespace = target.integration.cacheNamespace;
+    this.account = target.account;
+    this.#target = target;
+    this.#hooks = hooks;
+  }
+
+  service(): Promise<BlobServiceClient> { return this.#hooks.service(this.#target); }
+  mapError(error: unknown): Error { return this.#hooks.mapError(this.#target, error); }
 }

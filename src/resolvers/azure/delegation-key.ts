@@ -27,6 +27,8 @@ export interface DelegationKeyScope {
   service(): Promise<BlobServiceClient>;
   /** Maps an SDK failure to a typed error. */
   mapError(error: unknown): Error;
+  /** `DelegationKeys.cacheKey(this)`, when the caller keeps it (the same string object each time is cheaper to look up). */
+  readonly cacheKey?: string;
 }
 
 /**
@@ -57,12 +59,23 @@ export class DelegationKeys {
    * otherwise the longest-lived key available (the caller clamps or refuses).
    */
   async signerFor(scope: DelegationKeyScope, neededUntil: number): Promise<UserDelegationSasSigner> {
-    const cacheKey = DelegationKeys.cacheKey(scope);
-    const cap = this.#options.now() + MAX_DELEGATION_KEY_SECONDS * 1000;
-    this.#want(cacheKey, Math.min(neededUntil, cap));
-    let signer = await this.#get(scope, cacheKey);
+    return this.signerNow(scope, neededUntil);
+  }
+
+  /** `signerFor`, with a signer whose cached key already covers `neededUntil` returned as is (no promise: presign's hot path). */
+  signerNow(scope: DelegationKeyScope, neededUntil: number): UserDelegationSasSigner | Promise<UserDelegationSasSigner> {
+    const cacheKey = scope.cacheKey ?? DelegationKeys.cacheKey(scope);
+    const needed = Math.min(neededUntil, this.#options.now() + MAX_DELEGATION_KEY_SECONDS * 1000);
+    this.#want(cacheKey, needed);
+    const cached = this.#get(scope, cacheKey);
+    if (!(cached instanceof Promise) && cached.expiresOn.getTime() >= needed) return cached;
+    return this.#longEnough(scope, cacheKey, cached, needed);
+  }
+
+  async #longEnough(scope: DelegationKeyScope, cacheKey: string, pending: UserDelegationSasSigner | Promise<UserDelegationSasSigner>, needed: number): Promise<UserDelegationSasSigner> {
+    let signer = await pending;
     // At most one replacement: the new key is fetched for the longest expiry anyone asked for.
-    if (signer.expiresOn.getTime() < Math.min(neededUntil, cap)) {
+    if (signer.expiresOn.getTime() < needed) {
       this.#options.cache.invalidate(cacheKey);
       signer = await this.#get(scope, cacheKey);
     }
@@ -80,12 +93,16 @@ export class DelegationKeys {
     if (current === undefined || current < now || until > current) this.#wanted.set(cacheKey, until);
   }
 
-  async #get(scope: DelegationKeyScope, cacheKey: string): Promise<UserDelegationSasSigner> {
-    const key = await this.#options.cache.get<DelegationKey>(
+  #get(scope: DelegationKeyScope, cacheKey: string): UserDelegationSasSigner | Promise<UserDelegationSasSigner> {
+    const key = this.#options.cache.getNow<DelegationKey>(
       cacheKey,
       { integrationId: scope.integrationId, scope: `azure user delegation key, account ${scope.account}, tenant ${scope.tenantId}` },
       () => this.#fetch(scope, cacheKey),
     );
+    return key instanceof Promise ? key.then((k) => this.#signerOf(k)) : this.#signerOf(key);
+  }
+
+  #signerOf(key: DelegationKey): UserDelegationSasSigner {
     let signer = this.#signers.get(key);
     if (!signer) {
       signer = new UserDelegationSasSigner(key);

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { Sha256Hmac } from '../hmac-sha256.js';
 
 /**
  * SAS service version we sign with. The 2025-07-05 string-to-sign is the newest one Azurite
@@ -92,7 +92,8 @@ class TimeMemo {
  * .toString()` produces for the same inputs (tested over many generated inputs).
  */
 export class UserDelegationSasSigner {
-  readonly #hmacKey: Buffer;
+  /** HMAC-SHA256 under the delegation key (one-shot hashing, hmac-sha256.ts). */
+  readonly #hmac: Sha256Hmac;
   /** skoid … skv lines of the string-to-sign, with the empty saoid/agent/scid/skdutid/sduoid/sip lines after. */
   readonly #keyLines: string;
   /** skoid … skv query parameters. */
@@ -105,7 +106,7 @@ export class UserDelegationSasSigner {
   readonly #se = new TimeMemo();
 
   constructor(key: DelegationKey) {
-    this.#hmacKey = Buffer.from(key.value, 'base64');
+    this.#hmac = new Sha256Hmac(Buffer.from(key.value, 'base64'));
     this.startsOn = new Date(key.signedStartsOn);
     this.expiresOn = new Date(key.signedExpiresOn);
     this.#keyLines = [
@@ -143,7 +144,8 @@ export class UserDelegationSasSigner {
     const stringToSign =
       `${request.permissions}\n${st}\n${se}\n${canonical}\n` +
       `${this.#keyLines}\nhttps\n${SAS_VERSION}\n${resource}\n${pinned}\n\n\n${rscd}\n\n\n${rsct}`;
-    const sig = createHmac('sha256', this.#hmacKey).update(stringToSign, 'utf8').digest('base64');
+    // Blob names may be any Unicode: digest() checks for ASCII and otherwise signs the UTF-8 bytes the classic way.
+    const sig = this.#hmac.digest(stringToSign, 'base64');
     return (
       `sv=${SAS_VERSION}&spr=https&st=${this.#st.encoded}&se=${this.#se.encoded}&${this.#keyQuery}&sr=${resource}${sdd}&sp=${request.permissions}` +
       `${rscd ? `&rscd=${enc(rscd)}` : ''}${rsct ? `&rsct=${enc(rsct)}` : ''}&sig=${enc(sig)}`

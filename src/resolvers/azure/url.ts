@@ -2,6 +2,9 @@ import { InvalidIntegrationError, InvalidUriError } from '../../errors.js';
 import type { AzureCloud, AzurePlatformOptions } from '../../types.js';
 import { azureBlobHost } from '../../uri/azure.js';
 
+/** Unreserved characters and '/' only: nothing a URL parser normalises (given no '.' or '..' segment). */
+const PLAIN_PATH = /^[A-Za-z0-9_.~/-]*$/;
+
 export const PUBLIC_BLOB_ENDPOINT = 'https://{account}.blob.core.windows.net';
 
 const UNRESERVED = /^[A-Za-z0-9._~-]*$/;
@@ -66,7 +69,9 @@ export class BlobEndpoint {
     }
     const url = `${this.serviceUrl}${path}`;
     // Defence in depth: whatever the URL parser does, the path it keeps must be the one we built.
-    if (new URL(url).pathname !== `${this.#basePath}${path}`) {
+    // A path of only unreserved characters and '/' (dot segments refused above) is one the parser
+    // cannot rewrite, so only other paths pay for a parse (this runs on every presign).
+    if (!PLAIN_PATH.test(path) && new URL(url).pathname !== `${this.#basePath}${path}`) {
       throw new InvalidUriError('blob name would be rewritten by URL normalisation; refusing to address a different blob');
     }
     return url;
