@@ -67,6 +67,8 @@ export class AssetResolver {
   /** Validated ad-hoc integration objects, per effective tenant ('' at the root). */
   readonly #adHoc: AdHocIntegrations;
   readonly #drivers: Map<Provider, Promise<ProviderDriver>>;
+  /** The drivers of #drivers that have finished loading: an operation then needs no promise to get one. */
+  readonly #loaded: Map<Provider, ProviderDriver>;
   readonly #platform: PlatformOptions;
   readonly #cache: CredentialCache;
   readonly #onEvent: ((event: AssetLinkEvent) => void) | undefined;
@@ -95,6 +97,7 @@ export class AssetResolver {
       this.#integrations = root.#integrations;
       this.#adHoc = root.#adHoc;
       this.#drivers = root.#drivers;
+      this.#loaded = root.#loaded;
       this.#platform = root.#platform;
       this.#cache = root.#cache;
       this.#onEvent = root.#onEvent;
@@ -113,6 +116,7 @@ export class AssetResolver {
     this.#integrations = new IntegrationRegistry();
     this.#adHoc = new AdHocIntegrations();
     this.#drivers = new Map();
+    this.#loaded = new Map();
     this.#life = { closed: false };
     this.#emitter = (event) => this.#emit(event);
     this.#rebinder = (stale, location) => this.#rebind(stale, location);
@@ -201,12 +205,23 @@ export class AssetResolver {
    * `INVALID_URI` when it cannot be resolved.
    */
   async resolveAsset(uri: string, integration?: IntegrationRef): Promise<ResolvedAsset> {
+    return this.#resolveNow(uri, integration);
+  }
+
+  /** resolveAsset, with the asset itself (no promise) once the provider's driver is loaded; may throw. */
+  #resolveNow(uri: string, integration: IntegrationRef | undefined): BoundAsset | Promise<BoundAsset> {
     this.#assertOpen();
     const outcome = this.#match(uri, integration);
     if (outcome.location.key === '') {
       throw new InvalidUriError(`${outcome.location.uri} names a bucket, not an object: add the object key`, { uri: outcome.location.uri });
     }
-    const driver = await this.#driver(outcome.integration.provider);
+    // The parser's location is new and held by nobody else: frozen here, the asset keeps it without copying it.
+    if (outcome.location.presigned === undefined) Object.freeze(outcome.location);
+    const driver = this.#loaded.get(outcome.integration.provider);
+    return driver !== undefined ? this.#bind(outcome, driver) : this.#driver(outcome.integration.provider).then((loaded) => this.#bind(outcome, loaded));
+  }
+
+  #bind(outcome: MatchOutcome, driver: ProviderDriver): BoundAsset {
     return new BoundAsset({
       driver,
       target: { integration: outcome.integration, location: outcome.location },
@@ -220,7 +235,8 @@ export class AssetResolver {
 
   /** `resolveAsset(uri).presign(...)` in one call. */
   async presign(uri: string, ttlSeconds: number, options: ResolverPresignOptions = {}): Promise<PresignedUrl> {
-    const asset = await this.resolveAsset(uri, options.integration);
+    const resolved = this.#resolveNow(uri, options.integration);
+    const asset = resolved instanceof Promise ? await resolved : resolved;
     return asset.presign({ ttlSeconds, method: options.method, contentType: options.contentType, clamp: options.clamp, reuse: options.reuse });
   }
 
@@ -323,6 +339,7 @@ export class AssetResolver {
     const drivers = await Promise.allSettled(this.#drivers.values());
     await Promise.allSettled(drivers.flatMap((d) => (d.status === 'fulfilled' ? [d.value.close()] : [])));
     this.#drivers.clear();
+    this.#loaded.clear();
     this.#cache.clear();
     this.#reuse.clear();
   }
@@ -454,6 +471,8 @@ export class AssetResolver {
       };
       pending = loadDriverFactory(provider).then(async (factory) => followUpdates(await factory(ctx), this.#rebinder));
       pending.catch(() => this.#drivers.delete(provider));
+      const loading = pending;
+      pending.then((driver) => { if (this.#drivers.get(provider) === loading && !this.#life.closed) this.#loaded.set(provider, driver); }, () => undefined);
       this.#drivers.set(provider, pending);
     }
     return pending;
