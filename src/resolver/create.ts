@@ -256,12 +256,12 @@ export class AssetResolver {
   /** With `recursive: false`, the next path segment below the folder comes back as `kind: 'prefix'` entries. */
   list(uri: string, options: ListOptions): AsyncIterable<ListedEntry>;
   /** Lazily lists a bucket or folder, one provider page at a time (docs/listing.md). */
-  list(uri: string, options: ListOptions = {}): AsyncIterable<ListedEntry> { return listEntries(this.#listing, uri, options); }
+  list(uri: string, options: ListOptions = {}): AsyncIterable<ListedEntry> { return listEntries(this.#listing(), uri, options); }
 
   /** n key ranges whose listings together are exactly one listing of `uri` (docs/listing.md). */
   async splitListing(uri: string, n: number, options?: SplitListingOptions): Promise<KeyRange[]> {
     const { splitListing } = await import('../list/split.js');
-    return splitListing(this.#listing, uri, n, options);
+    return splitListing(this.#listing(), uri, n, options);
   }
 
   /**
@@ -270,7 +270,7 @@ export class AssetResolver {
    */
   vend(uri: string, options: VendOptions): Promise<VendedCredentials> {
     this.#assertOpen();
-    return import('./vend.js').then(({ vendCredentials }) => vendCredentials(this.#listing, uri, options));
+    return import('./vend.js').then(({ vendCredentials }) => vendCredentials(this.#listing(), uri, options));
   }
 
   /**
@@ -279,23 +279,34 @@ export class AssetResolver {
    */
   presignMany(uris: readonly string[], ttlSeconds: number, options: PresignManyOptions = {}): Promise<Array<PresignedUrl | AssetLinkError>> {
     this.#assertOpen();
-    return import('./presign-many.js').then(({ presignMany }) => presignMany(this.#batch, uris, ttlSeconds, options));
+    return import('./presign-many.js').then(({ presignMany }) => presignMany(this.#batch(), uris, ttlSeconds, options));
   }
 
   /** What presignMany needs: matching as this resolver (root or tenant twin) sees integrations, and assets. */
-  readonly #batch: PresignBatchContext = {
-    parse: (uri) => parseAssetUri(uri, this.#parseOptions),
-    candidates: (loc) => this.#integrations.candidates(loc, this.#tenant),
-    match: (uri, ref) => this.#match(uri, ref),
-    lookup: (ref) => this.#lookup(ref),
-    driver: (provider) => this.#driver(provider),
-    now: () => this.#now(),
-    emit: (event) => this.#emitter(this.#tenant !== undefined && !('tenant' in event) ? { ...event, tenant: this.#tenant } as AssetLinkEvent : event),
-    listening: () => this.#onEvent !== undefined,
-  };
+  // Built on first use, not per resolver: forTenant makes a twin per request, and most never list or batch.
+  #batchContext: PresignBatchContext | undefined;
+  #batch(): PresignBatchContext {
+    return this.#batchContext ??= this.#newBatchContext();
+  }
+
+  #newBatchContext(): PresignBatchContext {
+    return {
+      parse: (uri) => parseAssetUri(uri, this.#parseOptions),
+      candidates: (loc) => this.#integrations.candidates(loc, this.#tenant),
+      match: (uri, ref) => this.#match(uri, ref),
+      lookup: (ref) => this.#lookup(ref),
+      driver: (provider) => this.#driver(provider),
+      now: () => this.#now(),
+      emit: (event) => this.#emitter(this.#tenant !== undefined && !('tenant' in event) ? { ...event, tenant: this.#tenant } as AssetLinkEvent : event),
+      listening: () => this.#onEvent !== undefined,
+    };
+  }
 
   /** What the listing code needs, seen as this resolver (root or tenant twin) sees integrations. */
-  readonly #listing: ListingContext = this.#listingContext();
+  #listingContextMemo: ListingContext | undefined;
+  #listing(): ListingContext {
+    return this.#listingContextMemo ??= this.#listingContext();
+  }
 
   #listingContext(): ListingContext {
     const onEvent = (): boolean => this.#onEvent !== undefined;
