@@ -24,18 +24,28 @@ export interface AddressClass {
   embedded?: AddressClass;
 }
 
-/**
- * Instance-metadata and host-agent addresses that hand out credentials or configuration:
- * AWS IMDS (v4 and IPv6), AWS ECS task metadata, Azure WireServer (a public-range address, so
- * the range check alone would miss it), Alibaba Cloud metadata. GCP and OCI use 169.254.169.254.
- */
-const METADATA = ['169.254.169.254', 'fd00:ec2::254', '168.63.129.16', '169.254.170.2', '100.100.100.200']
-  .map((text) => ipaddr.parse(text).toNormalizedString());
+interface KnownRanges {
+  /**
+   * Instance-metadata and host-agent addresses that hand out credentials or configuration:
+   * AWS IMDS (v4 and IPv6), AWS ECS task metadata, Azure WireServer (a public-range address, so
+   * the range check alone would miss it), Alibaba Cloud metadata. GCP and OCI use 169.254.169.254.
+   */
+  metadata: string[];
+  /** 2000::/3 is the only IPv6 block IANA allocates for global unicast; anything else is not public. */
+  globalUnicastV6: [ipaddr.IPv6, number];
+  /** RFC 8215 local-use NAT64 prefix, which ipaddr.js 2.2 does not name. */
+  nat64LocalUse: [ipaddr.IPv6, number];
+}
 
-/** 2000::/3 is the only IPv6 block IANA allocates for global unicast; anything else is not public. */
-const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3');
-/** RFC 8215 local-use NAT64 prefix, which ipaddr.js 2.2 does not name. */
-const NAT64_LOCAL_USE = ipaddr.parseCIDR('64:ff9b:1::/48');
+let known: KnownRanges | undefined;
+/** Parsed on the first classification, not at import: ipaddr.js's parsers cost ~2 ms of every cold start otherwise. */
+function ranges(): KnownRanges {
+  return known ??= {
+    metadata: ['169.254.169.254', 'fd00:ec2::254', '168.63.129.16', '169.254.170.2', '100.100.100.200'].map((text) => ipaddr.parse(text).toNormalizedString()),
+    globalUnicastV6: ipaddr.IPv6.parseCIDR('2000::/3'),
+    nat64LocalUse: ipaddr.IPv6.parseCIDR('64:ff9b:1::/48'),
+  };
+}
 
 const invalid = (address: string): AddressClass => ({ address, family: 4, range: 'invalid', public: false, metadata: false });
 
@@ -58,7 +68,7 @@ export function classifyAddress(text: string): AddressClass {
 
 function classifyV4(ip: ipaddr.IPv4): AddressClass {
   const address = ip.toString();
-  const metadata = METADATA.includes(address);
+  const metadata = ranges().metadata.includes(address);
   const range = metadata ? 'metadata' : ip.range();
   return { address, family: 4, range, public: range === 'unicast', metadata };
 }
@@ -70,7 +80,7 @@ function v4FromParts(high: number, low: number): ipaddr.IPv4 {
 function classifyV6(ip: ipaddr.IPv6): AddressClass {
   const address = ip.toNormalizedString();
   const shown = ip.toString();
-  if (METADATA.includes(address)) return { address: shown, family: 6, range: 'metadata', public: false, metadata: true };
+  if (ranges().metadata.includes(address)) return { address: shown, family: 6, range: 'metadata', public: false, metadata: true };
   const p = ip.parts as [number, number, number, number, number, number, number, number];
   const range = ip.range();
   const withEmbedded = (name: string, v4: ipaddr.IPv4, publicIfEmbeddedIs: boolean): AddressClass => {
@@ -102,7 +112,7 @@ function classifyV6(ip: ipaddr.IPv6): AddressClass {
   }
   // ::a.b.c.d (deprecated IPv4-compatible form) is ipaddr.js "unicast"; it carries an IPv4 too.
   if (p.slice(0, 6).every((part) => part === 0)) return withEmbedded('ipv4Compatible', v4FromParts(p[6], p[7]), false);
-  if (ip.match(NAT64_LOCAL_USE)) return { address: shown, family: 6, range: 'nat64LocalUse', public: false, metadata: false };
-  if (!ip.match(GLOBAL_UNICAST_V6)) return { address: shown, family: 6, range: 'notGlobalUnicast', public: false, metadata: false };
+  if (ip.match(ranges().nat64LocalUse)) return { address: shown, family: 6, range: 'nat64LocalUse', public: false, metadata: false };
+  if (!ip.match(ranges().globalUnicastV6)) return { address: shown, family: 6, range: 'notGlobalUnicast', public: false, metadata: false };
   return { address: shown, family: 6, range: 'unicast', public: true, metadata: false };
 }
