@@ -636,7 +636,6 @@ class AzureDriver implements ProviderDriver {
     },
   };
 
-
   async #clientsFor(t: BlobTarget): Promise<IntegrationClients & { sdk: StorageBlobModule }> {
     const sdk = await this.#loadSdk();
     let clients = this.#clients.get(t.integration);
