@@ -44,8 +44,11 @@ export interface PresignInput {
 const MAX_CACHED_KEYS = 1_000;
 
 interface LastSigner {
-  /** Compared by identity and by value: a credentials object someone mutated is not reused. */
-  credentials: AwsCredentialValue; secret: string; accessKeyId: string; sessionToken: string | undefined;
+  /**
+   * Compared by value, field by field (so a credentials object someone mutated is not reused): an
+   * access-key integration hands over a new object with the same key on every presign.
+   */
+  secret: string; accessKeyId: string; sessionToken: string | undefined;
   date: string; region: string; service: string;
   credentialParams: string; tokenParam: string;
   /** HMAC under the signing key; `ascii`: the string to sign is ASCII (checked once here: its scope is the only part that varies in kind). */
@@ -120,10 +123,10 @@ export class FastS3Presigner {
   #signerFor(credentials: AwsCredentialValue, amzDate: string, region: string, service: string): LastSigner {
     const last = this.#last;
     const date = amzDate.slice(0, 8);
-    if (last !== undefined && last.credentials === credentials && last.secret === credentials.secretAccessKey && last.accessKeyId === credentials.accessKeyId
+    if (last !== undefined && last.secret === credentials.secretAccessKey && last.accessKeyId === credentials.accessKeyId
       && last.sessionToken === credentials.sessionToken && last.date === date && last.region === region && last.service === service) return last;
     const next: LastSigner = {
-      credentials, secret: credentials.secretAccessKey, accessKeyId: credentials.accessKeyId, sessionToken: credentials.sessionToken, date, region, service,
+      secret: credentials.secretAccessKey, accessKeyId: credentials.accessKeyId, sessionToken: credentials.sessionToken, date, region, service,
       hmac: new Sha256Hmac(this.#signingKey(credentials, date, region, service)), ascii: isAscii(region) && isAscii(service),
       credentialParams: 'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Content-Sha256=UNSIGNED-PAYLOAD'
         + `&X-Amz-Credential=${rfc3986(credentials.accessKeyId)}%2F${date}%2F${rfc3986(region)}%2F${service}%2Faws4_request`,
