@@ -1,4 +1,5 @@
 import { defineConfig, type Options } from 'tsup';
+import { writeCommonJs, writeNodeWrappers } from './build/commonjs.js';
 
 const shared: Options = {
   target: 'node20',
@@ -16,8 +17,18 @@ const library = { index: 'src/index.ts', testing: 'src/testing/index.ts' };
 
 // `npm run build` empties dist/ first (two configs building at once must not clean each other's output).
 export default defineConfig([
-  // ESM: the library, assetlink/testing and the CLI binary, sharing chunks.
-  { ...shared, entry: { ...library, cli: 'src/cli/main.ts' }, format: ['esm'], dts: { entry: library } },
-  // CommonJS: the library and assetlink/testing only (package.json "bin" names the ESM dist/cli.js).
-  { ...shared, entry: library, format: ['cjs'], dts: { entry: library } },
+  // ESM: the library, assetlink/testing and the CLI binary, sharing chunks. Then, from those chunks,
+  // the CommonJS build and the entries Node imports (build/commonjs.ts).
+  {
+    ...shared,
+    entry: { ...library, cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    dts: { entry: library },
+    onSuccess: async () => {
+      writeCommonJs('dist', Object.keys(library));
+      writeNodeWrappers('dist', Object.keys(library));
+    },
+  },
+  // The CommonJS declarations (.d.cts); the CommonJS code comes from the ES build above.
+  { ...shared, entry: library, format: ['cjs'], dts: { entry: library, only: true } },
 ]);

@@ -56,7 +56,7 @@ interface ChildReport {
 /** Builds dist/ when it is missing; says so when it is older than src/ (numbers then describe the older build). */
 function ensureDist(): string | undefined {
   const entry = path.join(root, 'dist/index.js');
-  if (!fs.existsSync(entry) || !fs.existsSync(path.join(root, 'dist/index.cjs'))) {
+  if (!fs.existsSync(entry) || !fs.existsSync(path.join(root, 'dist/index.cjs')) || !fs.existsSync(path.join(root, 'dist/index.node.js'))) {
     execFileSync('npx', ['tsup'], { cwd: root, stdio: 'ignore' });
     return undefined;
   }

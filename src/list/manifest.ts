@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { InvalidArgumentError } from '../errors.js';
 import { diffListings } from './diff.js';
 import type { ListedObject, ListingChange, ListingSource } from './types.js';
@@ -155,6 +154,8 @@ export function readListingManifest(file: string, options: { uri?: string; missi
         if (opened.code === 'ENOENT' && options.missingOk) return;
         throw new InvalidArgumentError(`cannot read manifest ${file}: ${opened.code ?? opened.message}`, { cause: opened });
       }
+      // node:readline loads here, not with the package: only manifest readers need it.
+      const { createInterface } = await import('node:readline');
       const lines = createInterface({ input: stream, crlfDelay: Infinity });
       let number = 0;
       try {

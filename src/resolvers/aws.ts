@@ -14,7 +14,7 @@ import { AwsCredentialSource, remintable } from './aws/credentials.js';
 import { awsErrorInfo, isRetryableAwsError, mapS3Error, wrongRegion } from './aws/errors.js';
 import { FastS3Presigner } from './aws/presigner.js';
 import { BucketRegions, homeRegionFor } from './aws/region.js';
-import { loadNetworking, loadS3, loadStorage } from './aws/sdk.js';
+import { loadNetworking, loadS3, loadStorage, loadStoreClient } from './aws/sdk.js';
 import { toIdentity } from './aws/types.js';
 import { refuseProxiedStore, StorePresigners, storeKey, storeRegion } from './aws/store.js';
 import { anonymousS3ClientOptions } from '../auth/anonymous.js';
@@ -528,7 +528,7 @@ class AwsDriver implements ProviderDriver {
       this.#clients.set(key, existing);
       return existing;
     }
-    const created = Promise.all([loadS3(), loadNetworking()]).then(([{ S3Client }, { awsAgents, storeClientConfig }]) => new S3Client({
+    const created = Promise.all([loadS3(), loadNetworking(), config.endpoint && loadStoreClient()]).then(([{ S3Client }, { awsAgents }, store]) => new S3Client({
       region,
       // Called on every request; the credential cache does the caching (and honours the
       // resolver's clock). `memoized` stops the SDK wrapping it in its own real-time memoizer.
@@ -546,7 +546,7 @@ class AwsDriver implements ProviderDriver {
       // connect instead (see agents.ts).
       requestHandler: { socketTimeout: this.#ctx.requestTimeoutMs, ...awsAgents(this.#ctx) },
       // An S3-compatible store of this integration: its own URL, addressing, checksums and CA (store.ts).
-      ...(config.endpoint ? storeClientConfig(config.endpoint, this.#ctx.requestTimeoutMs) : {}),
+      ...(config.endpoint && store ? store.storeClientConfig(config.endpoint, this.#ctx.requestTimeoutMs) : {}),
     }));
     created.catch(() => this.#clients.delete(key));
     this.#clients.set(key, created);

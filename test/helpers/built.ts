@@ -6,7 +6,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 /** CI builds before testing; a developer running `npm test` on a fresh checkout gets a build here. */
 export function ensureBuilt(): void {
-  if (!fs.existsSync(path.join(root, 'dist/index.js')) || !fs.existsSync(path.join(root, 'dist/cli.js'))) {
+  if (!['dist/index.js', 'dist/index.node.js', 'dist/cli.js'].every((file) => fs.existsSync(path.join(root, file)))) {
     execFileSync('npx', ['tsup'], { cwd: root, stdio: 'ignore' });
   }
 }

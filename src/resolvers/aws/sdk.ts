@@ -36,7 +36,12 @@ export function loadStorage(): Promise<StorageModule> {
   return storage;
 }
 
-/** Agents and store client settings (networking.ts): loaded with the first SDK client, not by presigning. */
+/** Agents (networking.ts): loaded with the first SDK client, not by presigning. */
 export function loadNetworking(): Promise<typeof import('./networking.js')> {
   return import('./networking.js');
+}
+
+/** S3-compatible store client settings (store-client.ts, which needs node:dns): only for a store's first client. */
+export function loadStoreClient(): Promise<typeof import('./store-client.js')> {
+  return import('./store-client.js');
 }

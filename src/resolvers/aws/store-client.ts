@@ -8,7 +8,7 @@ import { storePathStyle } from './store.js';
 
 /*
  * How SDK clients of an S3-compatible store reach it (CA, metadata-address guard, agents). Loaded
- * with the first client (networking.ts), never for presigning.
+ * with the first client of a store (sdk.ts loadStoreClient), never for presigning nor for AWS itself.
  */
 
 /**

@@ -1,7 +1,7 @@
 import type { STSClient } from '@aws-sdk/client-sts';
 import { readSecret } from '../../auth/secret-value.js';
 import type { AwsIntegration } from '../../types.js';
-import { loadNetworking, loadSts } from './sdk.js';
+import { loadStoreClient, loadSts } from './sdk.js';
 import { storeKey, storeRegion } from './store.js';
 
 /**
@@ -30,7 +30,7 @@ export class StoreStsClients {
     const key = `${config.id}|${storeKey(endpoint)}|${stsUrl}|${caller.accessKeyId}`;
     const existing = this.#clients.get(key);
     if (existing) return existing;
-    const created = Promise.all([loadSts(), loadNetworking()]).then(([{ STSClient }, { storeStsConfig }]) => new STSClient({
+    const created = Promise.all([loadSts(), loadStoreClient()]).then(([{ STSClient }, { storeStsConfig }]) => new STSClient({
       region: storeRegion(endpoint),
       ...storeStsConfig({ ...endpoint, stsUrl }, this.#requestTimeoutMs),
       // Read on each call, so a vault-held secret may rotate.
