@@ -70,6 +70,21 @@ describe('built package exports', () => {
     expect(out.resolver).toBe('function');
   });
 
+  it('no module exports a mutable binding: the Node wrapper copies each export once', () => {
+    // `export const { ... } = lib` in dist/<entry>.node.js is a snapshot; an `export let` reassigned
+    // later would go stale there (and in the CommonJS build). Exports are functions, classes and constants.
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (file.endsWith('.ts') && /^export (?:let|var) /m.test(fs.readFileSync(file, 'utf8'))) offenders.push(path.relative(root, file));
+      }
+    };
+    walk(path.join(root, 'src'));
+    expect(offenders).toEqual([]);
+  });
+
   it('bundlers get the plain ES build through the "module" condition; Node never does', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, any>;
     for (const [entry, base] of [['.', 'index'], ['./testing', 'testing']] as const) {
