@@ -123,7 +123,6 @@ function awsFields({ raw, id, scope, auth }: Fields): NormalizedIntegration {
   }
   if (a.kind === 'anonymous') return { ...base, auth: anonymousAuth(base.mode) };
   return fail('auth.kind', 'for aws must be "assume-role", "cross-account", "access-key" or "anonymous"');
-
 }
 
 function gcpFields({ raw, id, scope, auth }: Fields): NormalizedIntegration {
@@ -152,7 +151,6 @@ function gcpFields({ raw, id, scope, auth }: Fields): NormalizedIntegration {
   if (a.kind === 'cross-project') return { ...base, auth: { kind: 'cross-project' } };
   if (a.kind === 'anonymous') return { ...base, auth: anonymousAuth(base.mode) };
   return fail('auth.kind', 'for gcp must be "impersonation", "service-account-key", "cross-project" or "anonymous"');
-
 }
 
 function azureFields({ raw, id, scope, auth }: Fields): NormalizedIntegration {
@@ -181,7 +179,6 @@ function azureFields({ raw, id, scope, auth }: Fields): NormalizedIntegration {
   }
   if (a.kind === 'client-certificate') return { ...base, auth: azureCertificateAuth(a, tenantId, clientId) };
   return fail('auth.kind', 'for azure must be "federated", "client-secret", "client-certificate", "sas" or "anonymous"');
-
 }
 
 function httpsFields({ raw, id, scope }: Fields): NormalizedIntegration {
@@ -197,14 +194,12 @@ function httpsFields({ raw, id, scope }: Fields): NormalizedIntegration {
     if (!Number.isInteger(presignTtlSeconds) || presignTtlSeconds <= 0) fail('presignTtlSeconds', 'must be a positive integer');
   }
   return { id, provider: 'https', ...commonFields(raw), mode: mode(raw, ['read-only']) as 'read-only', scope: { hosts: normalized }, ...(presignTtlSeconds ? { presignTtlSeconds } : {}) };
-
 }
 
 function memoryFields({ raw, id, scope }: Fields): NormalizedIntegration {
   const bucket = str(scope, 'bucket', 'scope.', MEMORY_STORE, 'memory store names are 1–63 of a-z 0-9 . _ -');
   const prefix = normalizePrefix(scope.prefix, 'scope.prefix');
   return { id, provider: 'memory', ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { bucket, ...(prefix ? { prefix } : {}) } };
-
 }
 
 function fileFields({ raw, id, scope }: Fields): NormalizedIntegration {
@@ -214,7 +209,6 @@ function fileFields({ raw, id, scope }: Fields): NormalizedIntegration {
   if (root.split(/[\\/]/).some((s) => s === '..' || s === '.')) fail('scope.root', 'must not contain "." or ".." segments');
   const normalized = path.resolve(root);
   return { id, provider: 'file', ...commonFields(raw), mode: mode(raw, ['read-only', 'read-write']), scope: { root: normalized } };
-
 }
 
 // One function per provider: a process compiles only the validation of the providers it registers.
